@@ -1,0 +1,105 @@
+import Foundation
+import Synchronization
+
+/// Something that happened, published after its transaction committed.
+public enum DomainEvent: Sendable, Equatable {
+    case serviceStatusChanged(ServiceStatusChange)
+    case slaIncident(IncidentEvent)
+    case slaAlert(Alert)
+
+    /// The event name of the API reference, e.g. `service:status_changed`.
+    public var name: String {
+        switch self {
+        case .serviceStatusChanged: "service:status_changed"
+        case .slaIncident: "sla:incident"
+        case .slaAlert: "sla:alert"
+        }
+    }
+}
+
+/// A service moved from one status to another.
+public struct ServiceStatusChange: Sendable, Equatable {
+    public var serviceId: UUID
+    public var nodeId: NodePath
+    public var serviceName: String
+    public var from: ServiceStatus?
+    public var to: ServiceStatus
+    public var message: String?
+    public var at: Date
+}
+
+/// An incident opened (a service went `DOWN`) or closed (it left `DOWN`).
+public struct IncidentEvent: Sendable, Equatable {
+    public enum Phase: String, Sendable { case opened, closed }
+    public var incidentId: UUID
+    public var serviceId: UUID
+    public var nodeId: NodePath
+    public var serviceName: String
+    public var phase: Phase
+    public var at: Date
+}
+
+/// Something an operator should look at.
+public struct Alert: Sendable, Equatable {
+    public enum Kind: String, Sendable {
+        case nodeSilent = "node_silent"
+        case backupOverdue = "backup_overdue"
+        case storageWarning = "storage_warning"
+        case storageCritical = "storage_critical"
+    }
+    public var kind: Kind
+    public var nodeId: NodePath
+    public var serviceId: UUID?
+    public var serviceName: String?
+    public var message: String
+    public var at: Date
+}
+
+/// Fans events out to subscribers. In-process here; across instances the PostgreSQL bus follows.
+public protocol EventBus: Sendable {
+    /// Delivers `events` to every current subscriber, in order.
+    func publish(_ events: [DomainEvent])
+    /// A stream of every event published from now on; ends when the consumer stops iterating.
+    func subscribe(bufferSize: Int) -> AsyncStream<DomainEvent>
+}
+
+/// An event bus within one process.
+///
+/// Each subscriber has a bounded buffer: a subscriber that falls behind loses the oldest events
+/// rather than slowing the publisher.
+public final class InProcessEventBus: EventBus {
+    private struct State {
+        var nextId = 0
+        var subscribers: [Int: AsyncStream<DomainEvent>.Continuation] = [:]
+    }
+    private let state = Mutex(State())
+
+    public init() {}
+
+    public func publish(_ events: [DomainEvent]) {
+        guard !events.isEmpty else { return }
+        let subscribers = state.withLock { Array($0.subscribers.values) }
+        for subscriber in subscribers {
+            for event in events { subscriber.yield(event) }
+        }
+    }
+
+    public func subscribe(bufferSize: Int = 1024) -> AsyncStream<DomainEvent> {
+        let (stream, continuation) = AsyncStream<DomainEvent>.makeStream(
+            bufferingPolicy: .bufferingNewest(bufferSize)
+        )
+        let id = state.withLock { state in
+            let id = state.nextId
+            state.nextId += 1
+            state.subscribers[id] = continuation
+            return id
+        }
+        continuation.onTermination = { [weak self] _ in
+            _ = self?.state.withLock { $0.subscribers.removeValue(forKey: id) }
+        }
+        return stream
+    }
+
+    /// How many subscribers are listening; for tests and metrics.
+    public var subscriberCount: Int { state.withLock { $0.subscribers.count } }
+}

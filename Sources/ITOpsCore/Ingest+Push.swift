@@ -1,0 +1,197 @@
+import Foundation
+
+/// What a storage report concluded.
+public struct StorageResult: Sendable, Equatable {
+    public var serviceName: String
+    public var freePercent: Int
+    public var state: StorageState
+}
+
+/// Which services a backup report reached.
+public struct BackupResult: Sendable, Equatable {
+    public var services: [String]
+}
+
+extension Ingest {
+    /// `health/report`: the first push creates the service and its node chain; later pushes change
+    /// status and message, plus any other field given.
+    public func healthReport(_ command: Commands.HealthReport) async throws -> (service: Service, created: Bool) {
+        let nodeId = try Check.nodePath(command.nodeId, defaultUnknown: true)
+        let name = try Check.name(command.service, "service")
+        let status = try Check.required(command.status, "status")
+        let message = try Check.text(command.message, "message", max: 4096)
+        let displayName = try Check.text(command.displayName, "displayName", max: 256)
+        let group = try Check.optionalName(command.slaGroup, "slaGroup")
+        let namespace = try Check.optionalName(command.namespace, "namespace")
+        let serviceType = try Check.text(command.serviceType, "serviceType", max: 64)
+        let tags = try Check.tags(command.tags)
+        if let interval = command.expectedIntervalSeconds, !(1...86_400).contains(interval) {
+            throw ITOpsError.invalid("expectedIntervalSeconds: must be between 1 and 86400")
+        }
+        let now = clock.now()
+        return try await transaction { tx, log in
+            if let group { try await tx.ensureGroup(group) }
+            if var service = try await tx.service(nodeId: nodeId, name: name) {
+                service.lastSeenAt = now
+                service.displayName = displayName ?? service.displayName
+                service.criticality = command.criticality ?? service.criticality
+                service.slaGroup = group ?? service.slaGroup
+                service.namespace = namespace ?? service.namespace
+                service.serviceType = serviceType ?? service.serviceType
+                service.tags = tags ?? service.tags
+                service.expectedIntervalSeconds = command.expectedIntervalSeconds ?? service.expectedIntervalSeconds
+                try await tx.setStatus(of: &service, to: status, message: message, at: now, log: &log)
+                try await tx.update(service)
+                return (service, false)
+            }
+            _ = try await tx.ensureNodeChain(nodeId, at: now)
+            var service = Service(nodeId: nodeId, name: name, status: status, source: .push, at: now)
+            service.message = message
+            service.displayName = displayName
+            service.criticality = command.criticality
+            service.slaGroup = group
+            service.namespace = namespace
+            service.serviceType = serviceType
+            service.tags = tags ?? []
+            service.expectedIntervalSeconds = command.expectedIntervalSeconds
+            try await tx.create(service, log: &log)
+            return (service, true)
+        }
+    }
+
+    /// `storage/report`: keeps the measurement; the first report creates the service tagged
+    /// `storage`; entering warning or critical raises an `sla:alert`.
+    public func storageReport(_ command: Commands.StoragePush) async throws -> StorageResult {
+        let nodeId = try Check.nodePath(command.nodeId, defaultUnknown: true)
+        let name = try Check.name(command.service, "service")
+        let allocated = try Check.required(command.allocatedBytes, "allocatedBytes")
+        let used = try Check.required(command.usedBytes, "usedBytes")
+        guard allocated > 0 else { throw ITOpsError.invalid("allocatedBytes: must be greater than 0") }
+        guard used >= 0 else { throw ITOpsError.invalid("usedBytes: must not be negative") }
+        guard used <= allocated else { throw ITOpsError.invalid("usedBytes: must not exceed allocatedBytes") }
+        let storageType = try Check.text(command.storageType, "storageType", max: 64)
+        let mountPath = try Check.text(command.mountPath, "mountPath", max: 1024)
+        let freePercent = Storage.freePercent(allocated: allocated, used: used)
+        let state = Storage.state(freePercent: freePercent)
+        let now = clock.now()
+        return try await transaction { tx, log in
+            var service: Service
+            if let existing = try await tx.service(nodeId: nodeId, name: name) {
+                service = existing
+                service.lastSeenAt = now
+                if !service.tags.contains("storage") { service.tags.append("storage") }
+                try await tx.update(service)
+            } else {
+                _ = try await tx.ensureNodeChain(nodeId, at: now)
+                // A volume that reports is up; its fill level is a separate state, not downtime.
+                service = Service(nodeId: nodeId, name: name, status: .operational, source: .storage, at: now)
+                service.tags = ["storage"]
+                try await tx.create(service, log: &log)
+            }
+            let previous = try await tx.lastStorageReport(serviceId: service.id)?.state ?? .healthy
+            try await tx.insert(
+                StorageReport(
+                    serviceId: service.id, allocatedBytes: allocated, usedBytes: used, freePercent: freePercent,
+                    state: state, storageType: storageType, mountPath: mountPath, reportedAt: now))
+            if Storage.severity(state) > Storage.severity(previous) {
+                log.append(
+                    .slaAlert(
+                        Alert(
+                            kind: state == .critical ? .storageCritical : .storageWarning, nodeId: nodeId,
+                            serviceId: service.id, serviceName: name,
+                            message: "storage of \(nodeId)/\(name) is \(state.rawValue): \(freePercent)% free",
+                            at: now)))
+            }
+            return StorageResult(serviceName: name, freePercent: freePercent, state: state)
+        }
+    }
+
+    /// `backup/report`: records a backup for one service, every member of an SLA group, or every
+    /// service of a namespace that expects backups.
+    public func backupReport(_ command: Commands.BackupPush) async throws -> BackupResult {
+        let modes = [command.service, command.slaGroup, command.namespace].compactMap { $0 }
+        guard modes.count == 1 else {
+            throw ITOpsError.invalid("exactly one of service, slaGroup or namespace is required")
+        }
+        let status = try Check.required(command.status, "status")
+        if let size = command.sizeBytes, size < 0 { throw ITOpsError.invalid("sizeBytes: must not be negative") }
+        let message = try Check.text(command.message, "message", max: 4096)
+        let now = clock.now()
+
+        enum Target { case service(NodePath, String), group(String), namespace(String) }
+        let target: Target
+        if let service = command.service {
+            try Identifier.validateName(service, field: "service")
+            target = .service(try Check.nodePath(command.nodeId, defaultUnknown: true), service)
+        } else if let group = command.slaGroup {
+            try Identifier.validateName(group, field: "slaGroup")
+            target = .group(group)
+        } else {
+            let namespace = command.namespace!
+            try Identifier.validateName(namespace, field: "namespace")
+            target = .namespace(namespace)
+        }
+
+        return try await transaction { tx, log in
+            var services: [Service]
+            switch target {
+            case .service(let nodeId, let name):
+                if let existing = try await tx.service(nodeId: nodeId, name: name) {
+                    services = [existing]
+                } else {
+                    _ = try await tx.ensureNodeChain(nodeId, at: now)
+                    var created = Service(nodeId: nodeId, name: name, status: .unknown, source: .backup, at: now)
+                    created.backup.expected = true
+                    created.backup.maxAgeDays = 1
+                    try await tx.create(created, log: &log)
+                    services = [created]
+                }
+            case .group(let name):
+                guard try await tx.slaGroup(name: name) != nil else {
+                    throw ITOpsError.notFound("slaGroup: no SLA group named '\(name)'")
+                }
+                services = try await tx.servicesExpectingBackup(slaGroup: name)
+            case .namespace(let name):
+                guard try await tx.namespaceExists(name) else {
+                    throw ITOpsError.notFound("namespace: no service in namespace '\(name)'")
+                }
+                services = try await tx.servicesExpectingBackup(namespace: name)
+            }
+            for var service in services {
+                try await tx.insert(
+                    BackupReport(
+                        serviceId: service.id, status: status, sizeBytes: command.sizeBytes, message: message,
+                        reportedAt: now))
+                service.backup.lastAt = now
+                service.backup.lastStatus = status
+                if status == .success { service.backup.lastSuccessAt = now }
+                service.backup.overdue = service.backup.isOverdue(now: now, createdAt: service.createdAt)
+                try await tx.update(service)
+            }
+            return BackupResult(services: services.map(\.name))
+        }
+    }
+}
+
+/// Storage arithmetic of SPEC §3.
+public enum Storage {
+    /// `round(100 × (allocated − used) / allocated)`, computed without overflow.
+    public static func freePercent(allocated: Int64, used: Int64) -> Int {
+        Int((Double(allocated - used) * 100 / Double(allocated)).rounded())
+    }
+
+    /// `healthy` above 30 % free, `warning` from 10 to 30 %, `critical` below 10 %.
+    public static func state(freePercent: Int) -> StorageState {
+        if freePercent > 30 { return .healthy }
+        if freePercent >= 10 { return .warning }
+        return .critical
+    }
+
+    static func severity(_ state: StorageState) -> Int {
+        switch state {
+        case .healthy: 0
+        case .warning: 1
+        case .critical: 2
+        }
+    }
+}

@@ -1,0 +1,118 @@
+import Foundation
+
+/// Which services a listing wants.
+public struct ServiceFilter: Sendable, Equatable {
+    /// A node and, unless `includeDescendants` is false, everything below it.
+    public var nodeId: NodePath?
+    public var includeDescendants = true
+    public var status: ServiceStatus?
+    public var slaGroup: String?
+    public var tag: String?
+    public var namespace: String?
+    public var source: ServiceSource?
+    /// Case-insensitive substring of the name or display name.
+    public var search: String?
+
+    public init(
+        nodeId: NodePath? = nil, status: ServiceStatus? = nil, slaGroup: String? = nil, tag: String? = nil,
+        namespace: String? = nil, source: ServiceSource? = nil, search: String? = nil
+    ) {
+        self.nodeId = nodeId
+        self.status = status
+        self.slaGroup = slaGroup
+        self.tag = tag
+        self.namespace = namespace
+        self.source = source
+        self.search = search
+    }
+}
+
+/// A position in the `(nodeId, name)` order of services, for keyset pagination.
+public struct ServiceCursor: Sendable, Equatable {
+    public var nodeId: String
+    public var name: String
+    public init(nodeId: String, name: String) {
+        self.nodeId = nodeId
+        self.name = name
+    }
+}
+
+/// Read access to everything the store keeps.
+public protocol StoreReader: Sendable {
+    func service(id: UUID) async throws -> Service?
+    func service(nodeId: NodePath, name: String) async throws -> Service?
+    /// Services matching `filter` in `(nodeId, name)` order, after `cursor`, at most `limit`.
+    func services(matching filter: ServiceFilter, after cursor: ServiceCursor?, limit: Int) async throws -> [Service]
+    func countServices(matching filter: ServiceFilter) async throws -> Int
+    /// Services with `backup.expected` in `slaGroup`.
+    func servicesExpectingBackup(slaGroup: String) async throws -> [Service]
+    /// Services with `backup.expected` in `namespace`.
+    func servicesExpectingBackup(namespace: String) async throws -> [Service]
+    func namespaceExists(_ namespace: String) async throws -> Bool
+
+    func node(_ id: NodePath) async throws -> Node?
+    func nodes() async throws -> [Node]
+
+    func slaGroup(name: String) async throws -> SLAGroup?
+    func slaGroups() async throws -> [SLAGroup]
+
+    func transitions(serviceId: UUID) async throws -> [StatusTransition]
+    func openIncident(serviceId: UUID) async throws -> Incident?
+    func incidents(serviceId: UUID) async throws -> [Incident]
+    func backupReports(serviceId: UUID) async throws -> [BackupReport]
+    func lastStorageReport(serviceId: UUID) async throws -> StorageReport?
+    func storageReports(serviceId: UUID) async throws -> [StorageReport]
+
+    func user(email: String) async throws -> User?
+    func user(id: UUID) async throws -> User?
+    func users() async throws -> [User]
+    func userCount() async throws -> Int
+
+    func apiKey(hash: String) async throws -> APIKey?
+    func apiKeys() async throws -> [APIKey]
+    func refreshToken(hash: String) async throws -> RefreshToken?
+
+    /// Nodes that sent heartbeats but none since `cutoff`, and are not yet marked silent.
+    func nodesSilent(since cutoff: Date) async throws -> [Node]
+    /// Pushed services, not yet `UNKNOWN`, whose last push is older than three promised intervals
+    /// or, without a promise, than `defaultStaleAfter` seconds.
+    func stalePushedServices(now: Date, defaultStaleAfter: TimeInterval) async throws -> [Service]
+    /// Services expecting backups, not yet flagged overdue, with no success within `maxAgeDays`.
+    func servicesNewlyOverdue(now: Date) async throws -> [Service]
+}
+
+/// Write access, given only inside a transaction (`Store.write`).
+public protocol StoreWriter: StoreReader {
+    func insert(_ node: Node) async throws
+    func update(_ node: Node) async throws
+    func insert(_ service: Service) async throws
+    func update(_ service: Service) async throws
+    func upsert(_ group: SLAGroup) async throws
+    func insert(_ transition: StatusTransition) async throws
+    func insert(_ incident: Incident) async throws
+    func update(_ incident: Incident) async throws
+    func insert(_ report: BackupReport) async throws
+    func insert(_ report: StorageReport) async throws
+    func insert(_ user: User) async throws
+    func insert(_ key: APIKey) async throws
+    func update(_ key: APIKey) async throws
+    func insert(_ token: RefreshToken) async throws
+    func update(_ token: RefreshToken) async throws
+    /// Revokes every unrevoked token of `familyId`; returns how many.
+    @discardableResult func revokeRefreshTokens(familyId: UUID, at: Date) async throws -> Int
+    /// Revokes every unrevoked token of `userId`; returns how many.
+    @discardableResult func revokeRefreshTokens(userId: UUID, at: Date) async throws -> Int
+}
+
+/// The store: one transaction per public operation, reads outside transactions.
+public protocol Store: Sendable {
+    /// Runs `body` in one transaction: committed when it returns, rolled back when it throws.
+    /// The returned value is handed back only after the commit is durable.
+    func write<T: Sendable>(_ body: @escaping @Sendable (any StoreWriter) async throws -> T) async throws -> T
+    /// Read access outside any transaction.
+    var reader: any StoreReader { get }
+    /// Answers when the database answers; throws `ITOpsError.unavailable` otherwise.
+    func ping() async throws
+    /// Closes connections; further calls fail.
+    func shutdown() async
+}

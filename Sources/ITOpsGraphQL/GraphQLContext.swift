@@ -1,0 +1,57 @@
+import Foundation
+import ITOpsCore
+
+/// The tokens a login or a refresh hands out.
+public struct AuthSession: Sendable {
+    public var accessToken: String
+    public var refreshToken: String
+    public var expiresAt: Date
+    public var user: User
+
+    public init(accessToken: String, refreshToken: String, expiresAt: Date, user: User) {
+        self.accessToken = accessToken
+        self.refreshToken = refreshToken
+        self.expiresAt = expiresAt
+        self.user = user
+    }
+}
+
+/// What resolvers need from the rest of the application, injected by the server.
+public protocol GraphQLBackend: Sendable {
+    /// Read access to the inventory.
+    var reader: any StoreReader { get }
+    /// Checks a password (throttled per email and per client) and opens a session.
+    func login(email: String, password: String, client: String) async throws -> AuthSession
+    /// Spends a refresh token and hands out a new pair.
+    func refresh(refreshToken: String, client: String) async throws -> AuthSession
+    /// Revokes `refreshToken`, or every refresh token of the user when it is `nil`.
+    func logout(principal: Principal, refreshToken: String?) async throws -> Bool
+}
+
+/// Per-request context: who asks, from where, and the backend.
+public struct GraphQLContext: Sendable {
+    public let principal: Principal?
+    public let client: String
+    public let backend: any GraphQLBackend
+    /// Why a credential that was sent was refused (expired, forged), reported by `require`.
+    public let credentialProblem: ITOpsError?
+
+    public init(
+        principal: Principal?, client: String, backend: any GraphQLBackend, credentialProblem: ITOpsError? = nil
+    ) {
+        self.principal = principal
+        self.client = client
+        self.backend = backend
+        self.credentialProblem = credentialProblem
+    }
+
+    /// The principal, if it holds at least `role`; `UNAUTHENTICATED` or `FORBIDDEN` otherwise.
+    @discardableResult
+    public func require(_ role: Role) throws -> Principal {
+        guard let principal else {
+            throw credentialProblem ?? ITOpsError.unauthenticated("sign in first: send Authorization: Bearer <token>")
+        }
+        try principal.require(role)
+        return principal
+    }
+}

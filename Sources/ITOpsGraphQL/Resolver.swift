@@ -1,0 +1,129 @@
+import Foundation
+import Graphiti
+import ITOpsCore
+
+/// Root resolvers of the GraphQL API.
+struct Resolver: Sendable {
+    struct ServiceFilterInput: Codable, Sendable {
+        let nodeId: String?
+        let status: String?
+        let slaGroup: String?
+        let tag: String?
+        let search: String?
+        let namespace: String?
+    }
+
+    struct ServicesArguments: Codable, Sendable {
+        let filter: ServiceFilterInput?
+        let first: Int?
+        let after: String?
+    }
+
+    struct IDArgument: Codable, Sendable {
+        let id: String
+    }
+
+    struct LoginArguments: Codable, Sendable {
+        let email: String
+        let password: String
+    }
+
+    struct RefreshArguments: Codable, Sendable {
+        let refreshToken: String
+    }
+
+    struct LogoutArguments: Codable, Sendable {
+        let refreshToken: String?
+    }
+
+    static let defaultPageSize = 50
+    static let maxPageSize = 500
+
+    func me(context: GraphQLContext, arguments: NoArguments) throws -> MeDTO {
+        MeDTO(try context.require(.viewer))
+    }
+
+    func services(context: GraphQLContext, arguments: ServicesArguments) async throws -> ServiceConnectionDTO {
+        try context.require(.viewer)
+        let first = arguments.first ?? Self.defaultPageSize
+        guard (1...Self.maxPageSize).contains(first) else {
+            throw ITOpsError.invalid("first: must be between 1 and \(Self.maxPageSize)")
+        }
+        let filter = try Self.filter(arguments.filter)
+        let cursor = try arguments.after.map(Self.decodeCursor)
+        let reader = context.backend.reader
+        let page = try await reader.services(matching: filter, after: cursor, limit: first + 1)
+        let shown = page.prefix(first)
+        let edges = shown.map { ServiceEdgeDTO(cursor: Self.encodeCursor($0), node: ServiceDTO($0)) }
+        return ServiceConnectionDTO(
+            edges: edges,
+            pageInfo: PageInfoDTO(hasNextPage: page.count > first, endCursor: edges.last?.cursor),
+            totalCount: try await reader.countServices(matching: filter))
+    }
+
+    func service(context: GraphQLContext, arguments: IDArgument) async throws -> ServiceDTO? {
+        try context.require(.viewer)
+        guard let id = UUID(uuidString: arguments.id) else {
+            throw ITOpsError.invalid("id: '\(arguments.id.prefix(64))' is not a UUID")
+        }
+        return try await context.backend.reader.service(id: id).map(ServiceDTO.init)
+    }
+
+    func nodes(context: GraphQLContext, arguments: NoArguments) async throws -> [NodeDTO] {
+        try context.require(.viewer)
+        return try await context.backend.reader.nodes().map(NodeDTO.init)
+    }
+
+    func slaGroups(context: GraphQLContext, arguments: NoArguments) async throws -> [SLAGroupDTO] {
+        try context.require(.viewer)
+        return try await context.backend.reader.slaGroups().map(SLAGroupDTO.init)
+    }
+
+    func login(context: GraphQLContext, arguments: LoginArguments) async throws -> AuthPayloadDTO {
+        AuthPayloadDTO(
+            try await context.backend.login(email: arguments.email, password: arguments.password, client: context.client))
+    }
+
+    func refreshToken(context: GraphQLContext, arguments: RefreshArguments) async throws -> AuthPayloadDTO {
+        AuthPayloadDTO(try await context.backend.refresh(refreshToken: arguments.refreshToken, client: context.client))
+    }
+
+    func logout(context: GraphQLContext, arguments: LogoutArguments) async throws -> Bool {
+        let principal = try context.require(.viewer)
+        return try await context.backend.logout(principal: principal, refreshToken: arguments.refreshToken)
+    }
+
+    // MARK: Helpers
+
+    static func filter(_ input: ServiceFilterInput?) throws -> ServiceFilter {
+        guard let input else { return ServiceFilter() }
+        var filter = ServiceFilter()
+        if let node = input.nodeId { filter.nodeId = try NodePath(validating: node, field: "filter.nodeId") }
+        if let status = input.status {
+            guard let value = ServiceStatus(rawValue: status) else {
+                throw ITOpsError.invalid("filter.status: must be one of \(ServiceStatus.allowedSpellings)")
+            }
+            filter.status = value
+        }
+        filter.slaGroup = input.slaGroup
+        filter.tag = input.tag
+        filter.namespace = input.namespace
+        if let search = input.search {
+            guard search.count <= 128 else { throw ITOpsError.invalid("filter.search: at most 128 characters") }
+            filter.search = search
+        }
+        return filter
+    }
+
+    static func encodeCursor(_ service: Service) -> String {
+        Data((service.nodeId.value + "\n" + service.name).utf8).base64EncodedString()
+    }
+
+    static func decodeCursor(_ text: String) throws -> ServiceCursor {
+        guard let data = Data(base64Encoded: text), let decoded = String(data: data, encoding: .utf8),
+            let newline = decoded.firstIndex(of: "\n")
+        else { throw ITOpsError.invalid("after: not a cursor from this API") }
+        return ServiceCursor(
+            nodeId: String(decoded[..<newline]), name: String(decoded[decoded.index(after: newline)...]))
+    }
+}

@@ -1,0 +1,118 @@
+import Foundation
+import ITOpsCore
+import Synchronization
+
+/// API keys for agents and scripts: created (shown once), listed, revoked; stored as SHA-256.
+struct APIKeys: Sendable {
+    static let plainPrefix = "itops_"
+    let store: any Store
+    let clock: any WallClock
+    let cache: KeyCache
+
+    /// A new key; the plain text is returned once and never stored.
+    func create(name: String, role: Role) async throws -> (key: APIKey, plain: String) {
+        let trimmed = name.trimmingCharacters(in: .whitespaces)
+        guard (1...128).contains(trimmed.count) else { throw ITOpsError.invalid("name: must be 1–128 characters") }
+        let plain = Self.plainPrefix + Secrets.randomHex(bytes: 24)
+        let key = APIKey(
+            name: trimmed, keyHash: Secrets.sha256(plain), prefix: String(plain.prefix(14)), role: role,
+            createdAt: clock.now())
+        try await store.write { tx in try await tx.insert(key) }
+        return (key, plain)
+    }
+
+    func list() async throws -> [APIKey] { try await store.reader.apiKeys() }
+
+    /// Revokes the key whose id or prefix is `reference`.
+    func revoke(_ reference: String) async throws -> APIKey {
+        let now = clock.now()
+        let key = try await store.write { tx in
+            let keys = try await tx.apiKeys()
+            let matches = keys.filter {
+                $0.id.uuidString.lowercased() == reference.lowercased() || $0.prefix == reference
+            }
+            guard matches.count == 1, var key = matches.first else {
+                throw matches.isEmpty
+                    ? ITOpsError.notFound("no API key with id or prefix '\(reference)'")
+                    : ITOpsError(.conflict, "'\(reference)' matches several keys; use the id")
+            }
+            key.revokedAt = key.revokedAt ?? now
+            try await tx.update(key)
+            return key
+        }
+        cache.remove(hash: key.keyHash)
+        return key
+    }
+
+    /// Makes `plain` (from `ITOPS_OPERATOR_API_KEY`) a valid operator key, revoking any bootstrap
+    /// key that came from an earlier value.
+    func bootstrap(_ plain: String) async throws {
+        let hash = Secrets.sha256(plain)
+        let now = clock.now()
+        try await store.write { tx in
+            for var key in try await tx.apiKeys() where key.bootstrap && key.revokedAt == nil && key.keyHash != hash {
+                key.revokedAt = now
+                try await tx.update(key)
+            }
+            if let existing = try await tx.apiKey(hash: hash) {
+                guard existing.revokedAt == nil || !existing.bootstrap else {
+                    var revived = existing
+                    revived.revokedAt = nil
+                    try await tx.update(revived)
+                    return
+                }
+                return
+            }
+            try await tx.insert(
+                APIKey(
+                    name: "bootstrap (ITOPS_OPERATOR_API_KEY)", keyHash: hash, prefix: String(plain.prefix(6)) + "…",
+                    role: .operator, createdAt: now, bootstrap: true))
+        }
+    }
+
+    /// The principal of a valid key, or `nil`.
+    func authenticate(_ plain: String) async throws -> Principal? {
+        let hash = Secrets.sha256(plain)
+        let now = clock.now()
+        if let cached = cache.lookup(hash: hash, now: now) { return cached.principal }
+        let key = try await store.reader.apiKey(hash: hash)
+        let principal = key.flatMap { key -> Principal? in
+            guard key.revokedAt == nil else { return nil }
+            return Principal(kind: .apiKey(id: key.id, name: key.name), role: key.role)
+        }
+        cache.store(hash: hash, principal: principal, now: now)
+        return principal
+    }
+}
+
+/// Remembers recent API-key look-ups so the ingest path does not read the key table per request.
+///
+/// Entries live `ttl` seconds, which bounds how long a key revoked by another process
+/// (the CLI, another instance) keeps working here.
+final class KeyCache: Sendable {
+    struct Entry: Sendable {
+        let principal: Principal?
+        let storedAt: Date
+    }
+
+    private let ttl: TimeInterval
+    private let entries = Mutex([String: Entry]())
+
+    init(ttl: TimeInterval = 10) { self.ttl = ttl }
+
+    func lookup(hash: String, now: Date) -> Entry? {
+        entries.withLock { table in
+            guard let entry = table[hash], now.timeIntervalSince(entry.storedAt) < ttl else { return nil }
+            return entry
+        }
+    }
+
+    func store(hash: String, principal: Principal?, now: Date) {
+        entries.withLock { table in
+            if table.count > 10_000 { table.removeAll() }
+            table[hash] = Entry(principal: principal, storedAt: now)
+        }
+    }
+
+    func remove(hash: String) { _ = entries.withLock { $0.removeValue(forKey: hash) } }
+}

@@ -1,0 +1,239 @@
+import Foundation
+import ITOpsCore
+import ITOpsStore
+import Logging
+
+/// The whole configuration, read once at start-up from `ITOPS_*` variables and CLI flags.
+///
+/// Nothing else in ITOps reads the environment. `load` reports every bad variable at once.
+public struct Config: Sendable {
+    public var host = "127.0.0.1"
+    public var port = 8080
+    public var dataDirectory = "./data"
+    /// `nil` means the SQLite file in the data directory.
+    public var databaseURL: String?
+    public var jwtSecret: String?
+    public var operatorAPIKey: String?
+    public var adminEmail: String?
+    public var adminPassword: String?
+    public var licenseKey: String?
+    public var licensePublicKey: String?
+    public var trialDays = 30
+    public var heartbeatTimeout: TimeInterval = 90
+    public var pushStaleAfter: TimeInterval = 300
+    public var slaUnknownPolicy = UnknownPolicy.exclude
+    public var maxExclusionWindow: TimeInterval = 86_400
+    public var webhookHostAllowlist: [String] = []
+    public var allowPrivateWebhooks = false
+    public var logLevel = Logger.Level.info
+    /// How often the silence sweep runs.
+    public var sweepInterval: TimeInterval = 15
+    /// SQLite durability: `full` (default, survives power loss) or `normal`.
+    public var sqliteSynchronous = SQLiteDurability.full
+    /// bcrypt cost for password hashes (4–31, default 12).
+    public var bcryptCost = 12
+
+    /// How `UNKNOWN` time counts in SLA math.
+    public enum UnknownPolicy: String, Sendable { case exclude, down }
+
+    public init() {}
+
+    /// Every variable: name, default as documented, meaning. The README's table is this list.
+    public static let variables: [(name: String, defaultValue: String, meaning: String)] = [
+        ("ITOPS_HOST", "127.0.0.1", "listen address"),
+        ("ITOPS_PORT", "8080", "listen port (0 picks a free one)"),
+        ("ITOPS_DATA_DIR", "./data", "embedded database, generated secrets, reports"),
+        ("ITOPS_DATABASE_URL", "SQLite file in the data dir", "`sqlite:///path/to/file.db` (PostgreSQL follows)"),
+        ("ITOPS_JWT_SECRET", "generated into the data dir, with a warning", "HS256 key, at least 32 characters"),
+        ("ITOPS_OPERATOR_API_KEY", "none", "bootstrap API key for agents and scripts (at least 16 characters)"),
+        ("ITOPS_ADMIN_EMAIL", "none", "with ITOPS_ADMIN_PASSWORD: creates the first admin if no user exists"),
+        ("ITOPS_ADMIN_PASSWORD", "none", "password of that first admin (at least 8 characters)"),
+        ("ITOPS_LICENSE_KEY", "none", "license token (read by the licensing feature)"),
+        ("ITOPS_LICENSE_PUBLIC_KEY", "built-in", "license verifying key, base64 raw Ed25519"),
+        ("ITOPS_TRIAL_DAYS", "30", "trial length in days; 0 disables the trial"),
+        ("ITOPS_HEARTBEAT_TIMEOUT", "90s", "a node without heartbeat this long is silent; its operator services turn UNKNOWN"),
+        ("ITOPS_PUSH_STALE_AFTER", "300s", "a pushed service silent this long turns UNKNOWN"),
+        ("ITOPS_SLA_UNKNOWN_POLICY", "exclude", "`exclude` or `down`: how UNKNOWN time counts in SLA math"),
+        ("ITOPS_MAX_EXCLUSION_WINDOW", "24h", "cap for a maintenance window without expectedEndAt"),
+        ("ITOPS_SECURITY_WEBHOOK_HOST_ALLOWLIST", "empty", "comma-separated host names outbound calls may reach despite the SSRF guard"),
+        ("ITOPS_SECURITY_ALLOW_PRIVATE_WEBHOOKS", "false", "lift the SSRF block entirely (development only)"),
+        ("ITOPS_LOG_LEVEL", "info", "trace, debug, info, notice, warning, error, critical"),
+        ("ITOPS_SWEEP_INTERVAL", "15s", "how often the silence sweep runs"),
+        ("ITOPS_SQLITE_SYNCHRONOUS", "full", "`full` (survives power loss) or `normal` (survives a killed process)"),
+        ("ITOPS_BCRYPT_COST", "12", "bcrypt cost of password hashes, 4–31"),
+    ]
+
+    /// Every variable name, for flag mapping and unknown-variable warnings.
+    public static var variableNames: [String] { variables.map(\.name) }
+
+    /// The CLI flag for a variable: `ITOPS_DATA_DIR` → `data-dir`.
+    public static func flagName(for variable: String) -> String {
+        variable.dropFirst("ITOPS_".count).lowercased().replacingOccurrences(of: "_", with: "-")
+    }
+
+    /// Reads the configuration from `environment`, with `overrides` (from flags, keyed by
+    /// variable name) winning. Throws one error listing every bad variable.
+    public static func load(environment: [String: String], overrides: [String: String] = [:]) throws(ConfigError)
+        -> Config
+    {
+        var values = environment.filter { $0.key.hasPrefix("ITOPS_") }
+        values.merge(overrides) { _, flag in flag }
+        var config = Config()
+        var problems: [String] = []
+
+        func read(_ name: String, _ apply: (String) throws(ConfigProblem) -> Void) {
+            guard let raw = values[name] else { return }
+            do throws(ConfigProblem) { try apply(raw) } catch { problems.append("\(name): \(error.message)") }
+        }
+
+        read("ITOPS_HOST") { value throws(ConfigProblem) in
+            guard !value.isEmpty else { throw ConfigProblem("must not be empty") }
+            config.host = value
+        }
+        read("ITOPS_PORT") { value throws(ConfigProblem) in
+            guard let port = Int(value), (0...65_535).contains(port) else {
+                throw ConfigProblem("'\(value)' is not a port (0–65535)")
+            }
+            config.port = port
+        }
+        read("ITOPS_DATA_DIR") { value throws(ConfigProblem) in
+            guard !value.isEmpty else { throw ConfigProblem("must not be empty") }
+            config.dataDirectory = value
+        }
+        read("ITOPS_DATABASE_URL") { value throws(ConfigProblem) in
+            if value.hasPrefix("sqlite://") {
+                guard value.count > "sqlite://".count else { throw ConfigProblem("sqlite:// needs a path") }
+            } else if value.hasPrefix("postgres://") || value.hasPrefix("postgresql://") {
+                throw ConfigProblem("PostgreSQL is not supported by this build yet; use sqlite:///path or leave unset")
+            } else {
+                throw ConfigProblem("must start with sqlite:// (e.g. sqlite:///var/lib/itops/itops.db)")
+            }
+            config.databaseURL = value
+        }
+        read("ITOPS_JWT_SECRET") { value throws(ConfigProblem) in
+            guard value.count >= 32 else { throw ConfigProblem("must be at least 32 characters (got \(value.count))") }
+            config.jwtSecret = value
+        }
+        read("ITOPS_OPERATOR_API_KEY") { value throws(ConfigProblem) in
+            guard value.count >= 16 else { throw ConfigProblem("must be at least 16 characters") }
+            config.operatorAPIKey = value
+        }
+        read("ITOPS_ADMIN_EMAIL") { value throws(ConfigProblem) in
+            guard Email.isPlausible(value) else { throw ConfigProblem("'\(value)' is not an email address") }
+            config.adminEmail = value
+        }
+        read("ITOPS_ADMIN_PASSWORD") { value throws(ConfigProblem) in
+            guard value.count >= 8 else { throw ConfigProblem("must be at least 8 characters") }
+            config.adminPassword = value
+        }
+        read("ITOPS_LICENSE_KEY") { value throws(ConfigProblem) in config.licenseKey = value }
+        read("ITOPS_LICENSE_PUBLIC_KEY") { value throws(ConfigProblem) in
+            guard let raw = Data(base64Encoded: value), raw.count == 32 else {
+                throw ConfigProblem("must be a base64 raw Ed25519 public key (32 bytes)")
+            }
+            config.licensePublicKey = value
+        }
+        read("ITOPS_TRIAL_DAYS") { value throws(ConfigProblem) in
+            guard let days = Int(value), (0...3650).contains(days) else {
+                throw ConfigProblem("'\(value)' is not a number of days (0–3650)")
+            }
+            config.trialDays = days
+        }
+        read("ITOPS_HEARTBEAT_TIMEOUT") { value throws(ConfigProblem) in config.heartbeatTimeout = try duration(value) }
+        read("ITOPS_PUSH_STALE_AFTER") { value throws(ConfigProblem) in config.pushStaleAfter = try duration(value) }
+        read("ITOPS_MAX_EXCLUSION_WINDOW") { value throws(ConfigProblem) in config.maxExclusionWindow = try duration(value) }
+        read("ITOPS_SWEEP_INTERVAL") { value throws(ConfigProblem) in config.sweepInterval = try duration(value) }
+        read("ITOPS_SLA_UNKNOWN_POLICY") { value throws(ConfigProblem) in
+            guard let policy = UnknownPolicy(rawValue: value) else { throw ConfigProblem("must be exclude or down") }
+            config.slaUnknownPolicy = policy
+        }
+        read("ITOPS_SECURITY_WEBHOOK_HOST_ALLOWLIST") { value throws(ConfigProblem) in
+            config.webhookHostAllowlist = value.split(separator: ",").map {
+                $0.trimmingCharacters(in: .whitespaces).lowercased()
+            }.filter { !$0.isEmpty }
+        }
+        read("ITOPS_SECURITY_ALLOW_PRIVATE_WEBHOOKS") { value throws(ConfigProblem) in
+            config.allowPrivateWebhooks = try bool(value)
+        }
+        read("ITOPS_LOG_LEVEL") { value throws(ConfigProblem) in
+            guard let level = Logger.Level(rawValue: value.lowercased()) else {
+                throw ConfigProblem("must be one of trace, debug, info, notice, warning, error, critical")
+            }
+            config.logLevel = level
+        }
+        read("ITOPS_SQLITE_SYNCHRONOUS") { value throws(ConfigProblem) in
+            guard let mode = SQLiteDurability(rawValue: value.lowercased()) else {
+                throw ConfigProblem("must be full or normal")
+            }
+            config.sqliteSynchronous = mode
+        }
+        read("ITOPS_BCRYPT_COST") { value throws(ConfigProblem) in
+            guard let cost = Int(value), (4...31).contains(cost) else { throw ConfigProblem("must be 4–31") }
+            config.bcryptCost = cost
+        }
+        if (config.adminEmail == nil) != (config.adminPassword == nil) {
+            problems.append("ITOPS_ADMIN_EMAIL and ITOPS_ADMIN_PASSWORD: set both or neither")
+        }
+        let unknown = values.keys.filter { !variableNames.contains($0) }.sorted()
+        for name in unknown { problems.append("\(name): not a known ITOps variable (typo?)") }
+        guard problems.isEmpty else { throw ConfigError(problems: problems) }
+        return config
+    }
+
+    /// Accepts `90s`, `5m`, `24h`, `2d` or plain seconds.
+    static func duration(_ text: String) throws(ConfigProblem) -> TimeInterval {
+        let units: [Character: Double] = ["s": 1, "m": 60, "h": 3600, "d": 86_400]
+        var number = Substring(text)
+        var factor = 1.0
+        if let last = text.last, let unit = units[last] {
+            number = text.dropLast()
+            factor = unit
+        }
+        guard let value = Double(number), value > 0, value.isFinite else {
+            throw ConfigProblem("'\(text)' is not a duration (90s, 5m, 24h or seconds)")
+        }
+        return value * factor
+    }
+
+    static func bool(_ text: String) throws(ConfigProblem) -> Bool {
+        switch text.lowercased() {
+        case "true", "1", "yes": return true
+        case "false", "0", "no": return false
+        default: throw ConfigProblem("must be true or false")
+        }
+    }
+
+    /// Where the store lives.
+    public var storeLocation: StoreLocation {
+        if let url = databaseURL, url.hasPrefix("sqlite://") {
+            return .sqlite(path: String(url.dropFirst("sqlite://".count)), durability: sqliteSynchronous)
+        }
+        return .sqlite(
+            path: URL(fileURLWithPath: dataDirectory).appendingPathComponent("itops.db").path,
+            durability: sqliteSynchronous)
+    }
+}
+
+/// One bad variable.
+public struct ConfigProblem: Error {
+    let message: String
+    init(_ message: String) { self.message = message }
+}
+
+/// Every bad variable, one line each.
+public struct ConfigError: Error, CustomStringConvertible {
+    public let problems: [String]
+    public var description: String { problems.map { "configuration error: \($0)" }.joined(separator: "\n") }
+}
+
+/// Light email validation: something@something.tld, no spaces, at most 254 characters.
+enum Email {
+    static func isPlausible(_ text: String) -> Bool {
+        guard text.count <= 254, !text.contains(where: \.isWhitespace) else { return false }
+        let parts = text.split(separator: "@", omittingEmptySubsequences: false)
+        guard parts.count == 2, !parts[0].isEmpty, parts[1].contains("."), !parts[1].hasPrefix("."),
+            !parts[1].hasSuffix(".")
+        else { return false }
+        return true
+    }
+}

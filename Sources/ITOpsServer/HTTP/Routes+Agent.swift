@@ -1,0 +1,185 @@
+import Foundation
+import Hummingbird
+import ITOpsCore
+
+/// The agent and webhook REST API of the reference: `/api/v1/operator/*`, pushes, backups.
+struct AgentRoutes {
+    let runtime: ITOpsRuntime
+    let auth: Authenticator
+
+    struct Success: Encodable {
+        var success = true
+        var message: String
+    }
+
+    struct SyncResponse: Encodable {
+        var success = true
+        var message: String
+        var created: Int
+        var updated: Int
+        var markedUnknown: Int
+    }
+
+    struct ServiceSummary: Encodable {
+        struct Backup: Encodable {
+            var expected: Bool
+            var maxAgeDays: Int
+        }
+        struct Operations: Encodable { var backup: Backup }
+        var id: String
+        var name: String
+        var nodeId: String
+        var displayName: String?
+        var status: String
+        var criticality: String?
+        var namespace: String?
+        var serviceType: String?
+        var slaGroup: String?
+        var tags: [String]
+        var operations: Operations
+
+        init(_ s: Service) {
+            id = s.id.uuidString.lowercased()
+            name = s.name
+            nodeId = s.nodeId.value
+            displayName = s.displayName
+            status = s.status.rawValue
+            criticality = s.criticality?.rawValue
+            namespace = s.namespace
+            serviceType = s.serviceType
+            slaGroup = s.slaGroup
+            tags = s.tags
+            operations = Operations(backup: Backup(expected: s.backup.expected, maxAgeDays: s.backup.maxAgeDays))
+        }
+    }
+
+    struct RegisterResponse: Encodable {
+        var success = true
+        var message: String
+        var created: Bool
+        var service: ServiceSummary
+    }
+
+    struct ServicesResponse: Encodable {
+        var success = true
+        var nodeId: String
+        var services: [ServiceSummary]
+    }
+
+    struct HealthResponse: Encodable {
+        var success = true
+        var message: String
+        var serviceId: String
+        var serviceName: String
+        var nodeId: String
+        var status: String
+        var created: Bool
+    }
+
+    struct StorageResponse: Encodable {
+        var success = true
+        var serviceName: String
+        var freePercent: Int
+        var status: String
+    }
+
+    struct BackupResponse: Encodable {
+        var success = true
+        var message: String
+        var affected: Int
+        var services: [String]
+    }
+
+    func add(to router: Router<AppRequestContext>) {
+        let api = router.group("api/v1")
+        let ingest = runtime.ingest
+        let metrics = runtime.metrics
+
+        api.post("operator/status") { request, context in
+            _ = try await auth.require(.operator, request)
+            var request = request
+            let command = try await request.decodeJSON(Commands.OperatorStatus.self, context: context)
+            let result = try await ingest.operatorStatus(command)
+            metrics.reportIngested(kind: "operator_status")
+            return try jsonResponse(
+                SyncResponse(
+                    message: "synced \(result.created + result.updated) services", created: result.created,
+                    updated: result.updated, markedUnknown: result.markedUnknown))
+        }
+
+        api.post("operator/heartbeat") { request, context in
+            _ = try await auth.require(.operator, request)
+            var request = request
+            try await ingest.heartbeat(request.decodeJSON(Commands.Heartbeat.self, context: context))
+            metrics.reportIngested(kind: "heartbeat")
+            return try jsonResponse(Success(message: "heartbeat recorded"))
+        }
+
+        api.post("operator/register") { request, context in
+            _ = try await auth.require(.operator, request)
+            var request = request
+            let (service, created) = try await ingest.register(
+                request.decodeJSON(Commands.Register.self, context: context))
+            metrics.reportIngested(kind: "register")
+            return try jsonResponse(
+                RegisterResponse(
+                    message: created ? "service registered" : "service updated", created: created,
+                    service: ServiceSummary(service)),
+                status: created ? .created : .ok)
+        }
+
+        api.get("operator/services") { request, context in
+            _ = try await auth.require(.operator, request)
+            let nodeId = request.uri.queryParameters.get("nodeId")
+            let services = try await ingest.registeredServices(nodeId: nodeId)
+            return try jsonResponse(ServicesResponse(nodeId: nodeId ?? "", services: services.map(ServiceSummary.init)))
+        }
+
+        api.post("health/report") { request, context in
+            _ = try await auth.require(.operator, request)
+            var request = request
+            let (service, created) = try await ingest.healthReport(
+                request.decodeJSON(Commands.HealthReport.self, context: context))
+            metrics.reportIngested(kind: "health")
+            return try jsonResponse(
+                HealthResponse(
+                    message: created ? "service created" : "status recorded", serviceId: service.id.uuidString.lowercased(),
+                    serviceName: service.name, nodeId: service.nodeId.value, status: service.status.rawValue,
+                    created: created))
+        }
+
+        api.post("storage/report") { request, context in
+            _ = try await auth.require(.operator, request)
+            var request = request
+            let result = try await ingest.storageReport(request.decodeJSON(Commands.StoragePush.self, context: context))
+            metrics.reportIngested(kind: "storage")
+            return try jsonResponse(
+                StorageResponse(serviceName: result.serviceName, freePercent: result.freePercent, status: result.state.rawValue))
+        }
+
+        api.post("backup/report") { request, context in
+            _ = try await auth.require(.operator, request)
+            var request = request
+            let result = try await ingest.backupReport(request.decodeJSON(Commands.BackupPush.self, context: context))
+            metrics.reportIngested(kind: "backup")
+            let count = result.services.count
+            return try jsonResponse(
+                BackupResponse(
+                    message: "backup report recorded for \(count) service\(count == 1 ? "" : "s")", affected: count,
+                    services: result.services))
+        }
+
+        api.get("auth/providers") { _, _ in
+            struct Provider: Encodable {
+                var id: String
+                var type: String
+                var name: String
+            }
+            struct Providers: Encodable {
+                var success = true
+                var providers: [Provider]
+            }
+            return try jsonResponse(Providers(providers: [Provider(id: "local", type: "local", name: "Email and password")]))
+        }
+    }
+}

@@ -1,0 +1,82 @@
+import Foundation
+import ITOpsCore
+import Logging
+import ServiceLifecycle
+
+/// Runs the silence sweep every `interval` until shutdown.
+struct SweepJob: ServiceLifecycle.Service {
+    let runtime: ITOpsRuntime
+    let interval: TimeInterval
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                do {
+                    try await Task.sleep(for: .milliseconds(Int(interval * 1000)))
+                } catch {
+                    return
+                }
+                await runOnce()
+            }
+        }
+    }
+
+    /// One sweep, timed and logged; a failure is logged and retried next period.
+    func runOnce() async {
+        let start = ContinuousClock.now
+        do {
+            let result = try await runtime.ingest.sweep()
+            runtime.metrics.sweep(duration: ContinuousClock.now - start, failed: false)
+            if !result.silentNodes.isEmpty || result.staleServices > 0 || result.overdueBackups > 0 {
+                runtime.logger.notice(
+                    "silence sweep",
+                    metadata: [
+                        "silent_nodes": "\(result.silentNodes.map(\.value))", "stale_services": "\(result.staleServices)",
+                        "overdue_backups": "\(result.overdueBackups)",
+                    ])
+            }
+        } catch {
+            runtime.metrics.sweep(duration: ContinuousClock.now - start, failed: true)
+            runtime.logger.error("silence sweep failed", metadata: ["error": "\(error)"])
+        }
+    }
+}
+
+/// Counts and logs domain events: the first consumer of the event bus.
+struct EventLogJob: ServiceLifecycle.Service {
+    let runtime: ITOpsRuntime
+
+    func run() async throws {
+        let stream = runtime.events.subscribe(bufferSize: 4096)
+        await cancelWhenGracefulShutdown {
+            for await event in stream {
+                switch event {
+                case .serviceStatusChanged(let change):
+                    runtime.metrics.statusChanged(to: change.to.rawValue)
+                    runtime.logger.info(
+                        "status changed",
+                        metadata: [
+                            "service": "\(change.nodeId)/\(change.serviceName)",
+                            "from": "\(change.from?.rawValue ?? "none")", "to": "\(change.to.rawValue)",
+                        ])
+                case .slaAlert(let alert):
+                    runtime.logger.warning("sla alert", metadata: ["kind": "\(alert.kind.rawValue)", "message": "\(alert.message)"])
+                case .slaIncident(let incident):
+                    runtime.logger.notice(
+                        "incident \(incident.phase.rawValue)",
+                        metadata: ["service": "\(incident.nodeId)/\(incident.serviceName)"])
+                }
+            }
+        }
+    }
+}
+
+/// Closes the database after everything else has stopped.
+struct StoreCloser: ServiceLifecycle.Service {
+    let runtime: ITOpsRuntime
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        await runtime.shutdown()
+    }
+}

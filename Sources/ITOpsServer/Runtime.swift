@@ -1,0 +1,135 @@
+import Foundation
+import ITOpsCore
+import ITOpsGraphQL
+import ITOpsStore
+import Logging
+
+/// Everything a running ITOps holds: store, event bus, domain services, auth, metrics.
+///
+/// Built once by `start` — by the executable and by the tests alike — and handed to
+/// `buildApplication`.
+public final class ITOpsRuntime: Sendable {
+    /// The version reported by `/health`.
+    public static let version = "0.1.0"
+
+    public let config: Config
+    public let store: SQLStore
+    public let events: InProcessEventBus
+    public let clock: any WallClock
+    public let ingest: Ingest
+    public let logger: Logger
+    let accounts: Accounts
+    let apiKeys: APIKeys
+    let tokens: AccessTokens
+    let metrics: ITOpsMetrics
+    let graphQL: ITOpsAPI
+
+    private init(
+        config: Config, store: SQLStore, events: InProcessEventBus, clock: any WallClock, ingest: Ingest,
+        logger: Logger, accounts: Accounts, apiKeys: APIKeys, tokens: AccessTokens, metrics: ITOpsMetrics,
+        graphQL: ITOpsAPI
+    ) {
+        self.config = config
+        self.store = store
+        self.events = events
+        self.clock = clock
+        self.ingest = ingest
+        self.logger = logger
+        self.accounts = accounts
+        self.apiKeys = apiKeys
+        self.tokens = tokens
+        self.metrics = metrics
+        self.graphQL = graphQL
+    }
+
+    /// Opens the database (applying migrations), loads or generates secrets, and creates the
+    /// bootstrap admin and API key when configured.
+    public static func start(config: Config, clock: any WallClock = SystemWallClock(), logger: Logger) async throws
+        -> ITOpsRuntime
+    {
+        let secret = try config.jwtSecret ?? loadOrGenerateSecret(dataDirectory: config.dataDirectory, logger: logger)
+        let store = try await SQLStore.open(config.storeLocation, clock: clock, logger: logger)
+        do {
+            let events = InProcessEventBus()
+            var settings = Ingest.Settings()
+            settings.heartbeatTimeout = config.heartbeatTimeout
+            settings.pushStaleAfter = config.pushStaleAfter
+            let ingest = Ingest(store: store, events: events, clock: clock, settings: settings)
+            let tokens = await AccessTokens.make(secret: secret, clock: clock)
+            let hasher = PasswordHasher(cost: config.bcryptCost)
+            let accounts = Accounts(
+                store: store, clock: clock, tokens: tokens, hasher: hasher, throttle: LoginThrottle(clock: clock),
+                decoyHash: try await hasher.hash(Secrets.randomHex(bytes: 16)))
+            let apiKeys = APIKeys(store: store, clock: clock, cache: KeyCache())
+            if let key = config.operatorAPIKey { try await apiKeys.bootstrap(key) }
+            if let email = config.adminEmail, let password = config.adminPassword,
+                try await accounts.bootstrapAdmin(email: email, password: password)
+            {
+                logger.notice("created the first admin from ITOPS_ADMIN_EMAIL", metadata: ["email": "\(email)"])
+            }
+            return ITOpsRuntime(
+                config: config, store: store, events: events, clock: clock, ingest: ingest, logger: logger,
+                accounts: accounts, apiKeys: apiKeys, tokens: tokens, metrics: ITOpsMetrics(), graphQL: try ITOpsAPI())
+        } catch {
+            await store.shutdown()
+            throw error
+        }
+    }
+
+    /// Creates a user (CLI and tests).
+    public func createUser(email: String, password: String, role: Role) async throws -> User {
+        try await accounts.createUser(email: email, password: password, role: role)
+    }
+
+    /// Creates an API key; the plain text is returned once.
+    public func createAPIKey(name: String, role: Role) async throws -> (key: APIKey, plain: String) {
+        try await apiKeys.create(name: name, role: role)
+    }
+
+    /// Every API key, revoked ones included.
+    public func listAPIKeys() async throws -> [APIKey] { try await apiKeys.list() }
+
+    /// Revokes the key with this id or prefix.
+    public func revokeAPIKey(_ reference: String) async throws -> APIKey { try await apiKeys.revoke(reference) }
+
+    /// Closes the database.
+    public func shutdown() async { await store.shutdown() }
+
+    /// The JWT secret from `<data dir>/jwt-secret`, generated (0600) on first start.
+    static func loadOrGenerateSecret(dataDirectory: String, logger: Logger) throws -> String {
+        let directory = URL(fileURLWithPath: dataDirectory)
+        let file = directory.appendingPathComponent("jwt-secret")
+        if let existing = try? String(contentsOf: file, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines),
+            existing.count >= 32
+        {
+            return existing
+        }
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let secret = Secrets.randomHex(bytes: 32)
+        FileManager.default.createFile(
+            atPath: file.path, contents: Data(secret.utf8), attributes: [.posixPermissions: 0o600])
+        logger.warning(
+            "ITOPS_JWT_SECRET is not set: generated one into the data directory; set it explicitly when running several instances",
+            metadata: ["file": "\(file.path)"])
+        return secret
+    }
+}
+
+/// The GraphQL resolvers' view of the runtime.
+struct Backend: GraphQLBackend {
+    let runtime: ITOpsRuntime
+
+    var reader: any StoreReader { runtime.store.reader }
+
+    func login(email: String, password: String, client: String) async throws -> AuthSession {
+        try await runtime.accounts.login(email: email, password: password, client: client)
+    }
+
+    func refresh(refreshToken: String, client: String) async throws -> AuthSession {
+        try await runtime.accounts.refresh(refreshToken: refreshToken, client: client)
+    }
+
+    func logout(principal: Principal, refreshToken: String?) async throws -> Bool {
+        try await runtime.accounts.logout(principal: principal, refreshToken: refreshToken)
+    }
+}

@@ -1,0 +1,226 @@
+import Foundation
+import ITOpsCore
+import Logging
+import SQLKit
+
+/// One numbered, append-only schema change.
+///
+/// Migrations are applied in order at start-up and recorded in `schema_migrations`; a migration
+/// that has run is never edited — a change is a new migration.
+struct Migration: Sendable {
+    let version: Int
+    let name: String
+    let statements: [String]
+}
+
+/// The schema's history. SQL here is written to run unchanged on SQLite and PostgreSQL:
+/// `TEXT`, `BIGINT` (epoch milliseconds), `INTEGER`, `BOOLEAN`, no dialect-specific defaults.
+enum Migrations {
+    static let all: [Migration] = [
+        Migration(
+            version: 1, name: "inventory",
+            statements: [
+                """
+                CREATE TABLE nodes (
+                    id TEXT PRIMARY KEY,
+                    parent_id TEXT,
+                    depth INTEGER NOT NULL,
+                    created_at BIGINT NOT NULL,
+                    last_heartbeat_at BIGINT,
+                    agent_version TEXT,
+                    watched_services INTEGER,
+                    healthy_services INTEGER,
+                    unhealthy_services INTEGER,
+                    silent BOOLEAN NOT NULL
+                )
+                """,
+                "CREATE INDEX nodes_heartbeat ON nodes (silent, last_heartbeat_at)",
+                """
+                CREATE TABLE sla_groups (
+                    name TEXT PRIMARY KEY,
+                    id TEXT NOT NULL UNIQUE,
+                    display_name TEXT,
+                    tier TEXT NOT NULL
+                )
+                """,
+                """
+                CREATE TABLE services (
+                    id TEXT PRIMARY KEY,
+                    node_id TEXT NOT NULL REFERENCES nodes (id),
+                    name TEXT NOT NULL,
+                    display_name TEXT,
+                    status TEXT NOT NULL,
+                    message TEXT,
+                    criticality TEXT,
+                    service_type TEXT,
+                    tags TEXT NOT NULL,
+                    namespace TEXT,
+                    workload_type TEXT,
+                    replicas INTEGER,
+                    ready_replicas INTEGER,
+                    sla_group TEXT,
+                    source TEXT NOT NULL,
+                    registered BOOLEAN NOT NULL,
+                    backup_expected BOOLEAN NOT NULL,
+                    backup_max_age_days INTEGER NOT NULL,
+                    last_backup_at BIGINT,
+                    last_backup_status TEXT,
+                    last_backup_success_at BIGINT,
+                    backup_overdue BOOLEAN NOT NULL,
+                    expected_interval_seconds INTEGER,
+                    last_seen_at BIGINT NOT NULL,
+                    status_changed_at BIGINT NOT NULL,
+                    created_at BIGINT NOT NULL,
+                    UNIQUE (node_id, name)
+                )
+                """,
+                "CREATE INDEX services_group ON services (sla_group)",
+                "CREATE INDEX services_namespace ON services (namespace)",
+                "CREATE INDEX services_push_staleness ON services (source, status, last_seen_at)",
+                """
+                CREATE TABLE status_transitions (
+                    id TEXT PRIMARY KEY,
+                    service_id TEXT NOT NULL REFERENCES services (id),
+                    from_status TEXT,
+                    to_status TEXT NOT NULL,
+                    at BIGINT NOT NULL,
+                    message TEXT
+                )
+                """,
+                "CREATE INDEX status_transitions_service_at ON status_transitions (service_id, at)",
+                """
+                CREATE TABLE incidents (
+                    id TEXT PRIMARY KEY,
+                    service_id TEXT NOT NULL REFERENCES services (id),
+                    opened_at BIGINT NOT NULL,
+                    closed_at BIGINT,
+                    message TEXT
+                )
+                """,
+                "CREATE INDEX incidents_service ON incidents (service_id, closed_at)",
+                """
+                CREATE TABLE backup_reports (
+                    id TEXT PRIMARY KEY,
+                    service_id TEXT NOT NULL REFERENCES services (id),
+                    status TEXT NOT NULL,
+                    size_bytes BIGINT,
+                    message TEXT,
+                    reported_at BIGINT NOT NULL
+                )
+                """,
+                "CREATE INDEX backup_reports_service ON backup_reports (service_id, reported_at)",
+                """
+                CREATE TABLE storage_reports (
+                    id TEXT PRIMARY KEY,
+                    service_id TEXT NOT NULL REFERENCES services (id),
+                    allocated_bytes BIGINT NOT NULL,
+                    used_bytes BIGINT NOT NULL,
+                    free_percent INTEGER NOT NULL,
+                    state TEXT NOT NULL,
+                    storage_type TEXT,
+                    mount_path TEXT,
+                    reported_at BIGINT NOT NULL
+                )
+                """,
+                "CREATE INDEX storage_reports_service ON storage_reports (service_id, reported_at)",
+                """
+                CREATE TABLE exclusion_windows (
+                    id TEXT PRIMARY KEY,
+                    service_id TEXT NOT NULL REFERENCES services (id),
+                    reason TEXT,
+                    started_at BIGINT NOT NULL,
+                    expected_end_at BIGINT,
+                    ended_at BIGINT
+                )
+                """,
+                "CREATE INDEX exclusion_windows_service ON exclusion_windows (service_id, ended_at)",
+            ]),
+        Migration(
+            version: 2, name: "identity",
+            statements: [
+                """
+                CREATE TABLE users (
+                    id TEXT PRIMARY KEY,
+                    email TEXT NOT NULL UNIQUE,
+                    password_hash TEXT NOT NULL,
+                    role TEXT NOT NULL,
+                    created_at BIGINT NOT NULL
+                )
+                """,
+                """
+                CREATE TABLE refresh_tokens (
+                    id TEXT PRIMARY KEY,
+                    user_id TEXT NOT NULL REFERENCES users (id),
+                    token_hash TEXT NOT NULL UNIQUE,
+                    family_id TEXT NOT NULL,
+                    created_at BIGINT NOT NULL,
+                    expires_at BIGINT NOT NULL,
+                    used_at BIGINT,
+                    revoked_at BIGINT
+                )
+                """,
+                "CREATE INDEX refresh_tokens_family ON refresh_tokens (family_id)",
+                "CREATE INDEX refresh_tokens_user ON refresh_tokens (user_id)",
+                """
+                CREATE TABLE api_keys (
+                    id TEXT PRIMARY KEY,
+                    name TEXT NOT NULL,
+                    key_hash TEXT NOT NULL UNIQUE,
+                    prefix TEXT NOT NULL,
+                    role TEXT NOT NULL,
+                    created_at BIGINT NOT NULL,
+                    revoked_at BIGINT,
+                    bootstrap BOOLEAN NOT NULL
+                )
+                """,
+            ]),
+    ]
+
+    /// Applies every migration not yet recorded, each in its own transaction.
+    /// Returns the versions applied.
+    static func apply(on db: any SQLDatabase, now: Date, logger: Logger) async throws -> [Int] {
+        try await db.raw(
+            """
+            CREATE TABLE IF NOT EXISTS schema_migrations (
+                version INTEGER PRIMARY KEY,
+                name TEXT NOT NULL,
+                applied_at BIGINT NOT NULL
+            )
+            """
+        ).run()
+        let applied = Set(
+            try await db.raw("SELECT version FROM schema_migrations").all().map {
+                try $0.decode(column: "version", as: Int.self)
+            })
+        if let newest = applied.max(), newest > (all.last?.version ?? 0) {
+            throw MigrationError(
+                "the database is at schema version \(newest), newer than this build knows (\(all.last?.version ?? 0)); upgrade ITOps"
+            )
+        }
+        var ran: [Int] = []
+        for migration in all where !applied.contains(migration.version) {
+            try await db.raw("BEGIN").run()
+            do {
+                for statement in migration.statements {
+                    try await db.raw("\(unsafeRaw: statement)").run()
+                }
+                try await db.raw(
+                    "INSERT INTO schema_migrations (version, name, applied_at) VALUES (\(bind: migration.version), \(bind: migration.name), \(bind: now.epochMilliseconds))"
+                ).run()
+                try await db.raw("COMMIT").run()
+            } catch {
+                try? await db.raw("ROLLBACK").run()
+                throw error
+            }
+            logger.info("applied migration", metadata: ["version": "\(migration.version)", "name": "\(migration.name)"])
+            ran.append(migration.version)
+        }
+        return ran
+    }
+}
+
+/// The schema could not be brought up to date.
+public struct MigrationError: Error, CustomStringConvertible {
+    public let description: String
+    init(_ description: String) { self.description = description }
+}

@@ -1,0 +1,361 @@
+import Foundation
+import ITOpsCore
+import SQLKit
+
+// Rows are not API shapes: these records mirror tables column for column (snake_case in SQL),
+// hold only portable primitives (TEXT ids, BIGINT epoch milliseconds), and convert to and from
+// the core's domain types.
+
+struct NodeRecord: Codable, Sendable {
+    var id: String
+    var parentId: String?
+    var depth: Int
+    var createdAt: Int64
+    var lastHeartbeatAt: Int64?
+    var agentVersion: String?
+    var watchedServices: Int?
+    var healthyServices: Int?
+    var unhealthyServices: Int?
+    var silent: Bool
+
+    init(_ node: Node) {
+        id = node.id.value
+        parentId = node.parentId?.value
+        depth = node.id.depth
+        createdAt = node.createdAt.epochMilliseconds
+        lastHeartbeatAt = node.lastHeartbeatAt?.epochMilliseconds
+        agentVersion = node.agentVersion
+        watchedServices = node.watchedServices
+        healthyServices = node.healthyServices
+        unhealthyServices = node.unhealthyServices
+        silent = node.silent
+    }
+
+    var domain: Node {
+        var node = Node(id: .stored(id), createdAt: Date(epochMilliseconds: createdAt))
+        node.lastHeartbeatAt = lastHeartbeatAt.map(Date.init(epochMilliseconds:))
+        node.agentVersion = agentVersion
+        node.watchedServices = watchedServices
+        node.healthyServices = healthyServices
+        node.unhealthyServices = unhealthyServices
+        node.silent = silent
+        return node
+    }
+}
+
+struct ServiceRecord: Codable, Sendable {
+    var id: String
+    var nodeId: String
+    var name: String
+    var displayName: String?
+    var status: String
+    var message: String?
+    var criticality: String?
+    var serviceType: String?
+    var tags: String
+    var namespace: String?
+    var workloadType: String?
+    var replicas: Int?
+    var readyReplicas: Int?
+    var slaGroup: String?
+    var source: String
+    var registered: Bool
+    var backupExpected: Bool
+    var backupMaxAgeDays: Int
+    var lastBackupAt: Int64?
+    var lastBackupStatus: String?
+    var lastBackupSuccessAt: Int64?
+    var backupOverdue: Bool
+    var expectedIntervalSeconds: Int?
+    var lastSeenAt: Int64
+    var statusChangedAt: Int64
+    var createdAt: Int64
+
+    init(_ s: Service) {
+        id = s.id.uuidString.lowercased()
+        nodeId = s.nodeId.value
+        name = s.name
+        displayName = s.displayName
+        status = s.status.rawValue
+        message = s.message
+        criticality = s.criticality?.rawValue
+        serviceType = s.serviceType
+        tags = Self.encodeTags(s.tags)
+        namespace = s.namespace
+        workloadType = s.workloadType
+        replicas = s.replicas
+        readyReplicas = s.readyReplicas
+        slaGroup = s.slaGroup
+        source = s.source.rawValue
+        registered = s.registered
+        backupExpected = s.backup.expected
+        backupMaxAgeDays = s.backup.maxAgeDays
+        lastBackupAt = s.backup.lastAt?.epochMilliseconds
+        lastBackupStatus = s.backup.lastStatus?.rawValue
+        lastBackupSuccessAt = s.backup.lastSuccessAt?.epochMilliseconds
+        backupOverdue = s.backup.overdue
+        expectedIntervalSeconds = s.expectedIntervalSeconds
+        lastSeenAt = s.lastSeenAt.epochMilliseconds
+        statusChangedAt = s.statusChangedAt.epochMilliseconds
+        createdAt = s.createdAt.epochMilliseconds
+    }
+
+    func domain() throws -> Service {
+        var s = Service(
+            id: try uuid(id), nodeId: .stored(nodeId), name: name, status: try vocabulary(status),
+            source: try vocabulary(source), at: Date(epochMilliseconds: createdAt))
+        s.displayName = displayName
+        s.message = message
+        s.criticality = try criticality.map(vocabulary)
+        s.serviceType = serviceType
+        s.tags = (try? JSONDecoder().decode([String].self, from: Data(tags.utf8))) ?? []
+        s.namespace = namespace
+        s.workloadType = workloadType
+        s.replicas = replicas
+        s.readyReplicas = readyReplicas
+        s.slaGroup = slaGroup
+        s.registered = registered
+        s.backup.expected = backupExpected
+        s.backup.maxAgeDays = backupMaxAgeDays
+        s.backup.lastAt = lastBackupAt.map(Date.init(epochMilliseconds:))
+        s.backup.lastStatus = try lastBackupStatus.map(vocabulary)
+        s.backup.lastSuccessAt = lastBackupSuccessAt.map(Date.init(epochMilliseconds:))
+        s.backup.overdue = backupOverdue
+        s.expectedIntervalSeconds = expectedIntervalSeconds
+        s.lastSeenAt = Date(epochMilliseconds: lastSeenAt)
+        s.statusChangedAt = Date(epochMilliseconds: statusChangedAt)
+        return s
+    }
+
+    /// Tags as a JSON array, so a tag filter can match `"tag"` with its quotes.
+    static func encodeTags(_ tags: [String]) -> String {
+        "[" + tags.map { "\"\($0)\"" }.joined(separator: ",") + "]"
+    }
+}
+
+struct GroupRecord: Codable, Sendable {
+    var name: String
+    var id: String
+    var displayName: String?
+    var tier: String
+
+    init(_ g: SLAGroup) {
+        name = g.name
+        id = g.id.uuidString.lowercased()
+        displayName = g.displayName
+        tier = g.tier.rawValue
+    }
+
+    func domain() throws -> SLAGroup {
+        SLAGroup(id: try uuid(id), name: name, displayName: displayName, tier: try vocabulary(tier))
+    }
+}
+
+struct TransitionRecord: Codable, Sendable {
+    var id: String
+    var serviceId: String
+    var fromStatus: String?
+    var toStatus: String
+    var at: Int64
+    var message: String?
+
+    init(_ t: StatusTransition) {
+        id = t.id.uuidString.lowercased()
+        serviceId = t.serviceId.uuidString.lowercased()
+        fromStatus = t.from?.rawValue
+        toStatus = t.to.rawValue
+        at = t.at.epochMilliseconds
+        message = t.message
+    }
+
+    func domain() throws -> StatusTransition {
+        StatusTransition(
+            id: try uuid(id), serviceId: try uuid(serviceId), from: try fromStatus.map(vocabulary),
+            to: try vocabulary(toStatus), at: Date(epochMilliseconds: at), message: message)
+    }
+}
+
+struct IncidentRecord: Codable, Sendable {
+    var id: String
+    var serviceId: String
+    var openedAt: Int64
+    var closedAt: Int64?
+    var message: String?
+
+    init(_ i: Incident) {
+        id = i.id.uuidString.lowercased()
+        serviceId = i.serviceId.uuidString.lowercased()
+        openedAt = i.openedAt.epochMilliseconds
+        closedAt = i.closedAt?.epochMilliseconds
+        message = i.message
+    }
+
+    func domain() throws -> Incident {
+        Incident(
+            id: try uuid(id), serviceId: try uuid(serviceId), openedAt: Date(epochMilliseconds: openedAt),
+            closedAt: closedAt.map(Date.init(epochMilliseconds:)), message: message)
+    }
+}
+
+struct BackupRecord: Codable, Sendable {
+    var id: String
+    var serviceId: String
+    var status: String
+    var sizeBytes: Int64?
+    var message: String?
+    var reportedAt: Int64
+
+    init(_ r: BackupReport) {
+        id = r.id.uuidString.lowercased()
+        serviceId = r.serviceId.uuidString.lowercased()
+        status = r.status.rawValue
+        sizeBytes = r.sizeBytes
+        message = r.message
+        reportedAt = r.reportedAt.epochMilliseconds
+    }
+
+    func domain() throws -> BackupReport {
+        var r = BackupReport(
+            serviceId: try uuid(serviceId), status: try vocabulary(status), sizeBytes: sizeBytes, message: message,
+            reportedAt: Date(epochMilliseconds: reportedAt))
+        r.id = try uuid(id)
+        return r
+    }
+}
+
+struct StorageRecord: Codable, Sendable {
+    var id: String
+    var serviceId: String
+    var allocatedBytes: Int64
+    var usedBytes: Int64
+    var freePercent: Int
+    var state: String
+    var storageType: String?
+    var mountPath: String?
+    var reportedAt: Int64
+
+    init(_ r: StorageReport) {
+        id = r.id.uuidString.lowercased()
+        serviceId = r.serviceId.uuidString.lowercased()
+        allocatedBytes = r.allocatedBytes
+        usedBytes = r.usedBytes
+        freePercent = r.freePercent
+        state = r.state.rawValue
+        storageType = r.storageType
+        mountPath = r.mountPath
+        reportedAt = r.reportedAt.epochMilliseconds
+    }
+
+    func domain() throws -> StorageReport {
+        var r = StorageReport(
+            serviceId: try uuid(serviceId), allocatedBytes: allocatedBytes, usedBytes: usedBytes,
+            freePercent: freePercent, state: try vocabulary(state), storageType: storageType, mountPath: mountPath,
+            reportedAt: Date(epochMilliseconds: reportedAt))
+        r.id = try uuid(id)
+        return r
+    }
+}
+
+struct UserRecord: Codable, Sendable {
+    var id: String
+    var email: String
+    var passwordHash: String
+    var role: String
+    var createdAt: Int64
+
+    init(_ u: User) {
+        id = u.id.uuidString.lowercased()
+        email = u.email
+        passwordHash = u.passwordHash
+        role = u.role.rawValue
+        createdAt = u.createdAt.epochMilliseconds
+    }
+
+    func domain() throws -> User {
+        User(
+            id: try uuid(id), email: email, passwordHash: passwordHash, role: try vocabulary(role),
+            createdAt: Date(epochMilliseconds: createdAt))
+    }
+}
+
+struct APIKeyRecord: Codable, Sendable {
+    var id: String
+    var name: String
+    var keyHash: String
+    var prefix: String
+    var role: String
+    var createdAt: Int64
+    var revokedAt: Int64?
+    var bootstrap: Bool
+
+    init(_ k: APIKey) {
+        id = k.id.uuidString.lowercased()
+        name = k.name
+        keyHash = k.keyHash
+        prefix = k.prefix
+        role = k.role.rawValue
+        createdAt = k.createdAt.epochMilliseconds
+        revokedAt = k.revokedAt?.epochMilliseconds
+        bootstrap = k.bootstrap
+    }
+
+    func domain() throws -> APIKey {
+        APIKey(
+            id: try uuid(id), name: name, keyHash: keyHash, prefix: prefix, role: try vocabulary(role),
+            createdAt: Date(epochMilliseconds: createdAt), revokedAt: revokedAt.map(Date.init(epochMilliseconds:)),
+            bootstrap: bootstrap)
+    }
+}
+
+struct RefreshTokenRecord: Codable, Sendable {
+    var id: String
+    var userId: String
+    var tokenHash: String
+    var familyId: String
+    var createdAt: Int64
+    var expiresAt: Int64
+    var usedAt: Int64?
+    var revokedAt: Int64?
+
+    init(_ t: RefreshToken) {
+        id = t.id.uuidString.lowercased()
+        userId = t.userId.uuidString.lowercased()
+        tokenHash = t.tokenHash
+        familyId = t.familyId.uuidString.lowercased()
+        createdAt = t.createdAt.epochMilliseconds
+        expiresAt = t.expiresAt.epochMilliseconds
+        usedAt = t.usedAt?.epochMilliseconds
+        revokedAt = t.revokedAt?.epochMilliseconds
+    }
+
+    func domain() throws -> RefreshToken {
+        var t = RefreshToken(
+            id: try uuid(id), userId: try uuid(userId), tokenHash: tokenHash, familyId: try uuid(familyId),
+            createdAt: Date(epochMilliseconds: createdAt), expiresAt: Date(epochMilliseconds: expiresAt))
+        t.usedAt = usedAt.map(Date.init(epochMilliseconds:))
+        t.revokedAt = revokedAt.map(Date.init(epochMilliseconds:))
+        return t
+    }
+}
+
+/// A stored value that does not parse: the database was changed behind the store's back.
+struct CorruptRow: Error, CustomStringConvertible {
+    let description: String
+}
+
+func uuid(_ text: String) throws -> UUID {
+    guard let value = UUID(uuidString: text) else { throw CorruptRow(description: "not a UUID: \(text)") }
+    return value
+}
+
+func vocabulary<V: Vocabulary>(_ text: String) throws -> V {
+    guard let value = V(rawValue: text) else {
+        throw CorruptRow(description: "'\(text)' is not a \(V.vocabularyName)")
+    }
+    return value
+}
+
+extension UUID {
+    /// The stored spelling: lower case.
+    var stored: String { uuidString.lowercased() }
+}

@@ -1,0 +1,308 @@
+import Foundation
+import ITOpsCore
+import SQLKit
+
+/// The store's queries, written once over SQLKit for every dialect.
+///
+/// The same value serves reads outside transactions and, bound to the writer's connection, the
+/// reads and writes of one transaction.
+struct SQLAccess: StoreWriter {
+    let db: any SQLDatabase
+
+    private static let snake = SQLRowDecoder.KeyDecodingStrategy.convertFromSnakeCase
+    private static let toSnake = SQLQueryEncoder.KeyEncodingStrategy.convertToSnakeCase
+
+    // MARK: Helpers
+
+    private func all<R: Decodable>(_ query: SQLQueryString, as _: R.Type) async throws -> [R] {
+        try await db.raw(query).all().map { try $0.decode(model: R.self, keyDecodingStrategy: Self.snake) }
+    }
+
+    private func first<R: Decodable>(_ query: SQLQueryString, as _: R.Type) async throws -> R? {
+        try await db.raw(query).first().map { try $0.decode(model: R.self, keyDecodingStrategy: Self.snake) }
+    }
+
+    private func insertRow(_ table: String, _ record: some Encodable & Sendable) async throws {
+        try await db.insert(into: table).model(record, keyEncodingStrategy: Self.toSnake, nilEncodingStrategy: .asNil)
+            .run()
+    }
+
+    private func updateRow(_ table: String, id: String, _ record: some Encodable & Sendable, key: String = "id")
+        async throws
+    {
+        try await db.update(table).set(model: record, keyEncodingStrategy: Self.toSnake, nilEncodingStrategy: .asNil).where(SQLIdentifier(key), .equal, SQLBind(id)).run()
+    }
+
+    // MARK: Services
+
+    func service(id: UUID) async throws -> Service? {
+        try await first("SELECT * FROM services WHERE id = \(bind: id.stored)", as: ServiceRecord.self)?.domain()
+    }
+
+    func service(nodeId: NodePath, name: String) async throws -> Service? {
+        try await first(
+            "SELECT * FROM services WHERE node_id = \(bind: nodeId.value) AND name = \(bind: name)",
+            as: ServiceRecord.self)?.domain()
+    }
+
+    private func whereClause(_ filter: ServiceFilter) -> SQLQueryString {
+        var sql: SQLQueryString = "1 = 1"
+        if let node = filter.nodeId {
+            if filter.includeDescendants {
+                sql = sql
+                    + " AND (node_id = \(bind: node.value) OR node_id LIKE \(bind: Self.likePrefix(node.value + "/")) ESCAPE '\\')"
+            } else {
+                sql = sql + " AND node_id = \(bind: node.value)"
+            }
+        }
+        if let status = filter.status { sql = sql + " AND status = \(bind: status.rawValue)" }
+        if let group = filter.slaGroup { sql = sql + " AND sla_group = \(bind: group)" }
+        if let namespace = filter.namespace { sql = sql + " AND namespace = \(bind: namespace)" }
+        if let source = filter.source { sql = sql + " AND source = \(bind: source.rawValue)" }
+        if let tag = filter.tag {
+            sql = sql + " AND tags LIKE \(bind: "%" + Self.escapeLike("\"\(tag)\"") + "%") ESCAPE '\\'"
+        }
+        if let search = filter.search?.lowercased(), !search.isEmpty {
+            let pattern = "%" + Self.escapeLike(search) + "%"
+            sql = sql
+                + " AND (LOWER(name) LIKE \(bind: pattern) ESCAPE '\\' OR LOWER(COALESCE(display_name, '')) LIKE \(bind: pattern) ESCAPE '\\')"
+        }
+        return sql
+    }
+
+    static func escapeLike(_ text: String) -> String {
+        text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%")
+            .replacingOccurrences(of: "_", with: "\\_")
+    }
+
+    static func likePrefix(_ text: String) -> String { escapeLike(text) + "%" }
+
+    func services(matching filter: ServiceFilter, after cursor: ServiceCursor?, limit: Int) async throws -> [Service] {
+        var sql: SQLQueryString = "SELECT * FROM services WHERE " + whereClause(filter)
+        if let cursor {
+            sql = sql
+                + " AND (node_id > \(bind: cursor.nodeId) OR (node_id = \(bind: cursor.nodeId) AND name > \(bind: cursor.name)))"
+        }
+        sql = sql + " ORDER BY node_id, name LIMIT \(literal: max(0, limit))"
+        return try await all(sql, as: ServiceRecord.self).map { try $0.domain() }
+    }
+
+    func countServices(matching filter: ServiceFilter) async throws -> Int {
+        let row = try await db.raw("SELECT COUNT(*) AS n FROM services WHERE " + whereClause(filter)).first()
+        return try row?.decode(column: "n", as: Int.self) ?? 0
+    }
+
+    func servicesExpectingBackup(slaGroup: String) async throws -> [Service] {
+        try await all(
+            "SELECT * FROM services WHERE sla_group = \(bind: slaGroup) AND backup_expected = \(true) ORDER BY node_id, name",
+            as: ServiceRecord.self
+        ).map { try $0.domain() }
+    }
+
+    func servicesExpectingBackup(namespace: String) async throws -> [Service] {
+        try await all(
+            "SELECT * FROM services WHERE namespace = \(bind: namespace) AND backup_expected = \(true) ORDER BY node_id, name",
+            as: ServiceRecord.self
+        ).map { try $0.domain() }
+    }
+
+    func namespaceExists(_ namespace: String) async throws -> Bool {
+        try await db.raw("SELECT 1 AS x FROM services WHERE namespace = \(bind: namespace) LIMIT 1").first() != nil
+    }
+
+    func insert(_ service: Service) async throws { try await insertRow("services", ServiceRecord(service)) }
+
+    func update(_ service: Service) async throws {
+        try await updateRow("services", id: service.id.stored, ServiceRecord(service))
+    }
+
+    // MARK: Nodes and groups
+
+    func node(_ id: NodePath) async throws -> Node? {
+        try await first("SELECT * FROM nodes WHERE id = \(bind: id.value)", as: NodeRecord.self)?.domain
+    }
+
+    func nodes() async throws -> [Node] {
+        try await all("SELECT * FROM nodes ORDER BY id", as: NodeRecord.self).map(\.domain)
+    }
+
+    func insert(_ node: Node) async throws { try await insertRow("nodes", NodeRecord(node)) }
+    func update(_ node: Node) async throws { try await updateRow("nodes", id: node.id.value, NodeRecord(node)) }
+
+    func slaGroup(name: String) async throws -> SLAGroup? {
+        try await first("SELECT * FROM sla_groups WHERE name = \(bind: name)", as: GroupRecord.self)?.domain()
+    }
+
+    func slaGroups() async throws -> [SLAGroup] {
+        try await all("SELECT * FROM sla_groups ORDER BY name", as: GroupRecord.self).map { try $0.domain() }
+    }
+
+    func upsert(_ group: SLAGroup) async throws {
+        let record = GroupRecord(group)
+        try await db.insert(into: "sla_groups").model(record, keyEncodingStrategy: Self.toSnake)
+            .onConflict(with: ["name"]) {
+                $0.set(excludedValueOf: "display_name").set(excludedValueOf: "tier")
+            }
+            .run()
+    }
+
+    // MARK: History
+
+    func transitions(serviceId: UUID) async throws -> [StatusTransition] {
+        try await all(
+            "SELECT * FROM status_transitions WHERE service_id = \(bind: serviceId.stored) ORDER BY at, id",
+            as: TransitionRecord.self
+        ).map { try $0.domain() }
+    }
+
+    func insert(_ transition: StatusTransition) async throws {
+        try await insertRow("status_transitions", TransitionRecord(transition))
+    }
+
+    func openIncident(serviceId: UUID) async throws -> Incident? {
+        try await first(
+            "SELECT * FROM incidents WHERE service_id = \(bind: serviceId.stored) AND closed_at IS NULL ORDER BY opened_at DESC LIMIT 1",
+            as: IncidentRecord.self)?.domain()
+    }
+
+    func incidents(serviceId: UUID) async throws -> [Incident] {
+        try await all(
+            "SELECT * FROM incidents WHERE service_id = \(bind: serviceId.stored) ORDER BY opened_at",
+            as: IncidentRecord.self
+        ).map { try $0.domain() }
+    }
+
+    func insert(_ incident: Incident) async throws { try await insertRow("incidents", IncidentRecord(incident)) }
+
+    func update(_ incident: Incident) async throws {
+        try await updateRow("incidents", id: incident.id.stored, IncidentRecord(incident))
+    }
+
+    func backupReports(serviceId: UUID) async throws -> [BackupReport] {
+        try await all(
+            "SELECT * FROM backup_reports WHERE service_id = \(bind: serviceId.stored) ORDER BY reported_at",
+            as: BackupRecord.self
+        ).map { try $0.domain() }
+    }
+
+    func insert(_ report: BackupReport) async throws { try await insertRow("backup_reports", BackupRecord(report)) }
+
+    func lastStorageReport(serviceId: UUID) async throws -> StorageReport? {
+        try await first(
+            "SELECT * FROM storage_reports WHERE service_id = \(bind: serviceId.stored) ORDER BY reported_at DESC LIMIT 1",
+            as: StorageRecord.self)?.domain()
+    }
+
+    func storageReports(serviceId: UUID) async throws -> [StorageReport] {
+        try await all(
+            "SELECT * FROM storage_reports WHERE service_id = \(bind: serviceId.stored) ORDER BY reported_at",
+            as: StorageRecord.self
+        ).map { try $0.domain() }
+    }
+
+    func insert(_ report: StorageReport) async throws {
+        try await insertRow("storage_reports", StorageRecord(report))
+    }
+
+    // MARK: Identity
+
+    func user(email: String) async throws -> User? {
+        try await first("SELECT * FROM users WHERE email = \(bind: email.lowercased())", as: UserRecord.self)?.domain()
+    }
+
+    func user(id: UUID) async throws -> User? {
+        try await first("SELECT * FROM users WHERE id = \(bind: id.stored)", as: UserRecord.self)?.domain()
+    }
+
+    func users() async throws -> [User] {
+        try await all("SELECT * FROM users ORDER BY email", as: UserRecord.self).map { try $0.domain() }
+    }
+
+    func userCount() async throws -> Int {
+        try await db.raw("SELECT COUNT(*) AS n FROM users").first()?.decode(column: "n", as: Int.self) ?? 0
+    }
+
+    func insert(_ user: User) async throws {
+        var record = UserRecord(user)
+        record.email = record.email.lowercased()
+        try await insertRow("users", record)
+    }
+
+    func apiKey(hash: String) async throws -> APIKey? {
+        try await first("SELECT * FROM api_keys WHERE key_hash = \(bind: hash)", as: APIKeyRecord.self)?.domain()
+    }
+
+    func apiKeys() async throws -> [APIKey] {
+        try await all("SELECT * FROM api_keys ORDER BY created_at, id", as: APIKeyRecord.self).map { try $0.domain() }
+    }
+
+    func insert(_ key: APIKey) async throws { try await insertRow("api_keys", APIKeyRecord(key)) }
+    func update(_ key: APIKey) async throws { try await updateRow("api_keys", id: key.id.stored, APIKeyRecord(key)) }
+
+    func refreshToken(hash: String) async throws -> RefreshToken? {
+        try await first("SELECT * FROM refresh_tokens WHERE token_hash = \(bind: hash)", as: RefreshTokenRecord.self)?
+            .domain()
+    }
+
+    func insert(_ token: RefreshToken) async throws {
+        try await insertRow("refresh_tokens", RefreshTokenRecord(token))
+    }
+
+    func update(_ token: RefreshToken) async throws {
+        try await updateRow("refresh_tokens", id: token.id.stored, RefreshTokenRecord(token))
+    }
+
+    func revokeRefreshTokens(familyId: UUID, at: Date) async throws -> Int {
+        try await revokeTokens(where: "family_id = \(bind: familyId.stored)", at: at)
+    }
+
+    func revokeRefreshTokens(userId: UUID, at: Date) async throws -> Int {
+        try await revokeTokens(where: "user_id = \(bind: userId.stored)", at: at)
+    }
+
+    private func revokeTokens(where condition: SQLQueryString, at: Date) async throws -> Int {
+        let count =
+            try await db.raw("SELECT COUNT(*) AS n FROM refresh_tokens WHERE revoked_at IS NULL AND " + condition)
+            .first()?.decode(column: "n", as: Int.self) ?? 0
+        try await db.raw(
+            "UPDATE refresh_tokens SET revoked_at = \(bind: at.epochMilliseconds) WHERE revoked_at IS NULL AND "
+                + condition
+        ).run()
+        return count
+    }
+
+    // MARK: Silence
+
+    func nodesSilent(since cutoff: Date) async throws -> [Node] {
+        try await all(
+            "SELECT * FROM nodes WHERE silent = \(false) AND last_heartbeat_at IS NOT NULL AND last_heartbeat_at < \(bind: cutoff.epochMilliseconds) ORDER BY id",
+            as: NodeRecord.self
+        ).map(\.domain)
+    }
+
+    func stalePushedServices(now: Date, defaultStaleAfter: TimeInterval) async throws -> [Service] {
+        let nowMs = now.epochMilliseconds
+        let defaultMs = Int64(defaultStaleAfter * 1000)
+        return try await all(
+            """
+            SELECT * FROM services
+            WHERE source = \(bind: ServiceSource.push.rawValue) AND status <> \(bind: ServiceStatus.unknown.rawValue)
+              AND last_seen_at < \(bind: nowMs) - COALESCE(expected_interval_seconds * 3000, \(bind: defaultMs))
+            ORDER BY node_id, name
+            """,
+            as: ServiceRecord.self
+        ).map { try $0.domain() }
+    }
+
+    func servicesNewlyOverdue(now: Date) async throws -> [Service] {
+        try await all(
+            """
+            SELECT * FROM services
+            WHERE backup_expected = \(true) AND backup_overdue = \(false)
+              AND COALESCE(last_backup_success_at, created_at) < \(bind: now.epochMilliseconds) - backup_max_age_days * 86400000
+            ORDER BY node_id, name
+            """,
+            as: ServiceRecord.self
+        ).map { try $0.domain() }
+    }
+}

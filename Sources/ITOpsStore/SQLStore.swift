@@ -1,0 +1,63 @@
+import Foundation
+import ITOpsCore
+import Logging
+import SQLKit
+
+/// Where the store keeps its data.
+public enum StoreLocation: Sendable, Equatable {
+    /// An SQLite file (created with its directory if missing).
+    case sqlite(path: String, durability: SQLiteDurability)
+}
+
+/// How hard SQLite works to keep a commit: `normal` survives a killed process, `full` also a
+/// power loss (one more fsync per commit, which group commit amortises).
+public enum SQLiteDurability: String, Sendable, CaseIterable {
+    case normal, full
+}
+
+/// The one SQL store behind the core's ports, for every supported database.
+public final class SQLStore: Store {
+    private let writer: WriteQueue
+    public let reader: any StoreReader
+    private let probe: any SQLDatabase
+    private let onShutdown: @Sendable () async -> Void
+
+    init(
+        writer: WriteQueue, readDatabase: any SQLDatabase, onShutdown: @escaping @Sendable () async -> Void
+    ) {
+        self.writer = writer
+        self.reader = SQLAccess(db: readDatabase)
+        self.probe = readDatabase
+        self.onShutdown = onShutdown
+    }
+
+    /// Opens the database at `location`, applies pending migrations, and returns the store.
+    public static func open(_ location: StoreLocation, clock: any WallClock, logger: Logger) async throws -> SQLStore {
+        switch location {
+        case .sqlite(let path, let durability):
+            return try await openSQLite(path: path, durability: durability, clock: clock, logger: logger)
+        }
+    }
+
+    public func write<T: Sendable>(_ body: @escaping @Sendable (any StoreWriter) async throws -> T) async throws -> T {
+        try await writer.submit(body)
+    }
+
+    public func ping() async throws {
+        do {
+            _ = try await probe.raw("SELECT 1 AS one").first()
+        } catch {
+            throw ITOpsError(.unavailable, "the database is not answering")
+        }
+    }
+
+    public func shutdown() async {
+        await writer.close()
+        await onShutdown()
+    }
+
+    /// Write transactions committed so far and the writes they held (group-commit ratio).
+    public func commitStatistics() async -> (batches: Int, writes: Int) {
+        (await writer.batches, await writer.writes)
+    }
+}

@@ -1,0 +1,109 @@
+import Foundation
+import ITOpsCore
+import Logging
+import SQLKit
+
+/// Serialises every write through one connection and commits concurrent writes together.
+///
+/// Writes that arrive while a transaction is running wait and then share the next one (group
+/// commit): one `COMMIT` — one fsync — for the whole batch. Each write runs inside its own
+/// savepoint, so a write that fails is rolled back alone and never leaves half of itself behind,
+/// while its neighbours still commit. A caller is resumed only after the commit that holds its
+/// write returned.
+actor WriteQueue {
+    private struct Pending: Sendable {
+        let run: @Sendable (any StoreWriter) async throws -> any Sendable
+        let continuation: CheckedContinuation<any Sendable, any Error>
+    }
+
+    private let db: any SQLDatabase
+    private let beginStatement: String
+    private let logger: Logger
+    private let maxBatch: Int
+    private var pending: [Pending] = []
+    private var draining = false
+    private var closed = false
+    /// Batches committed and writes in them, for metrics and tests.
+    private(set) var batches = 0
+    private(set) var writes = 0
+
+    init(db: any SQLDatabase, beginStatement: String, maxBatch: Int = 512, logger: Logger) {
+        self.db = db
+        self.beginStatement = beginStatement
+        self.maxBatch = maxBatch
+        self.logger = logger
+    }
+
+    func submit<T: Sendable>(_ body: @escaping @Sendable (any StoreWriter) async throws -> T) async throws -> T {
+        guard !closed else { throw ITOpsError(.unavailable, "the database is shutting down") }
+        let value = try await withCheckedThrowingContinuation { continuation in
+            pending.append(Pending(run: { try await body($0) }, continuation: continuation))
+            if !draining {
+                draining = true
+                Task { await self.drain() }
+            }
+        }
+        guard let typed = value as? T else {
+            preconditionFailure("write queue handed back \(type(of: value)) for \(T.self)")
+        }
+        return typed
+    }
+
+    /// Fails every waiting write and refuses new ones.
+    func close() {
+        closed = true
+        let waiting = pending
+        pending = []
+        for write in waiting {
+            write.continuation.resume(throwing: ITOpsError(.unavailable, "the database is shutting down"))
+        }
+    }
+
+    private func drain() async {
+        while !pending.isEmpty {
+            let batch = Array(pending.prefix(maxBatch))
+            pending.removeFirst(batch.count)
+            await commit(batch)
+        }
+        draining = false
+    }
+
+    private func commit(_ batch: [Pending]) async {
+        var results: [Result<any Sendable, any Error>] = []
+        results.reserveCapacity(batch.count)
+        let tx = SQLAccess(db: db)
+        do {
+            try await db.raw("\(unsafeRaw: beginStatement)").run()
+            do {
+                for write in batch {
+                    try await db.raw("SAVEPOINT w").run()
+                    do {
+                        let value = try await write.run(tx)
+                        try await db.raw("RELEASE SAVEPOINT w").run()
+                        results.append(.success(value))
+                    } catch {
+                        // If the savepoint itself cannot be undone the connection is in trouble:
+                        // the throw below fails the whole batch.
+                        try await db.raw("ROLLBACK TO SAVEPOINT w").run()
+                        try await db.raw("RELEASE SAVEPOINT w").run()
+                        results.append(.failure(error))
+                    }
+                }
+                try await db.raw("COMMIT").run()
+            } catch {
+                try? await db.raw("ROLLBACK").run()
+                throw error
+            }
+        } catch {
+            logger.error("write transaction failed", metadata: ["error": "\(String(reflecting: error))"])
+            let failure = ITOpsError(.unavailable, "the database did not accept the write; retry later")
+            for write in batch { write.continuation.resume(throwing: failure) }
+            return
+        }
+        batches += 1
+        writes += batch.count
+        for (write, result) in zip(batch, results) {
+            write.continuation.resume(with: result)
+        }
+    }
+}
