@@ -54,7 +54,10 @@ extension Date {
 public enum ISO8601 {
     /// Formats `date` as `yyyy-MM-dd'T'HH:mm:ss.SSS'Z'` in UTC.
     public static func format(_ date: Date) -> String {
-        date.formatted(.iso8601.year().month().day().dateSeparator(.dash).time(includingFractionalSeconds: true).timeSeparator(.colon).timeZone(separator: .omitted))
+        date.formatted(
+            .iso8601.year().month().day().dateSeparator(.dash).time(includingFractionalSeconds: true).timeSeparator(
+                .colon
+            ).timeZone(separator: .omitted))
     }
 
     /// Parses an ISO 8601 timestamp with or without fractional seconds; `nil` when it is not one.

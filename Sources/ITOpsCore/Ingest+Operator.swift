@@ -22,7 +22,9 @@ extension Ingest {
         for (index, service) in services.enumerated() {
             let field = "services[\(index)]"
             let name = try Check.name(service.name, "\(field).name")
-            guard seen.insert(name).inserted else { throw ITOpsError.invalid("\(field).name: '\(name)' is listed twice") }
+            guard seen.insert(name).inserted else {
+                throw ITOpsError.invalid("\(field).name: '\(name)' is listed twice")
+            }
             _ = try Check.required(service.status, "\(field).status")
             _ = try Check.optionalName(service.slaGroup, "\(field).slaGroup")
             _ = try Check.optionalName(service.namespace, "\(field).namespace")

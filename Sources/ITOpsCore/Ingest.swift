@@ -86,7 +86,8 @@ extension StoreWriter {
     private func recordChange(
         of service: Service, from old: ServiceStatus?, message: String?, at now: Date, log: inout EventLog
     ) async throws {
-        try await insert(StatusTransition(serviceId: service.id, from: old, to: service.status, at: now, message: message))
+        try await insert(
+            StatusTransition(serviceId: service.id, from: old, to: service.status, at: now, message: message))
         log.append(
             .serviceStatusChanged(
                 ServiceStatusChange(

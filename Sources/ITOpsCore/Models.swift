@@ -109,7 +109,8 @@ public struct StatusTransition: Sendable, Equatable {
     public var at: Date
     public var message: String?
 
-    public init(id: UUID = UUID(), serviceId: UUID, from: ServiceStatus?, to: ServiceStatus, at: Date, message: String?) {
+    public init(id: UUID = UUID(), serviceId: UUID, from: ServiceStatus?, to: ServiceStatus, at: Date, message: String?)
+    {
         self.id = id
         self.serviceId = serviceId
         self.from = from

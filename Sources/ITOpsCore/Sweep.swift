@@ -23,7 +23,8 @@ extension Ingest {
                 result.silentNodes.append(node.id)
                 let since = node.lastHeartbeatAt.map { ISO8601.format($0) } ?? "never"
                 let message = "node silent: no heartbeat since \(since)"
-                for var service in try await tx.services(matching: ServiceFilter(source: .operator), inNodeOnly: node.id)
+                for var service in try await tx.services(
+                    matching: ServiceFilter(source: .operator), inNodeOnly: node.id)
                 where service.status != .unknown {
                     try await tx.setStatus(of: &service, to: .unknown, message: message, at: now, log: &log)
                     try await tx.update(service)
@@ -44,13 +45,15 @@ extension Ingest {
                 service.backup.overdue = true
                 try await tx.update(service)
                 result.overdueBackups += 1
-                let last = service.backup.lastSuccessAt.map { "last success \(ISO8601.format($0))" } ?? "never backed up"
+                let last =
+                    service.backup.lastSuccessAt.map { "last success \(ISO8601.format($0))" } ?? "never backed up"
                 log.append(
                     .slaAlert(
                         Alert(
                             kind: .backupOverdue, nodeId: service.nodeId, serviceId: service.id,
                             serviceName: service.name,
-                            message: "backup of \(service.nodeId)/\(service.name) is overdue (\(last), max age \(service.backup.maxAgeDays) d)",
+                            message:
+                                "backup of \(service.nodeId)/\(service.name) is overdue (\(last), max age \(service.backup.maxAgeDays) d)",
                             at: now)))
             }
             return result

@@ -81,7 +81,8 @@ struct Resolver: Sendable {
 
     func login(context: GraphQLContext, arguments: LoginArguments) async throws -> AuthPayloadDTO {
         AuthPayloadDTO(
-            try await context.backend.login(email: arguments.email, password: arguments.password, client: context.client))
+            try await context.backend.login(
+                email: arguments.email, password: arguments.password, client: context.client))
     }
 
     func refreshToken(context: GraphQLContext, arguments: RefreshArguments) async throws -> AuthPayloadDTO {

@@ -51,11 +51,17 @@ public struct Config: Sendable {
         ("ITOPS_LICENSE_KEY", "none", "license token (read by the licensing feature)"),
         ("ITOPS_LICENSE_PUBLIC_KEY", "built-in", "license verifying key, base64 raw Ed25519"),
         ("ITOPS_TRIAL_DAYS", "30", "trial length in days; 0 disables the trial"),
-        ("ITOPS_HEARTBEAT_TIMEOUT", "90s", "a node without heartbeat this long is silent; its operator services turn UNKNOWN"),
+        (
+            "ITOPS_HEARTBEAT_TIMEOUT", "90s",
+            "a node without heartbeat this long is silent; its operator services turn UNKNOWN"
+        ),
         ("ITOPS_PUSH_STALE_AFTER", "300s", "a pushed service silent this long turns UNKNOWN"),
         ("ITOPS_SLA_UNKNOWN_POLICY", "exclude", "`exclude` or `down`: how UNKNOWN time counts in SLA math"),
         ("ITOPS_MAX_EXCLUSION_WINDOW", "24h", "cap for a maintenance window without expectedEndAt"),
-        ("ITOPS_SECURITY_WEBHOOK_HOST_ALLOWLIST", "empty", "comma-separated host names outbound calls may reach despite the SSRF guard"),
+        (
+            "ITOPS_SECURITY_WEBHOOK_HOST_ALLOWLIST", "empty",
+            "comma-separated host names outbound calls may reach despite the SSRF guard"
+        ),
         ("ITOPS_SECURITY_ALLOW_PRIVATE_WEBHOOKS", "false", "lift the SSRF block entirely (development only)"),
         ("ITOPS_LOG_LEVEL", "info", "trace, debug, info, notice, warning, error, critical"),
         ("ITOPS_SWEEP_INTERVAL", "15s", "how often the silence sweep runs"),
@@ -141,7 +147,9 @@ public struct Config: Sendable {
         }
         read("ITOPS_HEARTBEAT_TIMEOUT") { value throws(ConfigProblem) in config.heartbeatTimeout = try duration(value) }
         read("ITOPS_PUSH_STALE_AFTER") { value throws(ConfigProblem) in config.pushStaleAfter = try duration(value) }
-        read("ITOPS_MAX_EXCLUSION_WINDOW") { value throws(ConfigProblem) in config.maxExclusionWindow = try duration(value) }
+        read("ITOPS_MAX_EXCLUSION_WINDOW") { value throws(ConfigProblem) in
+            config.maxExclusionWindow = try duration(value)
+        }
         read("ITOPS_SWEEP_INTERVAL") { value throws(ConfigProblem) in config.sweepInterval = try duration(value) }
         read("ITOPS_SLA_UNKNOWN_POLICY") { value throws(ConfigProblem) in
             guard let policy = UnknownPolicy(rawValue: value) else { throw ConfigProblem("must be exclude or down") }

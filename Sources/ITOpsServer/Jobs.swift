@@ -31,7 +31,8 @@ struct SweepJob: ServiceLifecycle.Service {
                 runtime.logger.notice(
                     "silence sweep",
                     metadata: [
-                        "silent_nodes": "\(result.silentNodes.map(\.value))", "stale_services": "\(result.staleServices)",
+                        "silent_nodes": "\(result.silentNodes.map(\.value))",
+                        "stale_services": "\(result.staleServices)",
                         "overdue_backups": "\(result.overdueBackups)",
                     ])
             }
@@ -60,7 +61,8 @@ struct EventLogJob: ServiceLifecycle.Service {
                             "from": "\(change.from?.rawValue ?? "none")", "to": "\(change.to.rawValue)",
                         ])
                 case .slaAlert(let alert):
-                    runtime.logger.warning("sla alert", metadata: ["kind": "\(alert.kind.rawValue)", "message": "\(alert.message)"])
+                    runtime.logger.warning(
+                        "sla alert", metadata: ["kind": "\(alert.kind.rawValue)", "message": "\(alert.message)"])
                 case .slaIncident(let incident):
                     runtime.logger.notice(
                         "incident \(incident.phase.rawValue)",

@@ -21,8 +21,11 @@ struct ITOpsMetrics: Sendable {
     func request(method: String, route: String, status: Int, duration: Duration) {
         let dimensions = [("method", method), ("route", route), ("status", String(status))]
         Counter(label: "itops_http_requests_total", dimensions: dimensions, factory: factory).increment()
-        Timer(label: "itops_http_request_duration_seconds", dimensions: [("method", method), ("route", route)], factory: factory)
-            .recordNanoseconds(duration.nanoseconds)
+        Timer(
+            label: "itops_http_request_duration_seconds", dimensions: [("method", method), ("route", route)],
+            factory: factory
+        )
+        .recordNanoseconds(duration.nanoseconds)
     }
 
     func reportIngested(kind: String) {

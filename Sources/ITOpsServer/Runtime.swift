@@ -99,7 +99,8 @@ public final class ITOpsRuntime: Sendable {
     static func loadOrGenerateSecret(dataDirectory: String, logger: Logger) throws -> String {
         let directory = URL(fileURLWithPath: dataDirectory)
         let file = directory.appendingPathComponent("jwt-secret")
-        if let existing = try? String(contentsOf: file, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines),
+        if let existing = try? String(contentsOf: file, encoding: .utf8).trimmingCharacters(
+            in: .whitespacesAndNewlines),
             existing.count >= 32
         {
             return existing

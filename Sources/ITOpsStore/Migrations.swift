@@ -212,7 +212,8 @@ enum Migrations {
                 try? await db.raw("ROLLBACK").run()
                 throw error
             }
-            logger.info("applied migration", metadata: ["version": "\(migration.version)", "name": "\(migration.name)"])
+            logger.info(
+                "applied migration", metadata: ["version": "\(migration.version)", "name": "\(migration.name)"])
             ran.append(migration.version)
         }
         return ran

@@ -30,7 +30,8 @@ struct SQLAccess: StoreWriter {
     private func updateRow(_ table: String, id: String, _ record: some Encodable & Sendable, key: String = "id")
         async throws
     {
-        try await db.update(table).set(model: record, keyEncodingStrategy: Self.toSnake, nilEncodingStrategy: .asNil).where(SQLIdentifier(key), .equal, SQLBind(id)).run()
+        try await db.update(table).set(model: record, keyEncodingStrategy: Self.toSnake, nilEncodingStrategy: .asNil)
+            .where(SQLIdentifier(key), .equal, SQLBind(id)).run()
     }
 
     // MARK: Services
@@ -49,7 +50,8 @@ struct SQLAccess: StoreWriter {
         var sql: SQLQueryString = "1 = 1"
         if let node = filter.nodeId {
             if filter.includeDescendants {
-                sql = sql
+                sql =
+                    sql
                     + " AND (node_id = \(bind: node.value) OR node_id LIKE \(bind: Self.likePrefix(node.value + "/")) ESCAPE '\\')"
             } else {
                 sql = sql + " AND node_id = \(bind: node.value)"
@@ -64,7 +66,8 @@ struct SQLAccess: StoreWriter {
         }
         if let search = filter.search?.lowercased(), !search.isEmpty {
             let pattern = "%" + Self.escapeLike(search) + "%"
-            sql = sql
+            sql =
+                sql
                 + " AND (LOWER(name) LIKE \(bind: pattern) ESCAPE '\\' OR LOWER(COALESCE(display_name, '')) LIKE \(bind: pattern) ESCAPE '\\')"
         }
         return sql
@@ -80,7 +83,8 @@ struct SQLAccess: StoreWriter {
     func services(matching filter: ServiceFilter, after cursor: ServiceCursor?, limit: Int) async throws -> [Service] {
         var sql: SQLQueryString = "SELECT * FROM services WHERE " + whereClause(filter)
         if let cursor {
-            sql = sql
+            sql =
+                sql
                 + " AND (node_id > \(bind: cursor.nodeId) OR (node_id = \(bind: cursor.nodeId) AND name > \(bind: cursor.name)))"
         }
         sql = sql + " ORDER BY node_id, name LIMIT \(literal: max(0, limit))"

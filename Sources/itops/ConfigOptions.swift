@@ -49,10 +49,12 @@ struct ConfigOptions: ParsableArguments {
     @Option(name: .customLong("max-exclusion-window"), help: "Overrides ITOPS_MAX_EXCLUSION_WINDOW.")
     var maxExclusionWindow: String?
 
-    @Option(name: .customLong("security-webhook-host-allowlist"), help: "Overrides ITOPS_SECURITY_WEBHOOK_HOST_ALLOWLIST.")
+    @Option(
+        name: .customLong("security-webhook-host-allowlist"), help: "Overrides ITOPS_SECURITY_WEBHOOK_HOST_ALLOWLIST.")
     var securityWebhookHostAllowlist: String?
 
-    @Option(name: .customLong("security-allow-private-webhooks"), help: "Overrides ITOPS_SECURITY_ALLOW_PRIVATE_WEBHOOKS.")
+    @Option(
+        name: .customLong("security-allow-private-webhooks"), help: "Overrides ITOPS_SECURITY_ALLOW_PRIVATE_WEBHOOKS.")
     var securityAllowPrivateWebhooks: String?
 
     @Option(name: .customLong("log-level"), help: "Overrides ITOPS_LOG_LEVEL.")

@@ -63,7 +63,8 @@ struct UserCommand: AsyncParsableCommand {
         commandName: "user", abstract: "Manage users.", subcommands: [Create.self])
 
     struct Create: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Create a user (the password is read from ITOPS_NEW_USER_PASSWORD or standard input).")
+        static let configuration = CommandConfiguration(
+            abstract: "Create a user (the password is read from ITOPS_NEW_USER_PASSWORD or standard input).")
         @OptionGroup var options: ConfigOptions
         @Option(help: "Email address.") var email: String
         @Option(help: "admin, operator or viewer.") var role: String = "admin"
@@ -100,7 +101,9 @@ struct APIKeyCommand: AsyncParsableCommand {
             let (key, plain) = try await withRuntime(options) { try await $0.createAPIKey(name: name, role: role) }
             print(plain)
             FileHandle.standardError.write(
-                Data("created API key \(key.id.uuidString.lowercased()) '\(key.name)'; it is shown only this once\n".utf8))
+                Data(
+                    "created API key \(key.id.uuidString.lowercased()) '\(key.name)'; it is shown only this once\n".utf8
+                ))
         }
     }
 

@@ -19,7 +19,9 @@ struct Accounts: Sendable {
     /// Creates a user; `conflict` when the email is taken.
     func createUser(email rawEmail: String, password: String, role: Role) async throws -> User {
         let email = rawEmail.lowercased()
-        guard Email.isPlausible(email) else { throw ITOpsError.invalid("email: '\(rawEmail.prefix(254))' is not an email address") }
+        guard Email.isPlausible(email) else {
+            throw ITOpsError.invalid("email: '\(rawEmail.prefix(254))' is not an email address")
+        }
         guard password.count >= Self.minPasswordLength else {
             throw ITOpsError.invalid("password: must be at least \(Self.minPasswordLength) characters")
         }
@@ -73,7 +75,9 @@ struct Accounts: Sendable {
                 try await tx.revokeRefreshTokens(familyId: token.familyId, at: now)
                 return .failure(.unauthenticated("refresh token already used; the session was revoked"))
             }
-            guard token.expiresAt > now else { return .failure(.unauthenticated("refresh token expired; sign in again")) }
+            guard token.expiresAt > now else {
+                return .failure(.unauthenticated("refresh token expired; sign in again"))
+            }
             guard let user = try await tx.user(id: token.userId) else {
                 return .failure(.unauthenticated("the user no longer exists"))
             }

@@ -19,7 +19,8 @@ struct RequestMiddleware: RouterMiddleware {
     {
         let start = ContinuousClock.now
         var context = context
-        let requestId = request.headers[.requestID].flatMap { $0.count <= 64 && !$0.isEmpty ? $0 : nil }
+        let requestId =
+            request.headers[.requestID].flatMap { $0.count <= 64 && !$0.isEmpty ? $0 : nil }
             ?? Secrets.randomHex(bytes: 8)
         context.logger[metadataKey: "request_id"] = .string(requestId)
         var response: Response
@@ -37,11 +38,15 @@ struct RequestMiddleware: RouterMiddleware {
         if response.status.code >= 500 {
             context.logger.error(
                 "request failed",
-                metadata: ["method": "\(request.method)", "path": "\(request.uri.path)", "status": "\(response.status.code)"])
+                metadata: [
+                    "method": "\(request.method)", "path": "\(request.uri.path)", "status": "\(response.status.code)",
+                ])
         } else {
             context.logger.debug(
                 "request",
-                metadata: ["method": "\(request.method)", "path": "\(request.uri.path)", "status": "\(response.status.code)"])
+                metadata: [
+                    "method": "\(request.method)", "path": "\(request.uri.path)", "status": "\(response.status.code)",
+                ])
         }
         return response
     }

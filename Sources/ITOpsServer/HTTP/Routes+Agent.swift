@@ -143,7 +143,8 @@ struct AgentRoutes {
             metrics.reportIngested(kind: "health")
             return try jsonResponse(
                 HealthResponse(
-                    message: created ? "service created" : "status recorded", serviceId: service.id.uuidString.lowercased(),
+                    message: created ? "service created" : "status recorded",
+                    serviceId: service.id.uuidString.lowercased(),
                     serviceName: service.name, nodeId: service.nodeId.value, status: service.status.rawValue,
                     created: created))
         }
@@ -154,7 +155,8 @@ struct AgentRoutes {
             let result = try await ingest.storageReport(request.decodeJSON(Commands.StoragePush.self, context: context))
             metrics.reportIngested(kind: "storage")
             return try jsonResponse(
-                StorageResponse(serviceName: result.serviceName, freePercent: result.freePercent, status: result.state.rawValue))
+                StorageResponse(
+                    serviceName: result.serviceName, freePercent: result.freePercent, status: result.state.rawValue))
         }
 
         api.post("backup/report") { request, context in
@@ -179,7 +181,8 @@ struct AgentRoutes {
                 var success = true
                 var providers: [Provider]
             }
-            return try jsonResponse(Providers(providers: [Provider(id: "local", type: "local", name: "Email and password")]))
+            return try jsonResponse(
+                Providers(providers: [Provider(id: "local", type: "local", name: "Email and password")]))
         }
     }
 }

@@ -53,7 +53,8 @@ struct SystemRoutes {
         } catch let error as ITOpsError {
             let code = error.code == .payloadTooLarge ? HTTPResponse.Status.contentTooLarge : .badRequest
             return try graphQLResponse(
-                GraphQLResult(data: nil, errors: [GraphQLError(message: error.message, extensions: ["code": "BAD_REQUEST"])]),
+                GraphQLResult(
+                    data: nil, errors: [GraphQLError(message: error.message, extensions: ["code": "BAD_REQUEST"])]),
                 status: error.code == .unsupportedMediaType ? .unsupportedMediaType : code)
         }
         var principal: Principal?
