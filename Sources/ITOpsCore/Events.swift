@@ -6,6 +6,10 @@ public enum DomainEvent: Sendable, Equatable {
     case serviceStatusChanged(ServiceStatusChange)
     case slaIncident(IncidentEvent)
     case slaAlert(Alert)
+    case licenseUpdated(LicenseChange)
+    case ticketCreated(TicketEvent)
+    case ticketUpdated(TicketEvent)
+    case ticketDeleted(TicketEvent)
 
     /// The event name of the API reference, e.g. `service:status_changed`.
     public var name: String {
@@ -13,7 +17,50 @@ public enum DomainEvent: Sendable, Equatable {
         case .serviceStatusChanged: "service:status_changed"
         case .slaIncident: "sla:incident"
         case .slaAlert: "sla:alert"
+        case .licenseUpdated: "license:updated"
+        case .ticketCreated: "ticket:created"
+        case .ticketUpdated: "ticket:updated"
+        case .ticketDeleted: "ticket:deleted"
         }
+    }
+}
+
+/// The effective license changed: activated, expired, trial ended.
+public struct LicenseChange: Sendable, Equatable {
+    /// The licensee, `nil` when running unlicensed (trial or community edition).
+    public var customer: String?
+    /// Plugins enabled after the change (`ticketing`, `sla`, `audit`).
+    public var plugins: [String]
+    public var expiresAt: Date?
+    public var trial: Bool
+    /// Why it changed, for people: "license activated", "license expired", "trial ended".
+    public var reason: String
+    public var at: Date
+
+    public init(customer: String?, plugins: [String], expiresAt: Date?, trial: Bool, reason: String, at: Date) {
+        self.customer = customer
+        self.plugins = plugins
+        self.expiresAt = expiresAt
+        self.trial = trial
+        self.reason = reason
+        self.at = at
+    }
+}
+
+/// A ticket was created, updated or deleted (the ticketing plugin publishes these).
+public struct TicketEvent: Sendable, Equatable {
+    public var ticketId: UUID
+    public var title: String
+    public var status: String
+    public var serviceId: UUID?
+    public var at: Date
+
+    public init(ticketId: UUID, title: String, status: String, serviceId: UUID?, at: Date) {
+        self.ticketId = ticketId
+        self.title = title
+        self.status = status
+        self.serviceId = serviceId
+        self.at = at
     }
 }
 

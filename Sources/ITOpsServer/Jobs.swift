@@ -67,6 +67,10 @@ struct EventLogJob: ServiceLifecycle.Service {
                     runtime.logger.notice(
                         "incident \(incident.phase.rawValue)",
                         metadata: ["service": "\(incident.nodeId)/\(incident.serviceName)"])
+                case .licenseUpdated(let change):
+                    runtime.logger.notice("license updated", metadata: ["reason": "\(change.reason)"])
+                case .ticketCreated, .ticketUpdated, .ticketDeleted:
+                    runtime.logger.debug("\(event.name)")
                 }
             }
         }
