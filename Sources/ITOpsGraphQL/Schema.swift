@@ -26,6 +26,9 @@ public struct ITOpsAPI: Sendable {
                 request: query, resolver: resolver, context: context, variables: variables,
                 operationName: operationName)
             return GraphQLErrorMapping.map(result)
+        } catch let error as GraphQLError {
+            // Syntax errors are thrown, not returned; they are the client's to read.
+            return GraphQLErrorMapping.map(GraphQLResult(data: nil, errors: [error]))
         } catch {
             return GraphQLErrorMapping.map(GraphQLResult(data: nil, errors: [GraphQLError(error)]))
         }

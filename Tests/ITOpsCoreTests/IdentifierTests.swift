@@ -7,7 +7,10 @@ struct IdentifierTests {
     @Test("a node path of 1–8 segments of [A-Za-z0-9._-] is valid and lists its prefixes")
     func validPath() throws {
         let path = try NodePath(validating: "myorg/platform/prod/cluster1")
-        #expect(path.chain.map(\.value) == ["myorg", "myorg/platform", "myorg/platform/prod", "myorg/platform/prod/cluster1"])
+        #expect(
+            path.chain.map(\.value) == [
+                "myorg", "myorg/platform", "myorg/platform/prod", "myorg/platform/prod/cluster1",
+            ])
         #expect(path.parent?.value == "myorg/platform/prod")
         #expect(path.name == "cluster1")
         #expect(try NodePath(validating: "a").parent == nil)
@@ -15,7 +18,9 @@ struct IdentifierTests {
 
     @Test(
         "invalid node paths are refused naming the field",
-        arguments: ["", "/a", "a/", "a//b", "a b", "a/b/c/d/e/f/g/h/i", "ü", String(repeating: "a", count: 256), "a/../b?"]
+        arguments: [
+            "", "/a", "a/", "a//b", "a b", "a/b/c/d/e/f/g/h/i", "ü", String(repeating: "a", count: 256), "a/../b?",
+        ]
     )
     func invalidPath(_ text: String) {
         #expect(throws: ITOpsError.self) { try NodePath(validating: text, field: "nodeId") }
@@ -32,7 +37,9 @@ struct IdentifierTests {
         try Identifier.validateName("my-api_1.0", field: "name")
         #expect(throws: ITOpsError.self) { try Identifier.validateName("", field: "name") }
         #expect(throws: ITOpsError.self) { try Identifier.validateName("a/b", field: "name") }
-        #expect(throws: ITOpsError.self) { try Identifier.validateName(String(repeating: "x", count: 129), field: "name") }
+        #expect(throws: ITOpsError.self) {
+            try Identifier.validateName(String(repeating: "x", count: 129), field: "name")
+        }
         try Identifier.validateName(String(repeating: "x", count: 128), field: "name")
     }
 }

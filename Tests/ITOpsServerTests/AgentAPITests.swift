@@ -15,7 +15,7 @@ struct AgentAPITests {
     @Test("health answers status and version; ready answers once the database does")
     func probes() async throws {
         let app = try await TestApp.make()
-        try await app.run { client in
+        try await app.run { (client: Client) async throws in
             let health = try await client.get("/health", key: nil)
             #expect(health.status == .ok)
             #expect(health["status"] as? String == "ok")
@@ -32,7 +32,7 @@ struct AgentAPITests {
     @Test("the reference's storage example answers freePercent 50 and healthy, and creates a storage-tagged service")
     func storageExample() async throws {
         let app = try await TestApp.make()
-        try await app.run { client in
+        try await app.run { (client: Client) async throws in
             let response = try await client.post(
                 "/api/v1/storage/report",
                 """
@@ -57,7 +57,7 @@ struct AgentAPITests {
     func storageThresholds() async throws {
         let app = try await TestApp.make()
         let events = EventRecorder(app.runtime.events)
-        try await app.run { client in
+        try await app.run { (client: Client) async throws in
             func report(_ used: Int) async throws -> String? {
                 try await client.post(
                     "/api/v1/storage/report",
@@ -78,7 +78,7 @@ struct AgentAPITests {
     @Test("storage rejects used > allocated, allocated 0 and negative usage with 422, writing nothing")
     func storageInvalid() async throws {
         let app = try await TestApp.make()
-        try await app.run { client in
+        try await app.run { (client: Client) async throws in
             for body in [
                 "{\"service\": \"d\", \"allocatedBytes\": 10, \"usedBytes\": 11}",
                 "{\"service\": \"d\", \"allocatedBytes\": 0, \"usedBytes\": 0}",
@@ -96,7 +96,7 @@ struct AgentAPITests {
     @Test("operator/status upserts the reference example's services and groups, and counts as a sign of life")
     func operatorStatusExample() async throws {
         let app = try await TestApp.make()
-        try await app.run { client in
+        try await app.run { (client: Client) async throws in
             let response = try await client.post("/api/v1/operator/status", Self.operatorExample)
             #expect(response.status == .ok)
             #expect(response["created"] as? Int == 1)
@@ -122,7 +122,7 @@ struct AgentAPITests {
     @Test("an operator service missing from the next sync turns UNKNOWN ('not reported by operator'), not deleted")
     func operatorMissingService() async throws {
         let app = try await TestApp.make()
-        try await app.run { client in
+        try await app.run { (client: Client) async throws in
             _ = try await client.post(
                 "/api/v1/operator/status",
                 "{\"nodeId\": \"c1\", \"services\": [{\"name\": \"a\", \"status\": \"OPERATIONAL\"}, {\"name\": \"b\", \"status\": \"DOWN\"}]}"
@@ -148,7 +148,7 @@ struct AgentAPITests {
         "register answers 201 for a new service and 200 for an update; operator/services lists it with backup settings")
     func registerAndList() async throws {
         let app = try await TestApp.make()
-        try await app.run { client in
+        try await app.run { (client: Client) async throws in
             let example = """
                 {"name": "my-database", "displayName": "My Database", "nodeId": "myorg/platform/prod/cluster1",
                  "criticality": "critical", "operations": {"backup": {"expected": true, "maxAgeDays": 1}}}
@@ -180,7 +180,7 @@ struct AgentAPITests {
     @Test("operator endpoints require nodeId")
     func operatorRequiresNode() async throws {
         let app = try await TestApp.make()
-        try await app.run { client in
+        try await app.run { (client: Client) async throws in
             for (path, body) in [
                 ("/api/v1/operator/status", "{\"services\": []}"),
                 ("/api/v1/operator/heartbeat", "{\"version\": \"1\"}"),
@@ -196,7 +196,7 @@ struct AgentAPITests {
     @Test("health/report creates the service and its node chain, then changes only status and message")
     func healthPush() async throws {
         let app = try await TestApp.make()
-        try await app.run { client in
+        try await app.run { (client: Client) async throws in
             let first = try await client.post(
                 "/api/v1/health/report",
                 """
@@ -229,7 +229,7 @@ struct AgentAPITests {
     @Test("a push without nodeId lands under the unknown node")
     func pushWithoutNode() async throws {
         let app = try await TestApp.make()
-        try await app.run { client in
+        try await app.run { (client: Client) async throws in
             let response = try await client.post(
                 "/api/v1/health/report", "{\"service\": \"vm-1\", \"status\": \"OPERATIONAL\"}")
             #expect(response["nodeId"] as? String == "unknown")
@@ -241,7 +241,7 @@ struct AgentAPITests {
     func incidents() async throws {
         let app = try await TestApp.make()
         let events = EventRecorder(app.runtime.events)
-        try await app.run { client in
+        try await app.run { (client: Client) async throws in
             _ = try await client.post(
                 "/api/v1/health/report", "{\"service\": \"s\", \"nodeId\": \"n\", \"status\": \"OPERATIONAL\"}")
             app.clock.advance(by: 60)
@@ -268,7 +268,7 @@ struct AgentAPITests {
     @Test("auth/providers lists the local provider without authentication")
     func providers() async throws {
         let app = try await TestApp.make()
-        try await app.run { client in
+        try await app.run { (client: Client) async throws in
             let response = try await client.get("/api/v1/auth/providers", key: nil)
             #expect(response.status == .ok)
             let providers = try #require(response["providers"] as? [[String: Any]])

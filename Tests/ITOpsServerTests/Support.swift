@@ -38,10 +38,9 @@ struct TestApp {
     }
 
     /// Runs `body` against the real router; the database is closed afterwards.
-    func run<T: Sendable>(_ body: @Sendable (Client) async throws -> T) async throws -> T {
+    func run(_ body: @Sendable (Client) async throws -> Void) async throws {
         let app = buildApplication(runtime: runtime, runJobs: false)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        return try await app.test(.router) { client in try await body(Client(raw: client)) }
+        try await app.test(.router) { client in try await body(Client(raw: client)) }
     }
 }
 

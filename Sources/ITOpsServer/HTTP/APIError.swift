@@ -87,11 +87,43 @@ extension Request {
         }
         let buffer = try await collectBody(upTo: context.maxUploadSize)
         guard buffer.readableBytes > 0 else { throw ITOpsError.malformed("request body is empty; send a JSON object") }
+        let data = Data(buffer: buffer)
         do {
-            return try JSONDecoder().decode(T.self, from: Data(buffer: buffer))
+            return try JSONDecoder().decode(T.self, from: data)
         } catch let error as DecodingError {
+            if case .dataCorrupted(let context) = error, context.codingPath.isEmpty,
+                let field = Self.fractionalOrHugeNumber(in: data)
+            {
+                // Foundation reports a number that does not fit an integer field as invalid JSON
+                // without a path; the JSON is valid, so name the number that cannot be an integer.
+                throw ITOpsError.malformed("\(field): expected an integer")
+            }
             throw ITOpsError.malformed(Self.describe(error))
         }
+    }
+
+    /// The path of the first number in valid JSON `data` that is fractional or beyond Int64.
+    static func fractionalOrHugeNumber(in data: Data) -> String? {
+        guard let root = try? JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed]) else { return nil }
+        func walk(_ value: Any, _ path: String) -> String? {
+            switch value {
+            case let object as [String: Any]:
+                for key in object.keys.sorted() {
+                    if let found = walk(object[key]!, path.isEmpty ? key : "\(path).\(key)") { return found }
+                }
+            case let array as [Any]:
+                for (index, element) in array.enumerated() {
+                    if let found = walk(element, "\(path)[\(index)]") { return found }
+                }
+            case let number as NSNumber where !(value is Bool):
+                let double = number.doubleValue
+                if double.rounded() != double || abs(double) >= 9.2e18 { return path }
+            default:
+                break
+            }
+            return nil
+        }
+        return walk(root, "")
     }
 
     /// A message naming the field: `services[0].status: must be one of …`.
