@@ -72,6 +72,12 @@ public struct Config: Sendable {
     /// Every variable name, for flag mapping and unknown-variable warnings.
     public static var variableNames: [String] { variables.map(\.name) }
 
+    /// `ITOPS_*` variables read by tools rather than the server: not configuration, not typos.
+    public static let toolVariables = [
+        "ITOPS_NEW_USER_PASSWORD",  // `itops user create`
+        "ITOPS_TEST_DATABASE_URL",  // the test suite's PostgreSQL
+    ]
+
     /// The CLI flag for a variable: `ITOPS_DATA_DIR` → `data-dir`.
     public static func flagName(for variable: String) -> String {
         variable.dropFirst("ITOPS_".count).lowercased().replacingOccurrences(of: "_", with: "-")
@@ -182,7 +188,7 @@ public struct Config: Sendable {
         if (config.adminEmail == nil) != (config.adminPassword == nil) {
             problems.append("ITOPS_ADMIN_EMAIL and ITOPS_ADMIN_PASSWORD: set both or neither")
         }
-        let unknown = values.keys.filter { !variableNames.contains($0) }.sorted()
+        let unknown = values.keys.filter { !variableNames.contains($0) && !toolVariables.contains($0) }.sorted()
         for name in unknown { problems.append("\(name): not a known ITOps variable (typo?)") }
         guard problems.isEmpty else { throw ConfigError(problems: problems) }
         return config
