@@ -26,7 +26,7 @@ public enum DomainEvent: Sendable, Equatable {
 }
 
 /// The effective license changed: activated, expired, trial ended.
-public struct LicenseChange: Sendable, Equatable {
+public struct LicenseChange: Sendable, Equatable, Codable {
     /// The licensee, `nil` when running unlicensed (trial or community edition).
     public var customer: String?
     /// Plugins enabled after the change (`ticketing`, `sla`, `audit`).
@@ -48,7 +48,7 @@ public struct LicenseChange: Sendable, Equatable {
 }
 
 /// A ticket was created, updated or deleted (the ticketing plugin publishes these).
-public struct TicketEvent: Sendable, Equatable {
+public struct TicketEvent: Sendable, Equatable, Codable {
     public var ticketId: UUID
     public var title: String
     public var status: String
@@ -65,7 +65,7 @@ public struct TicketEvent: Sendable, Equatable {
 }
 
 /// A service moved from one status to another.
-public struct ServiceStatusChange: Sendable, Equatable {
+public struct ServiceStatusChange: Sendable, Equatable, Codable {
     public var serviceId: UUID
     public var nodeId: NodePath
     public var serviceName: String
@@ -76,8 +76,8 @@ public struct ServiceStatusChange: Sendable, Equatable {
 }
 
 /// An incident opened (a service went `DOWN`) or closed (it left `DOWN`).
-public struct IncidentEvent: Sendable, Equatable {
-    public enum Phase: String, Sendable { case opened, closed }
+public struct IncidentEvent: Sendable, Equatable, Codable {
+    public enum Phase: String, Sendable, Codable { case opened, closed }
     public var incidentId: UUID
     public var serviceId: UUID
     public var nodeId: NodePath
@@ -87,8 +87,8 @@ public struct IncidentEvent: Sendable, Equatable {
 }
 
 /// Something an operator should look at.
-public struct Alert: Sendable, Equatable {
-    public enum Kind: String, Sendable {
+public struct Alert: Sendable, Equatable, Codable {
+    public enum Kind: String, Sendable, Codable {
         case nodeSilent = "node_silent"
         case backupOverdue = "backup_overdue"
         case storageWarning = "storage_warning"

@@ -113,6 +113,9 @@ public protocol Store: Sendable {
     var reader: any StoreReader { get }
     /// Answers when the database answers; throws `ITOpsError.unavailable` otherwise.
     func ping() async throws
+    /// Runs `body` unless another holder — on any instance sharing the database — runs the job
+    /// named `job`; returns `nil` then. A holder that dies releases the job.
+    func exclusively<T: Sendable>(_ job: String, _ body: @escaping @Sendable () async throws -> T) async throws -> T?
     /// Closes connections; further calls fail.
     func shutdown() async
 }

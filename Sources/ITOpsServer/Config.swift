@@ -43,7 +43,10 @@ public struct Config: Sendable {
         ("ITOPS_HOST", "127.0.0.1", "listen address"),
         ("ITOPS_PORT", "8080", "listen port (0 picks a free one)"),
         ("ITOPS_DATA_DIR", "./data", "embedded database, generated secrets, reports"),
-        ("ITOPS_DATABASE_URL", "SQLite file in the data dir", "`sqlite:///path/to/file.db` (PostgreSQL follows)"),
+        (
+            "ITOPS_DATABASE_URL", "SQLite file in the data dir",
+            "`sqlite:///path/to/file.db` or `postgres://user:pass@host:port/db`"
+        ),
         ("ITOPS_JWT_SECRET", "generated into the data dir, with a warning", "HS256 key, at least 32 characters"),
         ("ITOPS_OPERATOR_API_KEY", "none", "bootstrap API key for agents and scripts (at least 16 characters)"),
         ("ITOPS_ADMIN_EMAIL", "none", "with ITOPS_ADMIN_PASSWORD: creates the first admin if no user exists"),
@@ -116,9 +119,11 @@ public struct Config: Sendable {
             if value.hasPrefix("sqlite://") {
                 guard value.count > "sqlite://".count else { throw ConfigProblem("sqlite:// needs a path") }
             } else if value.hasPrefix("postgres://") || value.hasPrefix("postgresql://") {
-                throw ConfigProblem("PostgreSQL is not supported by this build yet; use sqlite:///path or leave unset")
+                guard let url = URL(string: value), url.host != nil else {
+                    throw ConfigProblem("'postgres://user:pass@host:port/db' expected")
+                }
             } else {
-                throw ConfigProblem("must start with sqlite:// (e.g. sqlite:///var/lib/itops/itops.db)")
+                throw ConfigProblem("must start with sqlite:// or postgres:// (e.g. sqlite:///var/lib/itops/itops.db)")
             }
             config.databaseURL = value
         }
@@ -222,6 +227,7 @@ public struct Config: Sendable {
         if let url = databaseURL, url.hasPrefix("sqlite://") {
             return .sqlite(path: String(url.dropFirst("sqlite://".count)), durability: sqliteSynchronous)
         }
+        if let url = databaseURL { return .postgres(url: url) }
         return .sqlite(
             path: URL(fileURLWithPath: dataDirectory).appendingPathComponent("itops.db").path,
             durability: sqliteSynchronous)

@@ -25,7 +25,11 @@ struct SweepJob: ServiceLifecycle.Service {
     func runOnce() async {
         let start = ContinuousClock.now
         do {
-            let result = try await runtime.ingest.sweep()
+            // One sweep at a time across instances; a sweep skipped here runs on the holder.
+            let ingest = runtime.ingest
+            guard let result = try await runtime.store.exclusively("sweep", { try await ingest.sweep() }) else {
+                return
+            }
             runtime.metrics.sweep(duration: ContinuousClock.now - start, failed: false)
             if !result.silentNodes.isEmpty || result.staleServices > 0 || result.overdueBackups > 0 {
                 runtime.logger.notice(

@@ -14,7 +14,7 @@ public final class ITOpsRuntime: Sendable {
 
     public let config: Config
     public let store: SQLStore
-    public let events: InProcessEventBus
+    public let events: any EventBus
     public let clock: any WallClock
     public let ingest: Ingest
     public let logger: Logger
@@ -25,7 +25,7 @@ public final class ITOpsRuntime: Sendable {
     let graphQL: ITOpsAPI
 
     private init(
-        config: Config, store: SQLStore, events: InProcessEventBus, clock: any WallClock, ingest: Ingest,
+        config: Config, store: SQLStore, events: any EventBus, clock: any WallClock, ingest: Ingest,
         logger: Logger, accounts: Accounts, apiKeys: APIKeys, tokens: AccessTokens, metrics: ITOpsMetrics,
         graphQL: ITOpsAPI
     ) {
@@ -50,7 +50,7 @@ public final class ITOpsRuntime: Sendable {
         let secret = try config.jwtSecret ?? loadOrGenerateSecret(dataDirectory: config.dataDirectory, logger: logger)
         let store = try await SQLStore.open(config.storeLocation, clock: clock, logger: logger)
         do {
-            let events = InProcessEventBus()
+            let events = store.eventBus
             var settings = Ingest.Settings()
             settings.heartbeatTimeout = config.heartbeatTimeout
             settings.pushStaleAfter = config.pushStaleAfter

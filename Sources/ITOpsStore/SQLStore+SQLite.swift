@@ -31,8 +31,12 @@ extension SQLStore {
         }
         // BEGIN IMMEDIATE takes the write lock at once, so a transaction never fails half-way
         // on a lock upgrade.
-        let writer = WriteQueue(db: writeDB, beginStatement: "BEGIN IMMEDIATE", logger: logger)
-        return SQLStore(writer: writer, readDatabase: readerConnection.sql(queryLogLevel: .trace)) {
+        let writer = WriteQueue(
+            connections: SingleConnection(db: writeDB), beginStatements: ["BEGIN IMMEDIATE"], logger: logger)
+        return SQLStore(
+            writer: writer, readDatabase: readerConnection.sql(queryLogLevel: .trace), eventBus: InProcessEventBus(),
+            exclusivity: LocalExclusivity()
+        ) {
             try? await writerConnection.close()
             try? await readerConnection.close()
         }
@@ -55,5 +59,15 @@ extension SQLStore {
             throw error
         }
         return connection
+    }
+}
+
+/// SQLite's one writer connection, lent to every write transaction in turn.
+struct SingleConnection: WriteConnectionSource {
+    let db: any SQLDatabase
+
+    func withConnection<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T
+    {
+        try await body(db)
     }
 }

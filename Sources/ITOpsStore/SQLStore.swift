@@ -7,6 +7,8 @@ import SQLKit
 public enum StoreLocation: Sendable, Equatable {
     /// An SQLite file (created with its directory if missing).
     case sqlite(path: String, durability: SQLiteDurability)
+    /// A PostgreSQL database: `postgres://user:pass@host:port/db`.
+    case postgres(url: String)
 }
 
 /// How hard SQLite works to keep a commit: `normal` survives a killed process, `full` also a
@@ -19,15 +21,21 @@ public enum SQLiteDurability: String, Sendable, CaseIterable {
 public final class SQLStore: Store {
     private let writer: WriteQueue
     public let reader: any StoreReader
+    /// The event bus that reaches every instance sharing this database.
+    public let eventBus: any EventBus
     private let probe: any SQLDatabase
+    private let exclusivity: any Exclusivity
     private let onShutdown: @Sendable () async -> Void
 
     init(
-        writer: WriteQueue, readDatabase: any SQLDatabase, onShutdown: @escaping @Sendable () async -> Void
+        writer: WriteQueue, readDatabase: any SQLDatabase, eventBus: any EventBus, exclusivity: any Exclusivity,
+        onShutdown: @escaping @Sendable () async -> Void
     ) {
         self.writer = writer
         self.reader = SQLAccess(db: readDatabase)
         self.probe = readDatabase
+        self.eventBus = eventBus
+        self.exclusivity = exclusivity
         self.onShutdown = onShutdown
     }
 
@@ -36,6 +44,8 @@ public final class SQLStore: Store {
         switch location {
         case .sqlite(let path, let durability):
             return try await openSQLite(path: path, durability: durability, clock: clock, logger: logger)
+        case .postgres(let url):
+            return try await openPostgres(url: url, clock: clock, logger: logger)
         }
     }
 
@@ -49,6 +59,12 @@ public final class SQLStore: Store {
         } catch {
             throw ITOpsError(.unavailable, "the database is not answering")
         }
+    }
+
+    public func exclusively<T: Sendable>(_ job: String, _ body: @escaping @Sendable () async throws -> T)
+        async throws -> T?
+    {
+        try await exclusivity.run(job, body)
     }
 
     public func shutdown() async {

@@ -16,8 +16,8 @@ actor WriteQueue {
         let continuation: CheckedContinuation<any Sendable, any Error>
     }
 
-    private let db: any SQLDatabase
-    private let beginStatement: String
+    private let connections: any WriteConnectionSource
+    private let beginStatements: [String]
     private let logger: Logger
     private let maxBatch: Int
     private var pending: [Pending] = []
@@ -27,9 +27,10 @@ actor WriteQueue {
     private(set) var batches = 0
     private(set) var writes = 0
 
-    init(db: any SQLDatabase, beginStatement: String, maxBatch: Int = 512, logger: Logger) {
-        self.db = db
-        self.beginStatement = beginStatement
+    /// `beginStatements` open a write transaction in the dialect (and take its write lock).
+    init(connections: any WriteConnectionSource, beginStatements: [String], maxBatch: Int = 512, logger: Logger) {
+        self.connections = connections
+        self.beginStatements = beginStatements
         self.maxBatch = maxBatch
         self.logger = logger
     }
@@ -69,30 +70,11 @@ actor WriteQueue {
     }
 
     private func commit(_ batch: [Pending]) async {
-        var results: [Result<any Sendable, any Error>] = []
-        results.reserveCapacity(batch.count)
-        let tx = SQLAccess(db: db)
+        let beginStatements = beginStatements
+        let results: [Result<any Sendable, any Error>]
         do {
-            try await db.raw("\(unsafeRaw: beginStatement)").run()
-            do {
-                for write in batch {
-                    try await db.raw("SAVEPOINT w").run()
-                    do {
-                        let value = try await write.run(tx)
-                        try await db.raw("RELEASE SAVEPOINT w").run()
-                        results.append(.success(value))
-                    } catch {
-                        // If the savepoint itself cannot be undone the connection is in trouble:
-                        // the throw below fails the whole batch.
-                        try await db.raw("ROLLBACK TO SAVEPOINT w").run()
-                        try await db.raw("RELEASE SAVEPOINT w").run()
-                        results.append(.failure(error))
-                    }
-                }
-                try await db.raw("COMMIT").run()
-            } catch {
-                try? await db.raw("ROLLBACK").run()
-                throw error
+            results = try await connections.withConnection { db in
+                try await Self.runTransaction(batch, on: db, beginStatements: beginStatements)
             }
         } catch {
             logger.error("write transaction failed", metadata: ["error": "\(String(reflecting: error))"])
@@ -106,4 +88,42 @@ actor WriteQueue {
             write.continuation.resume(with: result)
         }
     }
+
+    /// One transaction holding every write of `batch`, each in its own savepoint.
+    private static func runTransaction(
+        _ batch: [Pending], on db: any SQLDatabase, beginStatements: [String]
+    ) async throws -> [Result<any Sendable, any Error>] {
+        var results: [Result<any Sendable, any Error>] = []
+        results.reserveCapacity(batch.count)
+        let tx = SQLAccess(db: db)
+        do {
+            for statement in beginStatements {
+                try await db.raw("\(unsafeRaw: statement)").run()
+            }
+            for write in batch {
+                try await db.raw("SAVEPOINT w").run()
+                do {
+                    let value = try await write.run(tx)
+                    try await db.raw("RELEASE SAVEPOINT w").run()
+                    results.append(.success(value))
+                } catch {
+                    // If the savepoint itself cannot be undone the connection is in trouble:
+                    // the throw fails the whole batch.
+                    try await db.raw("ROLLBACK TO SAVEPOINT w").run()
+                    try await db.raw("RELEASE SAVEPOINT w").run()
+                    results.append(.failure(error))
+                }
+            }
+            try await db.raw("COMMIT").run()
+        } catch {
+            try? await db.raw("ROLLBACK").run()
+            throw error
+        }
+        return results
+    }
+}
+
+/// Lends the write path a connection for one transaction.
+protocol WriteConnectionSource: Sendable {
+    func withConnection<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T
 }

@@ -12,9 +12,9 @@ struct AgentAPITests {
          "slaGroups": [{"name": "payment-system", "displayName": "Payment System", "tier": "critical"}]}
         """
 
-    @Test("health answers status and version; ready answers once the database does")
-    func probes() async throws {
-        let app = try await TestApp.make()
+    @Test("health answers status and version; ready answers once the database does", arguments: TestBackend.all)
+    func probes(_ backend: TestBackend) async throws {
+        let app = try await TestApp.make(backend)
         try await app.run { (client: Client) async throws in
             let health = try await client.get("/health", key: nil)
             #expect(health.status == .ok)
@@ -29,9 +29,11 @@ struct AgentAPITests {
         }
     }
 
-    @Test("the reference's storage example answers freePercent 50 and healthy, and creates a storage-tagged service")
-    func storageExample() async throws {
-        let app = try await TestApp.make()
+    @Test(
+        "the reference's storage example answers freePercent 50 and healthy, and creates a storage-tagged service",
+        arguments: TestBackend.all)
+    func storageExample(_ backend: TestBackend) async throws {
+        let app = try await TestApp.make(backend)
         try await app.run { (client: Client) async throws in
             let response = try await client.post(
                 "/api/v1/storage/report",
@@ -53,9 +55,11 @@ struct AgentAPITests {
         }
     }
 
-    @Test("storage thresholds: >30 % healthy, 10–30 % warning, <10 % critical; entering them raises sla:alert")
-    func storageThresholds() async throws {
-        let app = try await TestApp.make()
+    @Test(
+        "storage thresholds: >30 % healthy, 10–30 % warning, <10 % critical; entering them raises sla:alert",
+        arguments: TestBackend.all)
+    func storageThresholds(_ backend: TestBackend) async throws {
+        let app = try await TestApp.make(backend)
         let events = EventRecorder(app.runtime.events)
         try await app.run { (client: Client) async throws in
             func report(_ used: Int) async throws -> String? {
@@ -75,9 +79,11 @@ struct AgentAPITests {
         #expect(alerts.map(\.kind) == [.storageWarning, .storageCritical])
     }
 
-    @Test("storage rejects used > allocated, allocated 0 and negative usage with 422, writing nothing")
-    func storageInvalid() async throws {
-        let app = try await TestApp.make()
+    @Test(
+        "storage rejects used > allocated, allocated 0 and negative usage with 422, writing nothing",
+        arguments: TestBackend.all)
+    func storageInvalid(_ backend: TestBackend) async throws {
+        let app = try await TestApp.make(backend)
         try await app.run { (client: Client) async throws in
             for body in [
                 "{\"service\": \"d\", \"allocatedBytes\": 10, \"usedBytes\": 11}",
@@ -93,9 +99,11 @@ struct AgentAPITests {
         }
     }
 
-    @Test("operator/status upserts the reference example's services and groups, and counts as a sign of life")
-    func operatorStatusExample() async throws {
-        let app = try await TestApp.make()
+    @Test(
+        "operator/status upserts the reference example's services and groups, and counts as a sign of life",
+        arguments: TestBackend.all)
+    func operatorStatusExample(_ backend: TestBackend) async throws {
+        let app = try await TestApp.make(backend)
         try await app.run { (client: Client) async throws in
             let response = try await client.post("/api/v1/operator/status", Self.operatorExample)
             #expect(response.status == .ok)
@@ -119,9 +127,11 @@ struct AgentAPITests {
         }
     }
 
-    @Test("an operator service missing from the next sync turns UNKNOWN ('not reported by operator'), not deleted")
-    func operatorMissingService() async throws {
-        let app = try await TestApp.make()
+    @Test(
+        "an operator service missing from the next sync turns UNKNOWN ('not reported by operator'), not deleted",
+        arguments: TestBackend.all)
+    func operatorMissingService(_ backend: TestBackend) async throws {
+        let app = try await TestApp.make(backend)
         try await app.run { (client: Client) async throws in
             _ = try await client.post(
                 "/api/v1/operator/status",
@@ -145,9 +155,10 @@ struct AgentAPITests {
     }
 
     @Test(
-        "register answers 201 for a new service and 200 for an update; operator/services lists it with backup settings")
-    func registerAndList() async throws {
-        let app = try await TestApp.make()
+        "register answers 201 for a new service and 200 for an update; operator/services lists it with backup settings",
+        arguments: TestBackend.all)
+    func registerAndList(_ backend: TestBackend) async throws {
+        let app = try await TestApp.make(backend)
         try await app.run { (client: Client) async throws in
             let example = """
                 {"name": "my-database", "displayName": "My Database", "nodeId": "myorg/platform/prod/cluster1",
@@ -177,9 +188,9 @@ struct AgentAPITests {
         }
     }
 
-    @Test("operator endpoints require nodeId")
-    func operatorRequiresNode() async throws {
-        let app = try await TestApp.make()
+    @Test("operator endpoints require nodeId", arguments: TestBackend.all)
+    func operatorRequiresNode(_ backend: TestBackend) async throws {
+        let app = try await TestApp.make(backend)
         try await app.run { (client: Client) async throws in
             for (path, body) in [
                 ("/api/v1/operator/status", "{\"services\": []}"),
@@ -193,9 +204,11 @@ struct AgentAPITests {
         }
     }
 
-    @Test("health/report creates the service and its node chain, then changes only status and message")
-    func healthPush() async throws {
-        let app = try await TestApp.make()
+    @Test(
+        "health/report creates the service and its node chain, then changes only status and message",
+        arguments: TestBackend.all)
+    func healthPush(_ backend: TestBackend) async throws {
+        let app = try await TestApp.make(backend)
         try await app.run { (client: Client) async throws in
             let first = try await client.post(
                 "/api/v1/health/report",
@@ -226,9 +239,9 @@ struct AgentAPITests {
         }
     }
 
-    @Test("a push without nodeId lands under the unknown node")
-    func pushWithoutNode() async throws {
-        let app = try await TestApp.make()
+    @Test("a push without nodeId lands under the unknown node", arguments: TestBackend.all)
+    func pushWithoutNode(_ backend: TestBackend) async throws {
+        let app = try await TestApp.make(backend)
         try await app.run { (client: Client) async throws in
             let response = try await client.post(
                 "/api/v1/health/report", "{\"service\": \"vm-1\", \"status\": \"OPERATIONAL\"}")
@@ -237,9 +250,11 @@ struct AgentAPITests {
         }
     }
 
-    @Test("a change into DOWN opens an incident and publishes sla:incident; leaving DOWN closes it")
-    func incidents() async throws {
-        let app = try await TestApp.make()
+    @Test(
+        "a change into DOWN opens an incident and publishes sla:incident; leaving DOWN closes it",
+        arguments: TestBackend.all)
+    func incidents(_ backend: TestBackend) async throws {
+        let app = try await TestApp.make(backend)
         let events = EventRecorder(app.runtime.events)
         try await app.run { (client: Client) async throws in
             _ = try await client.post(
@@ -265,9 +280,9 @@ struct AgentAPITests {
         #expect(phases == [.opened, .closed])
     }
 
-    @Test("auth/providers lists the local provider without authentication")
-    func providers() async throws {
-        let app = try await TestApp.make()
+    @Test("auth/providers lists the local provider without authentication", arguments: TestBackend.all)
+    func providers(_ backend: TestBackend) async throws {
+        let app = try await TestApp.make(backend)
         try await app.run { (client: Client) async throws in
             let response = try await client.get("/api/v1/auth/providers", key: nil)
             #expect(response.status == .ok)

@@ -8,9 +8,11 @@ import Testing
 struct AuthTests {
     static let push = "{\"service\": \"s\", \"status\": \"OPERATIONAL\"}"
 
-    @Test("no credential or a wrong key is 401; the bootstrap key works as X-API-Key and as Bearer")
-    func apiKeys() async throws {
-        let app = try await TestApp.make()
+    @Test(
+        "no credential or a wrong key is 401; the bootstrap key works as X-API-Key and as Bearer",
+        arguments: TestBackend.all)
+    func apiKeys(_ backend: TestBackend) async throws {
+        let app = try await TestApp.make(backend)
         try await app.run { (client: Client) async throws in
             #expect(try await client.post("/api/v1/health/report", Self.push, key: nil).status == .unauthorized)
             #expect(
@@ -30,21 +32,22 @@ struct AuthTests {
     }
 
     @Test(
-        "API keys are stored hashed, created keys work until revoked, and a changed bootstrap key replaces the old one")
-    func keyLifecycle() async throws {
-        let app = try await TestApp.make()
+        "API keys are stored hashed, created keys work until revoked, and a changed bootstrap key replaces the old one",
+        arguments: TestBackend.all)
+    func keyLifecycle(_ backend: TestBackend) async throws {
+        let app = try await TestApp.make(backend)
         let (key, plain) = try await app.runtime.createAPIKey(name: "cronjob", role: .operator)
         let keys = try await app.runtime.listAPIKeys()
         #expect(!keys.contains { $0.keyHash.contains(plain) || $0.keyHash == plain })
         #expect(keys.first { $0.id == key.id }?.keyHash.count == 64)
-        try await app.run { (client: Client) async throws in
+        try await app.run(keepData: true) { (client: Client) async throws in
             #expect(try await client.post("/api/v1/health/report", Self.push, key: plain).status == .ok)
             _ = try await app.runtime.revokeAPIKey(key.id.uuidString)
             #expect(try await client.post("/api/v1/health/report", Self.push, key: plain).status == .unauthorized)
         }
         // A restart with another ITOPS_OPERATOR_API_KEY revokes the earlier bootstrap key.
         let directory = app.directory
-        let second = try await TestApp.make {
+        let second = try await TestApp.make(reusing: app) {
             $0.dataDirectory = directory.path
             $0.operatorAPIKey = "another-bootstrap-key-42"
         }
@@ -56,9 +59,11 @@ struct AuthTests {
         }
     }
 
-    @Test("a user JWT of role operator or admin is accepted on REST; a viewer's is 403; an expired one 401")
-    func userTokens() async throws {
-        let app = try await TestApp.make()
+    @Test(
+        "a user JWT of role operator or admin is accepted on REST; a viewer's is 403; an expired one 401",
+        arguments: TestBackend.all)
+    func userTokens(_ backend: TestBackend) async throws {
+        let app = try await TestApp.make(backend)
         _ = try await app.runtime.createUser(email: "op@example.com", password: "operator-pass", role: .operator)
         _ = try await app.runtime.createUser(email: "view@example.com", password: "viewer-pass", role: .viewer)
         try await app.run { (client: Client) async throws in

@@ -18,9 +18,11 @@ struct BackupTests {
         #expect(response.status == .created, "\(response.text)")
     }
 
-    @Test("group mode records the report for every member expecting backups and answers affected and services")
-    func groupMode() async throws {
-        let app = try await TestApp.make()
+    @Test(
+        "group mode records the report for every member expecting backups and answers affected and services",
+        arguments: TestBackend.all)
+    func groupMode(_ backend: TestBackend) async throws {
+        let app = try await TestApp.make(backend)
         try await app.run { (client: Client) async throws in
             for name in ["db-1", "db-2", "cache-1"] { try await Self.register(client, name, group: "payment-system") }
             try await Self.register(client, "api", group: "payment-system", expected: false)
@@ -39,9 +41,9 @@ struct BackupTests {
         }
     }
 
-    @Test("namespace mode reaches every service of the namespace that expects backups")
-    func namespaceMode() async throws {
-        let app = try await TestApp.make()
+    @Test("namespace mode reaches every service of the namespace that expects backups", arguments: TestBackend.all)
+    func namespaceMode(_ backend: TestBackend) async throws {
+        let app = try await TestApp.make(backend)
         try await app.run { (client: Client) async throws in
             try await Self.register(client, "pg", namespace: "production")
             try await Self.register(client, "redis", node: "c2", namespace: "production")
@@ -54,9 +56,11 @@ struct BackupTests {
         }
     }
 
-    @Test("service mode without nodeId lands under unknown and creates the service expecting daily backups")
-    func serviceModeUnknownNode() async throws {
-        let app = try await TestApp.make()
+    @Test(
+        "service mode without nodeId lands under unknown and creates the service expecting daily backups",
+        arguments: TestBackend.all)
+    func serviceModeUnknownNode(_ backend: TestBackend) async throws {
+        let app = try await TestApp.make(backend)
         try await app.run { (client: Client) async throws in
             let response = try await client.post(
                 "/api/v1/backup/report",
@@ -75,9 +79,11 @@ struct BackupTests {
         }
     }
 
-    @Test("an unknown group or namespace is 404 with a clear error; zero or several modes are 422")
-    func unknownTargets() async throws {
-        let app = try await TestApp.make()
+    @Test(
+        "an unknown group or namespace is 404 with a clear error; zero or several modes are 422",
+        arguments: TestBackend.all)
+    func unknownTargets(_ backend: TestBackend) async throws {
+        let app = try await TestApp.make(backend)
         try await app.run { (client: Client) async throws in
             let group = try await client.post(
                 "/api/v1/backup/report", "{\"slaGroup\": \"nope\", \"status\": \"success\"}")
@@ -99,9 +105,11 @@ struct BackupTests {
         }
     }
 
-    @Test("a backup becomes overdue after maxAgeDays without success, raising sla:alert once; a success clears it")
-    func overdue() async throws {
-        let app = try await TestApp.make()
+    @Test(
+        "a backup becomes overdue after maxAgeDays without success, raising sla:alert once; a success clears it",
+        arguments: TestBackend.all)
+    func overdue(_ backend: TestBackend) async throws {
+        let app = try await TestApp.make(backend)
         let events = EventRecorder(app.runtime.events)
         try await app.run { (client: Client) async throws in
             try await Self.register(client, "pg")

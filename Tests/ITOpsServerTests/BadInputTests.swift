@@ -85,9 +85,10 @@ struct BadInputTests {
     ]
 
     @Test(
-        "malformed, mistyped and invalid bodies answer 4xx JSON naming the field, and write nothing", arguments: cases)
-    func rejected(_ testCase: Case) async throws {
-        let app = try await TestApp.make()
+        "malformed, mistyped and invalid bodies answer 4xx JSON naming the field, and write nothing",
+        arguments: TestBackend.all, cases)
+    func rejected(_ backend: TestBackend, _ testCase: Case) async throws {
+        let app = try await TestApp.make(backend)
         try await app.run { (client: Client) async throws in
             let response = try await client.post(testCase.path, testCase.body)
             #expect(response.status == testCase.status, "\(response.text)")
@@ -100,9 +101,9 @@ struct BadInputTests {
         }
     }
 
-    @Test("a body over 1 MiB answers 413 and writes nothing")
-    func oversized() async throws {
-        let app = try await TestApp.make()
+    @Test("a body over 1 MiB answers 413 and writes nothing", arguments: TestBackend.all)
+    func oversized(_ backend: TestBackend) async throws {
+        let app = try await TestApp.make(backend)
         try await app.run { (client: Client) async throws in
             let message = String(repeating: "x", count: 1 << 20)
             let response = try await client.post(
@@ -113,9 +114,9 @@ struct BadInputTests {
         }
     }
 
-    @Test("a non-JSON content type answers 415; an empty body 400")
-    func contentType() async throws {
-        let app = try await TestApp.make()
+    @Test("a non-JSON content type answers 415; an empty body 400", arguments: TestBackend.all)
+    func contentType(_ backend: TestBackend) async throws {
+        let app = try await TestApp.make(backend)
         try await app.run { (client: Client) async throws in
             var headers = HTTPFields()
             headers[.contentType] = "text/plain"
@@ -128,9 +129,9 @@ struct BadInputTests {
         }
     }
 
-    @Test("a sync whose last service is invalid leaves no trace of the earlier ones")
-    func atomicSync() async throws {
-        let app = try await TestApp.make()
+    @Test("a sync whose last service is invalid leaves no trace of the earlier ones", arguments: TestBackend.all)
+    func atomicSync(_ backend: TestBackend) async throws {
+        let app = try await TestApp.make(backend)
         try await app.run { (client: Client) async throws in
             var services = (0..<50).map { "{\"name\": \"s\($0)\", \"status\": \"OPERATIONAL\"}" }
             services.append("{\"name\": \"bad name\", \"status\": \"OPERATIONAL\"}")
@@ -142,9 +143,9 @@ struct BadInputTests {
         }
     }
 
-    @Test("unknown routes and wrong methods answer JSON errors, never HTML")
-    func unknownRoutes() async throws {
-        let app = try await TestApp.make()
+    @Test("unknown routes and wrong methods answer JSON errors, never HTML", arguments: TestBackend.all)
+    func unknownRoutes(_ backend: TestBackend) async throws {
+        let app = try await TestApp.make(backend)
         try await app.run { (client: Client) async throws in
             let missing = try await client.get("/api/v1/nope")
             #expect(missing.status == .notFound)

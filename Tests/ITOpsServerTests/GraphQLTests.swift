@@ -5,17 +5,19 @@ import Testing
 
 @Suite("GraphQL over HTTP")
 struct GraphQLTests {
-    static func seeded() async throws -> TestApp {
-        let app = try await TestApp.make {
+    static func seeded(_ backend: TestBackend) async throws -> TestApp {
+        let app = try await TestApp.make(backend) {
             $0.adminEmail = "admin@example.com"
             $0.adminPassword = "admin-password"
         }
         return app
     }
 
-    @Test("login returns token, refreshToken and user; me answers with the token; wrong passwords are UNAUTHENTICATED")
-    func login() async throws {
-        let app = try await Self.seeded()
+    @Test(
+        "login returns token, refreshToken and user; me answers with the token; wrong passwords are UNAUTHENTICATED",
+        arguments: TestBackend.all)
+    func login(_ backend: TestBackend) async throws {
+        let app = try await Self.seeded(backend)
         try await app.run { (client: Client) async throws in
             let response = try await client.graphQL(
                 "mutation { login(email: \"Admin@Example.com\", password: \"admin-password\") { token refreshToken user { id email role } } }"
@@ -37,9 +39,11 @@ struct GraphQLTests {
         }
     }
 
-    @Test("refresh tokens rotate and are single use; reusing a spent one revokes the whole session")
-    func refreshRotation() async throws {
-        let app = try await Self.seeded()
+    @Test(
+        "refresh tokens rotate and are single use; reusing a spent one revokes the whole session",
+        arguments: TestBackend.all)
+    func refreshRotation(_ backend: TestBackend) async throws {
+        let app = try await Self.seeded(backend)
         try await app.run { (client: Client) async throws in
             let login = try await client.graphQL(
                 "mutation { login(email: \"admin@example.com\", password: \"admin-password\") { refreshToken } }")
@@ -59,9 +63,9 @@ struct GraphQLTests {
         }
     }
 
-    @Test("logout revokes the refresh token")
-    func logout() async throws {
-        let app = try await Self.seeded()
+    @Test("logout revokes the refresh token", arguments: TestBackend.all)
+    func logout(_ backend: TestBackend) async throws {
+        let app = try await Self.seeded(backend)
         try await app.run { (client: Client) async throws in
             let login = try await client.graphQL(
                 "mutation { login(email: \"admin@example.com\", password: \"admin-password\") { token refreshToken } }")
@@ -78,9 +82,11 @@ struct GraphQLTests {
         }
     }
 
-    @Test("five failed logins for one email answer RATE_LIMITED, even with the right password")
-    func throttling() async throws {
-        let app = try await Self.seeded()
+    @Test(
+        "five failed logins for one email answer RATE_LIMITED, even with the right password", arguments: TestBackend.all
+    )
+    func throttling(_ backend: TestBackend) async throws {
+        let app = try await Self.seeded(backend)
         try await app.run { (client: Client) async throws in
             for _ in 0..<5 {
                 let wrong = try await client.graphQL(
@@ -97,9 +103,11 @@ struct GraphQLTests {
         }
     }
 
-    @Test("services paginate with cursors and filter by node subtree, status, group, tag and search")
-    func services() async throws {
-        let app = try await Self.seeded()
+    @Test(
+        "services paginate with cursors and filter by node subtree, status, group, tag and search",
+        arguments: TestBackend.all)
+    func services(_ backend: TestBackend) async throws {
+        let app = try await Self.seeded(backend)
         try await app.run { (client: Client) async throws in
             for i in 0..<7 {
                 let status = i % 2 == 0 ? "OPERATIONAL" : "DOWN"
@@ -147,9 +155,11 @@ struct GraphQLTests {
         }
     }
 
-    @Test("slaGroups answer the reference's shape with backupStatus; SLA numbers are null until the SLA engine exists")
-    func slaGroups() async throws {
-        let app = try await Self.seeded()
+    @Test(
+        "slaGroups answer the reference's shape with backupStatus; SLA numbers are null until the SLA engine exists",
+        arguments: TestBackend.all)
+    func slaGroups(_ backend: TestBackend) async throws {
+        let app = try await Self.seeded(backend)
         try await app.run { (client: Client) async throws in
             _ = try await client.post("/api/v1/operator/status", AgentAPITests.operatorExample)
             _ = try await client.post(
@@ -181,9 +191,11 @@ struct GraphQLTests {
         }
     }
 
-    @Test("nodes list the hierarchy and flag the unknown node; service(id:) finds one service")
-    func nodesAndService() async throws {
-        let app = try await Self.seeded()
+    @Test(
+        "nodes list the hierarchy and flag the unknown node; service(id:) finds one service", arguments: TestBackend.all
+    )
+    func nodesAndService(_ backend: TestBackend) async throws {
+        let app = try await Self.seeded(backend)
         try await app.run { (client: Client) async throws in
             let pushed = try await client.post(
                 "/api/v1/health/report", "{\"service\": \"orphan\", \"status\": \"DOWN\"}")
@@ -207,9 +219,9 @@ struct GraphQLTests {
         }
     }
 
-    @Test("malformed GraphQL requests answer JSON errors, never a 500")
-    func malformed() async throws {
-        let app = try await Self.seeded()
+    @Test("malformed GraphQL requests answer JSON errors, never a 500", arguments: TestBackend.all)
+    func malformed(_ backend: TestBackend) async throws {
+        let app = try await Self.seeded(backend)
         try await app.run { (client: Client) async throws in
             let notJSON = try await client.request(.post, "/graphql", body: "{query", key: nil)
             #expect(notJSON.status == .badRequest)

@@ -5,9 +5,11 @@ import Testing
 
 @Suite("Metrics and CLI")
 struct OperationsTests {
-    @Test("GET /metrics serves Prometheus text with requests by route, reports by kind and status changes")
-    func metrics() async throws {
-        let app = try await TestApp.make()
+    @Test(
+        "GET /metrics serves Prometheus text with requests by route, reports by kind and status changes",
+        arguments: TestBackend.all)
+    func metrics(_ backend: TestBackend) async throws {
+        let app = try await TestApp.make(backend)
         try await app.run { (client: Client) async throws in
             _ = try await client.post("/api/v1/health/report", "{\"service\": \"a\", \"status\": \"DOWN\"}")
             _ = try await client.post("/api/v1/health/report", "{\"service\": \"a\", \"status\": \"OPERATIONAL\"}")
@@ -32,9 +34,9 @@ struct OperationsTests {
         }
     }
 
-    @Test("every response carries a request id, echoing a sane X-Request-Id")
-    func requestID() async throws {
-        let app = try await TestApp.make()
+    @Test("every response carries a request id, echoing a sane X-Request-Id", arguments: TestBackend.all)
+    func requestID(_ backend: TestBackend) async throws {
+        let app = try await TestApp.make(backend)
         try await app.run { (client: Client) async throws in
             let generated = try await client.get("/health", key: nil)
             #expect(generated.headers[.init("X-Request-Id")!]?.count == 16)

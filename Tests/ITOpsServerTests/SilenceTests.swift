@@ -5,9 +5,11 @@ import Testing
 
 @Suite("Silence detection")
 struct SilenceTests {
-    @Test("past the heartbeat timeout a node's operator services turn UNKNOWN with a transition and an sla:alert")
-    func heartbeatTimeout() async throws {
-        let app = try await TestApp.make()
+    @Test(
+        "past the heartbeat timeout a node's operator services turn UNKNOWN with a transition and an sla:alert",
+        arguments: TestBackend.all)
+    func heartbeatTimeout(_ backend: TestBackend) async throws {
+        let app = try await TestApp.make(backend)
         let events = EventRecorder(app.runtime.events)
         try await app.run { (client: Client) async throws in
             _ = try await client.post(
@@ -53,9 +55,11 @@ struct SilenceTests {
         #expect(alerts.first?.nodeId.value == "org/c1")
     }
 
-    @Test("a pushed service silent for ITOPS_PUSH_STALE_AFTER, or 3 × its own interval, turns UNKNOWN")
-    func stalePush() async throws {
-        let app = try await TestApp.make { $0.pushStaleAfter = 300 }
+    @Test(
+        "a pushed service silent for ITOPS_PUSH_STALE_AFTER, or 3 × its own interval, turns UNKNOWN",
+        arguments: TestBackend.all)
+    func stalePush(_ backend: TestBackend) async throws {
+        let app = try await TestApp.make(backend) { $0.pushStaleAfter = 300 }
         let events = EventRecorder(app.runtime.events)
         try await app.run { (client: Client) async throws in
             _ = try await client.post(

@@ -6,18 +6,22 @@ import Testing
 
 @Suite("SQL store")
 struct StoreTests {
-    static func open() async throws -> (SQLStore, URL) {
+    static func open(_ backend: TestBackend = .sqlite) async throws -> (SQLStore, URL) {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
             "itops-store-\(UUID().uuidString)")
-        let store = try await SQLStore.open(
-            .sqlite(path: directory.appendingPathComponent("itops.db").path, durability: .full),
-            clock: SystemWallClock(), logger: Logger(label: "test"))
+        let location: StoreLocation =
+            backend == .postgres
+            ? .postgres(url: try await TestDatabase.create().url)
+            : .sqlite(path: directory.appendingPathComponent("itops.db").path, durability: .full)
+        let store = try await SQLStore.open(location, clock: SystemWallClock(), logger: Logger(label: "test"))
         return (store, directory)
     }
 
-    @Test("concurrent writes share transactions (group commit), and a failing write rolls back alone")
-    func groupCommit() async throws {
-        let (store, directory) = try await Self.open()
+    @Test(
+        "concurrent writes share transactions (group commit), and a failing write rolls back alone",
+        arguments: TestBackend.all)
+    func groupCommit(_ backend: TestBackend) async throws {
+        let (store, directory) = try await Self.open(backend)
         defer { try? FileManager.default.removeItem(at: directory) }
         let now = Date()
         try await store.write { tx in try await tx.insert(Node(id: try NodePath(validating: "n"), createdAt: now)) }
@@ -66,9 +70,9 @@ struct StoreTests {
         await reopened.shutdown()
     }
 
-    @Test("a write after shutdown fails with unavailable instead of hanging")
-    func afterShutdown() async throws {
-        let (store, directory) = try await Self.open()
+    @Test("a write after shutdown fails with unavailable instead of hanging", arguments: TestBackend.all)
+    func afterShutdown(_ backend: TestBackend) async throws {
+        let (store, directory) = try await Self.open(backend)
         defer { try? FileManager.default.removeItem(at: directory) }
         await store.shutdown()
         await #expect(throws: ITOpsError.self) {

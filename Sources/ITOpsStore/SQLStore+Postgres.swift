@@ -1,0 +1,320 @@
+import Foundation
+import ITOpsCore
+import Logging
+import NIOCore
+import NIOPosix
+import PostgresKit
+import Synchronization
+
+// PostgreSQL specifics: the connection pool, the cross-instance write lock, advisory locks for
+// jobs and migrations, and LISTEN/NOTIFY for events. The SQL of the store itself is shared.
+extension SQLStore {
+    /// How long an operation waits for a connection before answering 503.
+    static let postgresTimeout: Duration = .seconds(5)
+
+    /// Advisory-lock keys (arbitrary constants, ITOps's own namespace).
+    enum LockKey {
+        static let migrations: Int64 = 0x1705_0001
+        static let writes: Int64 = 0x1705_0002
+    }
+
+    static func openPostgres(url: String, clock: any WallClock, logger: Logger) async throws -> SQLStore {
+        let sqlConfiguration = try SQLPostgresConfiguration(url: url)
+        let client = PostgresClient(
+            configuration: try PostgresClient.Configuration(sqlConfiguration.coreConfiguration),
+            backgroundLogger: logger)
+        let runner = Task { await client.run() }
+        let pooled = PooledPostgres(client: client, logger: logger)
+        do {
+            try await pooled.withConnection { db in
+                try await db.raw("SELECT pg_advisory_lock(\(bind: LockKey.migrations))").run()
+                do {
+                    _ = try await Migrations.apply(on: db, now: clock.now(), logger: logger)
+                } catch {
+                    try? await db.raw("SELECT pg_advisory_unlock(\(bind: LockKey.migrations))").run()
+                    throw error
+                }
+                try await db.raw("SELECT pg_advisory_unlock(\(bind: LockKey.migrations))").run()
+            }
+        } catch {
+            runner.cancel()
+            throw error
+        }
+        // Every instance takes the same transaction-scoped lock before writing: writes are
+        // serialised across instances exactly as SQLite serialises them within one, so the ingest
+        // rules (read, decide, write) never race. Group commit keeps the lock's cost per batch.
+        let writer = WriteQueue(
+            connections: pooled, beginStatements: ["BEGIN", "SELECT pg_advisory_xact_lock(\(LockKey.writes))"],
+            logger: logger)
+        let bus = PostgresEventBus(client: client, logger: logger)
+        let listener = Task { await bus.listen() }
+        return SQLStore(
+            writer: writer, readDatabase: PooledSQLDatabase(pool: pooled), eventBus: bus,
+            exclusivity: PostgresExclusivity(pool: pooled)
+        ) {
+            listener.cancel()
+            await bus.close()
+            runner.cancel()
+            _ = await runner.result
+        }
+    }
+}
+
+extension PostgresClient.Configuration {
+    /// Translates the URL-based connection configuration of postgres-kit.
+    init(_ configuration: PostgresConnection.Configuration) throws {
+        let tls: PostgresClient.Configuration.TLS =
+            switch (configuration.tls.isEnforced, configuration.tls.isAllowed) {
+            case (true, _): .require(configuration.tls.sslContext!.configuration)
+            case (_, true): .prefer(configuration.tls.sslContext!.configuration)
+            default: .disable
+            }
+        guard let host = configuration.host, let port = configuration.port else {
+            throw MigrationError("ITOPS_DATABASE_URL: a postgres:// URL needs a host")
+        }
+        self.init(
+            host: host, port: port, username: configuration.username, password: configuration.password,
+            database: configuration.database, tls: tls)
+        options.maximumConnections = 20
+    }
+}
+
+/// Connections leased from the pool, with a deadline, mapping connection failures to 503.
+struct PooledPostgres: WriteConnectionSource {
+    let client: PostgresClient
+    let logger: Logger
+
+    func withConnection<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T
+    {
+        let client = client
+        return try await Self.mappingFailures {
+            try await withLeaseDeadline(SQLStore.postgresTimeout) { leased in
+                try await client.withConnection { connection in
+                    leased()
+                    return try await body(connection.sql(queryLogLevel: .trace))
+                }
+            }
+        }
+    }
+
+    /// Leases a raw connection (LISTEN, advisory session locks).
+    func withRawConnection<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
+        try await Self.mappingFailures { try await client.withConnection(body) }
+    }
+
+    /// Connection-level failures (refused, closed, server shutting down) become `unavailable`;
+    /// SQL errors stay what they are.
+    static func mappingFailures<T>(_ body: () async throws -> T) async throws -> T {
+        do {
+            return try await body()
+        } catch let error as PSQLError {
+            if error.code != .server { throw ITOpsError(.unavailable, "the database is not answering") }
+            let state = error.serverInfo?[.sqlState] ?? ""
+            if state.hasPrefix("08") || state.hasPrefix("57") {
+                throw ITOpsError(.unavailable, "the database is restarting")
+            }
+            throw error
+        }
+    }
+}
+
+/// Runs `body`, failing with `unavailable` when it has not obtained a connection within `limit`.
+///
+/// `body` calls `leased()` once it holds a connection; from then on the work itself is not cut
+/// short (a large group-commit batch may take longer than waiting for a connection should).
+func withLeaseDeadline<T: Sendable>(
+    _ limit: Duration, _ body: @escaping @Sendable (_ leased: @escaping @Sendable () -> Void) async throws -> T
+) async throws -> T {
+    let leased = LeaseFlag()
+    return try await withThrowingTaskGroup(of: T?.self) { group in
+        group.addTask { try await body { leased.set() } }
+        group.addTask {
+            try await Task.sleep(for: limit)
+            return nil
+        }
+        defer { group.cancelAll() }
+        while let result = try await group.next() {
+            if let value = result { return value }
+            if !leased.isSet { throw ITOpsError(.unavailable, "the database did not answer in time") }
+        }
+        throw CancellationError()
+    }
+}
+
+/// Set once a connection is held.
+final class LeaseFlag: Sendable {
+    private let flag = Atomic(false)
+    func set() { flag.store(true, ordering: .releasing) }
+    var isSet: Bool { flag.load(ordering: .acquiring) }
+}
+
+/// An `SQLDatabase` whose every query leases a pooled connection: the store's read side.
+struct PooledSQLDatabase: SQLDatabase {
+    let pool: PooledPostgres
+
+    var logger: Logger { pool.logger }
+    var eventLoop: any EventLoop { MultiThreadedEventLoopGroup.singleton.any() }
+    var version: (any SQLDatabaseReportedVersion)? { nil }
+    var dialect: any SQLDialect { PostgresDialect() }
+    var queryLogLevel: Logger.Level? { .trace }
+
+    func execute(sql query: any SQLExpression, _ onRow: @escaping @Sendable (any SQLRow) -> Void) -> EventLoopFuture<
+        Void
+    > {
+        eventLoop.makeFutureWithTask { try await self.execute(sql: query, onRow) }
+    }
+
+    func execute(sql query: any SQLExpression, _ onRow: @escaping @Sendable (any SQLRow) -> Void) async throws {
+        let box = UncheckedSendableExpression(query)
+        try await pool.withConnection { db in try await db.execute(sql: box.expression, onRow) }
+    }
+}
+
+/// Carries an `SQLExpression` into the leased connection's closure.
+///
+/// `@unchecked Sendable`: the expressions SQLKit builds are immutable value trees created by
+/// the caller and only read (serialised) once on the connection; nothing mutates them across tasks.
+struct UncheckedSendableExpression: @unchecked Sendable {
+    let expression: any SQLExpression
+    init(_ expression: any SQLExpression) { self.expression = expression }
+}
+
+/// Job exclusivity through session-level advisory locks: the lock lives with the connection, so
+/// an instance that dies releases its jobs and another takes them over.
+struct PostgresExclusivity: Exclusivity {
+    let pool: PooledPostgres
+
+    func run<T: Sendable>(_ name: String, _ body: @Sendable () async throws -> T) async throws -> T? {
+        let key = Self.key(name)
+        return try await pool.withRawConnection { connection in
+            let rows = try await connection.query("SELECT pg_try_advisory_lock(\(key)) AS locked", logger: pool.logger)
+            var locked = false
+            for try await row in rows { locked = try row.decode(Bool.self) }
+            guard locked else { return nil }
+            do {
+                let value = try await body()
+                _ = try? await connection.query("SELECT pg_advisory_unlock(\(key))", logger: pool.logger)
+                return value
+            } catch {
+                _ = try? await connection.query("SELECT pg_advisory_unlock(\(key))", logger: pool.logger)
+                throw error
+            }
+        }
+    }
+
+    /// A stable 64-bit key for a job name (FNV-1a).
+    static func key(_ name: String) -> Int64 {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in "itops.job.\(name)".utf8 {
+            hash ^= UInt64(byte)
+            hash = hash &* 0x0000_0100_0000_01b3
+        }
+        return Int64(bitPattern: hash)
+    }
+}
+
+/// Events fan out to local subscribers at once and to other instances through `NOTIFY`; each
+/// instance ignores its own notifications, so every subscriber sees every event exactly once.
+final class PostgresEventBus: EventBus {
+    static let channel = "itops_events"
+
+    private let local = InProcessEventBus()
+    private let client: PostgresClient
+    private let logger: Logger
+    private let instance = UUID().uuidString.lowercased()
+    private let outbox: AsyncStream<String>.Continuation
+    private let sender: Task<Void, Never>
+
+    init(client: PostgresClient, logger: Logger) {
+        self.client = client
+        self.logger = logger
+        let (stream, continuation) = AsyncStream<String>.makeStream(bufferingPolicy: .bufferingNewest(10_000))
+        outbox = continuation
+        // One sender keeps the order of notifications.
+        sender = Task {
+            for await payload in stream {
+                // Retry for about half a minute: a restarting database must not drop events.
+                var delay: Duration = .milliseconds(50)
+                for attempt in 1...12 {
+                    do {
+                        try await client.withConnection { connection in
+                            _ = try await connection.query(
+                                "SELECT pg_notify(\(Self.channel), \(payload))", logger: logger)
+                        }
+                        break
+                    } catch {
+                        if attempt == 12 {
+                            logger.error(
+                                "could not forward an event to other instances", metadata: ["error": "\(error)"])
+                        }
+                        try? await Task.sleep(for: delay)
+                        delay = min(delay * 2, .seconds(5))
+                    }
+                }
+            }
+        }
+    }
+
+    struct Envelope: Codable {
+        var origin: String
+        var event: DomainEvent
+    }
+
+    func publish(_ events: [DomainEvent]) {
+        local.publish(events)
+        let encoder = JSONEncoder()
+        for event in events {
+            guard let data = try? encoder.encode(Envelope(origin: instance, event: event)),
+                let text = String(data: data, encoding: .utf8), text.utf8.count < 7900
+            else {
+                logger.error("event too large to forward", metadata: ["event": "\(event.name)"])
+                continue
+            }
+            outbox.yield(text)
+        }
+    }
+
+    func subscribe(bufferSize: Int) -> AsyncStream<DomainEvent> { local.subscribe(bufferSize: bufferSize) }
+
+    /// Listens for other instances' events until cancelled, reconnecting with backoff.
+    func listen() async {
+        var delay: Duration = .milliseconds(100)
+        let decoder = JSONDecoder()
+        while !Task.isCancelled {
+            do {
+                try await client.withConnection { connection in
+                    try await connection.listen(on: Self.channel) { notifications in
+                        delay = .milliseconds(100)
+                        for try await notification in notifications {
+                            guard
+                                let envelope = try? decoder.decode(
+                                    Envelope.self, from: Data(notification.payload.utf8)),
+                                envelope.origin != instance
+                            else { continue }
+                            local.publish([envelope.event])
+                        }
+                    }
+                }
+            } catch {
+                if Task.isCancelled { return }
+                logger.warning("event listener lost its connection; reconnecting", metadata: ["error": "\(error)"])
+            }
+            try? await Task.sleep(for: delay)
+            delay = min(delay * 2, .seconds(2))
+        }
+    }
+
+    /// Stops accepting events and forwards those still queued (for at most 5 s), so a graceful
+    /// shutdown does not swallow the last events.
+    func close() async {
+        outbox.finish()
+        let sender = sender
+        let flushed = Task { await sender.value }
+        let deadline = Task {
+            try? await Task.sleep(for: .seconds(5))
+            sender.cancel()
+        }
+        await flushed.value
+        deadline.cancel()
+    }
+}

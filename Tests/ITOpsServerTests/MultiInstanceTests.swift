@@ -1,0 +1,97 @@
+import Foundation
+import ITOpsCore
+import ITOpsServer
+import ITOpsStore
+import Logging
+import Synchronization
+import Testing
+
+/// Several ITOps instances on one PostgreSQL database. Runs when `ITOPS_TEST_DATABASE_URL` is set.
+@Suite("Several instances on PostgreSQL", .enabled(if: TestDatabase.adminURL != nil, "needs ITOPS_TEST_DATABASE_URL"))
+struct MultiInstanceTests {
+    @Test("an event ingested on instance A reaches a subscriber on instance B exactly once")
+    func crossInstanceEvents() async throws {
+        let a = try await TestApp.make(.postgres)
+        let b = try await TestApp.make(reusing: a)
+        let onA = EventRecorder(a.runtime.events)
+        let onB = EventRecorder(b.runtime.events)
+        try await Task.sleep(for: .milliseconds(300))  // both listeners are connected
+        try await a.run(keepData: true) { (client: Client) async throws in
+            let response = try await client.post(
+                "/api/v1/health/report", "{\"service\": \"api\", \"nodeId\": \"x/y\", \"status\": \"DOWN\"}")
+            #expect(response.status == .ok)
+        }
+        var received = await onB.wait(timeout: .seconds(20)) { $0.count >= 2 }
+        try await Task.sleep(for: .milliseconds(200))  // would a duplicate arrive?
+        received = onB.snapshot()
+        let bChanges = received.compactMap { if case .serviceStatusChanged(let c) = $0 { c } else { nil } }
+        #expect(bChanges.count == 1)
+        #expect(bChanges.first?.serviceName == "api" && bChanges.first?.to == .down)
+        #expect(received.filter { if case .slaIncident = $0 { true } else { false } }.count == 1)
+        let aChanges = await onA.drain().compactMap { if case .serviceStatusChanged(let c) = $0 { c } else { nil } }
+        #expect(aChanges.count == 1)
+        try await b.run { _ in }
+    }
+
+    @Test("a job started on two instances at once runs on one; when the holder stops, the other takes it")
+    func exclusiveJobs() async throws {
+        let a = try await TestApp.make(.postgres)
+        let b = try await TestApp.make(reusing: a)
+        let runs = Runs()
+        async let first: Int? = a.runtime.store.exclusively("daily-report") {
+            runs.count.withLock { $0 += 1 }
+            try await Task.sleep(for: .milliseconds(500))
+            return 1
+        }
+        try await Task.sleep(for: .milliseconds(100))
+        let second: Int? = try await b.runtime.store.exclusively("daily-report") {
+            runs.count.withLock { $0 += 1 }
+            return 2
+        }
+        #expect(try await first == 1)
+        #expect(second == nil)
+        #expect(runs.count.withLock { $0 } == 1)
+        // A holder that goes away (its connection closes) releases the job.
+        await a.runtime.shutdown()
+        let third: Int? = try await b.runtime.store.exclusively("daily-report") { 3 }
+        #expect(third == 3)
+        await b.runtime.shutdown()
+        try? b.database?.drop()
+    }
+
+    @Test("two instances ingesting the same services concurrently never double-create or lose a transition")
+    func concurrentIngest() async throws {
+        let a = try await TestApp.make(.postgres)
+        let b = try await TestApp.make(reusing: a)
+        let bodies = (0..<40).map { i in
+            "{\"service\": \"s\(i % 10)\", \"nodeId\": \"race\", \"status\": \"\(i % 2 == 0 ? "DOWN" : "OPERATIONAL")\"}"
+        }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for (index, body) in bodies.enumerated() {
+                let ingest = index % 2 == 0 ? a.runtime.ingest : b.runtime.ingest
+                group.addTask {
+                    let command = try JSONDecoder().decode(Commands.HealthReport.self, from: Data(body.utf8))
+                    _ = try await ingest.healthReport(command)
+                }
+            }
+            try await group.waitForAll()
+        }
+        let reader = a.runtime.store.reader
+        #expect(try await reader.countServices(matching: ServiceFilter()) == 10)
+        for i in 0..<10 {
+            let service = try #require(
+                try await reader.service(nodeId: try NodePath(validating: "race"), name: "s\(i)"))
+            let transitions = try await reader.transitions(serviceId: service.id)
+            // Each transition starts where the previous one ended: no lost update.
+            for (previous, next) in zip(transitions, transitions.dropFirst()) { #expect(previous.to == next.from) }
+            #expect(transitions.last?.to == service.status)
+        }
+        await a.runtime.shutdown()
+        await b.runtime.shutdown()
+        try? a.database?.drop()
+    }
+}
+
+final class Runs: Sendable {
+    let count = Mutex(0)
+}
