@@ -10,6 +10,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "itops", targets: ["itops"]),
+        .executable(name: "itops-license", targets: ["itops-license"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -58,9 +59,17 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "ITOpsLicense",
+            dependencies: [
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "ITOpsServer",
             dependencies: [
                 "ITOpsCore",
+                "ITOpsLicense",
                 "ITOpsStore",
                 "ITOpsGraphQL",
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -82,6 +91,20 @@ let package = Package(
                 "ITOpsServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "itops-license",
+            dependencies: [
+                "ITOpsLicense",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "ITOpsLicenseTests",
+            dependencies: ["ITOpsLicense"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
