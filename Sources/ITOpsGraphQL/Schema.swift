@@ -53,6 +53,7 @@ enum GraphQLErrorMapping {
             switch domain.code {
             case .unauthenticated: return ("UNAUTHENTICATED", domain.message)
             case .forbidden: return ("FORBIDDEN", domain.message)
+            case .pluginNotLicensed: return ("PLUGIN_NOT_LICENSED", domain.message)
             case .malformed, .invalid, .payloadTooLarge, .unsupportedMediaType:
                 return ("BAD_USER_INPUT", domain.message)
             case .notFound: return ("NOT_FOUND", domain.message)

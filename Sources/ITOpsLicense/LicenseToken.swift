@@ -143,7 +143,7 @@ public enum LicenseToken {
     }
 
     static func format(_ date: Date) -> String {
-        date.formatted(.iso8601.year().month().day().dateSeparator(.dash).time(includingFractionalSeconds: false))
+        date.formatted(.iso8601)
     }
 }
 
