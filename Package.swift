@@ -116,6 +116,9 @@ let package = Package(
             name: "ITOpsServerTests",
             dependencies: [
                 "ITOpsServer",
+                "ITOpsGraphQL",
+                "ITOpsLicense",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: swiftSettings
