@@ -10,6 +10,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "itops", targets: ["itops"]),
+        .executable(name: "itops-license", targets: ["itops-license"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -61,9 +62,17 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "ITOpsLicense",
+            dependencies: [
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "ITOpsServer",
             dependencies: [
                 "ITOpsCore",
+                "ITOpsLicense",
                 "ITOpsStore",
                 "ITOpsGraphQL",
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -87,6 +96,20 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        .executableTarget(
+            name: "itops-license",
+            dependencies: [
+                "ITOpsLicense",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "ITOpsLicenseTests",
+            dependencies: ["ITOpsLicense"],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "ITOpsCoreTests",
             dependencies: ["ITOpsCore"],
@@ -97,6 +120,9 @@ let package = Package(
             dependencies: [
                 "ITOpsServer",
                 "ITOpsStore",
+                "ITOpsGraphQL",
+                "ITOpsLicense",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],

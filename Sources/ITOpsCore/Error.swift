@@ -15,6 +15,8 @@ public struct ITOpsError: Error, Sendable, Equatable, CustomStringConvertible {
         case conflict
         case unauthenticated
         case forbidden
+        /// A plugin's feature without a license or trial for it: HTTP 403, GraphQL `PLUGIN_NOT_LICENSED`.
+        case pluginNotLicensed
         case payloadTooLarge
         case unsupportedMediaType
         case rateLimited

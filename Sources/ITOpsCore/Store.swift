@@ -79,6 +79,9 @@ public protocol StoreReader: Sendable {
     func stalePushedServices(now: Date, defaultStaleAfter: TimeInterval) async throws -> [Service]
     /// Services expecting backups, not yet flagged overdue, with no success within `maxAgeDays`.
     func servicesNewlyOverdue(now: Date) async throws -> [Service]
+
+    /// The licensing row, `nil` before the first start recorded it.
+    func licenseSettings() async throws -> LicenseSettings?
 }
 
 /// Write access, given only inside a transaction (`Store.write`).
@@ -102,6 +105,8 @@ public protocol StoreWriter: StoreReader {
     @discardableResult func revokeRefreshTokens(familyId: UUID, at: Date) async throws -> Int
     /// Revokes every unrevoked token of `userId`; returns how many.
     @discardableResult func revokeRefreshTokens(userId: UUID, at: Date) async throws -> Int
+    /// Creates or replaces the licensing row.
+    func save(_ settings: LicenseSettings) async throws
 }
 
 /// The store: one transaction per public operation, reads outside transactions.

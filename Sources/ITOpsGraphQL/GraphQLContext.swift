@@ -26,6 +26,8 @@ public protocol GraphQLBackend: Sendable {
     func refresh(refreshToken: String, client: String) async throws -> AuthSession
     /// Revokes `refreshToken`, or every refresh token of the user when it is `nil`.
     func logout(principal: Principal, refreshToken: String?) async throws -> Bool
+    /// The license state, activation and the plugin gate.
+    var licensing: any Licensing { get }
 }
 
 /// Per-request context: who asks, from where, and the backend.

@@ -14,7 +14,7 @@ public struct ITOpsAPI: Sendable {
 
     /// Every part of the schema; a feature adds its own `PartialSchema` here.
     static var partials: [PartialSchema<Resolver, GraphQLContext>] {
-        [authSchema, inventorySchema]
+        [authSchema, inventorySchema, licenseSchema]
     }
 
     /// Executes one GraphQL request and maps domain errors to `extensions.code`.
@@ -56,6 +56,7 @@ enum GraphQLErrorMapping {
             switch domain.code {
             case .unauthenticated: return ("UNAUTHENTICATED", domain.message)
             case .forbidden: return ("FORBIDDEN", domain.message)
+            case .pluginNotLicensed: return ("PLUGIN_NOT_LICENSED", domain.message)
             case .malformed, .invalid, .payloadTooLarge, .unsupportedMediaType:
                 return ("BAD_USER_INPUT", domain.message)
             case .notFound: return ("NOT_FOUND", domain.message)

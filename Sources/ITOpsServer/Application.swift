@@ -12,6 +12,7 @@ public func buildApplication(runtime: ITOpsRuntime, runJobs: Bool = true) -> som
     let auth = Authenticator(runtime: runtime)
     SystemRoutes(runtime: runtime, auth: auth).add(to: router)
     AgentRoutes(runtime: runtime, auth: auth).add(to: router)
+    LicenseRoutes(runtime: runtime, auth: auth).add(to: router)
 
     var app = Application(
         router: router,
@@ -20,6 +21,7 @@ public func buildApplication(runtime: ITOpsRuntime, runJobs: Bool = true) -> som
     app.addServices(StoreCloser(runtime: runtime), EventLogJob(runtime: runtime))
     if runJobs {
         app.addServices(SweepJob(runtime: runtime, interval: runtime.config.sweepInterval))
+        app.addServices(LicenseWatchJob(license: runtime.license))
     }
     return app
 }

@@ -18,6 +18,8 @@ public final class ITOpsRuntime: Sendable {
     public let clock: any WallClock
     public let ingest: Ingest
     public let logger: Logger
+    /// Trial, active license and the plugin gate.
+    public let license: LicenseManager
     let accounts: Accounts
     let apiKeys: APIKeys
     let tokens: AccessTokens
@@ -27,7 +29,7 @@ public final class ITOpsRuntime: Sendable {
     private init(
         config: Config, store: SQLStore, events: any EventBus, clock: any WallClock, ingest: Ingest,
         logger: Logger, accounts: Accounts, apiKeys: APIKeys, tokens: AccessTokens, metrics: ITOpsMetrics,
-        graphQL: ITOpsAPI
+        graphQL: ITOpsAPI, license: LicenseManager
     ) {
         self.config = config
         self.store = store
@@ -40,6 +42,7 @@ public final class ITOpsRuntime: Sendable {
         self.tokens = tokens
         self.metrics = metrics
         self.graphQL = graphQL
+        self.license = license
     }
 
     /// Opens the database (applying migrations), loads or generates secrets, and creates the
@@ -67,9 +70,12 @@ public final class ITOpsRuntime: Sendable {
             {
                 logger.notice("created the first admin from ITOPS_ADMIN_EMAIL", metadata: ["email": "\(email)"])
             }
+            let license = try await LicenseManager.start(
+                config: config, store: store, events: events, clock: clock, logger: logger)
             return ITOpsRuntime(
                 config: config, store: store, events: events, clock: clock, ingest: ingest, logger: logger,
-                accounts: accounts, apiKeys: apiKeys, tokens: tokens, metrics: ITOpsMetrics(), graphQL: try ITOpsAPI())
+                accounts: accounts, apiKeys: apiKeys, tokens: tokens, metrics: ITOpsMetrics(), graphQL: try ITOpsAPI(),
+                license: license)
         } catch {
             await store.shutdown()
             throw error
@@ -121,6 +127,8 @@ struct Backend: GraphQLBackend {
     let runtime: ITOpsRuntime
 
     var reader: any StoreReader { runtime.store.reader }
+
+    var licensing: any Licensing { runtime.license }
 
     func login(email: String, password: String, client: String) async throws -> AuthSession {
         try await runtime.accounts.login(email: email, password: password, client: client)

@@ -174,6 +174,20 @@ enum Migrations {
                 )
                 """,
             ]),
+        Migration(
+            version: 3, name: "licensing",
+            statements: [
+                // One row (id 1): trial start recorded at first start, the active license token.
+                """
+                CREATE TABLE license_settings (
+                    id INTEGER PRIMARY KEY,
+                    trial_started_at BIGINT NOT NULL,
+                    license_token TEXT,
+                    activated_at BIGINT,
+                    updated_at BIGINT NOT NULL
+                )
+                """
+            ]),
     ]
 
     /// Applies every migration not yet recorded, each in its own transaction.

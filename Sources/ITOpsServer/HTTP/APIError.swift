@@ -20,7 +20,7 @@ extension ITOpsError.Code {
         case .notFound: .notFound
         case .conflict: .conflict
         case .unauthenticated: .unauthorized
-        case .forbidden: .forbidden
+        case .forbidden, .pluginNotLicensed: .forbidden
         case .payloadTooLarge: .contentTooLarge
         case .unsupportedMediaType: .unsupportedMediaType
         case .rateLimited: .tooManyRequests

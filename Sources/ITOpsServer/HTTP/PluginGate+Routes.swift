@@ -1,0 +1,36 @@
+import Foundation
+import Hummingbird
+import ITOpsCore
+
+/// Answers 403 `{"success": false, "error": "the sla plugin is not licensed …"}` for every route
+/// behind it unless its plugin is licensed or in trial. Mount it on a route group with
+/// `group(_:requiring:gate:)`; handlers never check licenses themselves.
+public struct PluginGateMiddleware: RouterMiddleware {
+    public typealias Context = AppRequestContext
+    /// The plugin the guarded routes belong to.
+    public let plugin: Plugin
+    /// Decides, per request, from the current clock.
+    public let gate: any PluginGate
+
+    public init(plugin: Plugin, gate: any PluginGate) {
+        self.plugin = plugin
+        self.gate = gate
+    }
+
+    public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response)
+        async throws -> Response
+    {
+        guard gate.isEnabled(plugin) else {
+            return errorResponse(for: ITOpsError.pluginNotLicensed(plugin), logger: context.logger)
+        }
+        return try await next(request, context)
+    }
+}
+
+extension RouterMethods where Context == AppRequestContext {
+    /// A route group at `path` whose every route belongs to `plugin`:
+    /// `router.group("api/v1/sla", requiring: .sla, gate: runtime.license).get("reports") { … }`.
+    public func group(_ path: RouterPath = "", requiring plugin: Plugin, gate: any PluginGate) -> RouterGroup<Context> {
+        group(path).add(middleware: PluginGateMiddleware(plugin: plugin, gate: gate))
+    }
+}
