@@ -36,10 +36,11 @@ func licenseChanges(_ events: [DomainEvent]) -> [LicenseChange] {
 
 extension TestApp {
     /// A test app verifying licenses with `vendor`'s key and a trial of `trialDays` (0 = none).
-    static func licensed(_ vendor: TestVendor, trialDays: Int = 0, _ configure: (inout Config) -> Void = { _ in })
-        async throws -> TestApp
-    {
-        try await make { config in
+    static func licensed(
+        _ vendor: TestVendor, backend: TestBackend = .sqlite, trialDays: Int = 0,
+        _ configure: (inout Config) -> Void = { _ in }
+    ) async throws -> TestApp {
+        try await make(backend) { config in
             config.licensePublicKey = vendor.publicKeyBase64
             config.trialDays = trialDays
             configure(&config)
@@ -50,6 +51,7 @@ extension TestApp {
     func finish() async {
         await runtime.shutdown()
         try? FileManager.default.removeItem(at: directory)
+        try? database?.drop()
     }
 
     /// An API key with the admin role.
@@ -79,9 +81,9 @@ func activateBody(_ token: String) -> String { "{\"licenseKey\": \(jsonString(to
 struct LicenseTests {
     let vendor = TestVendor()
 
-    @Test("a valid license activates over REST with the reference's response, lists its plugins and gates the rest")
-    func activateREST() async throws {
-        let app = try await TestApp.licensed(vendor)
+    @Test("a valid license activates over REST with the reference's response, lists its plugins and gates the rest", arguments: TestBackend.all)
+    func activateREST(_ backend: TestBackend) async throws {
+        let app = try await TestApp.licensed(vendor, backend: backend)
         let admin = try await app.adminKey()
         let events = EventRecorder(app.runtime.events)
         #expect(app.runtime.license.status().edition == .community)
@@ -108,9 +110,9 @@ struct LicenseTests {
         #expect(changes.first?.plugins == ["ticketing", "sla"])
     }
 
-    @Test("forged, expired, wrong-algorithm, truncated and tampered tokens are refused with 4xx and change nothing")
-    func refusals() async throws {
-        let app = try await TestApp.licensed(vendor)
+    @Test("forged, expired, wrong-algorithm, truncated and tampered tokens are refused with 4xx and change nothing", arguments: TestBackend.all)
+    func refusals(_ backend: TestBackend) async throws {
+        let app = try await TestApp.licensed(vendor, backend: backend)
         let admin = try await app.adminKey()
         let good = try vendor.token(customer: "Kept Ltd", plugins: ["sla"])
         let parts = good.split(separator: ".").map(String.init)
@@ -165,9 +167,9 @@ struct LicenseTests {
         #expect(app.runtime.license.status().plugins == [.sla])
     }
 
-    @Test("refusal messages say why: expired names the date, a foreign key says signature, HS256 says only EdDSA")
-    func refusalMessages() async throws {
-        let app = try await TestApp.licensed(vendor)
+    @Test("refusal messages say why: expired names the date, a foreign key says signature, HS256 says only EdDSA", arguments: TestBackend.all)
+    func refusalMessages(_ backend: TestBackend) async throws {
+        let app = try await TestApp.licensed(vendor, backend: backend)
         let admin = try await app.adminKey()
         try await app.run { client in
             let expired = try await client.post(
@@ -182,9 +184,9 @@ struct LicenseTests {
         }
     }
 
-    @Test("activation needs the admin role: no credential is 401, an operator key 403, an admin JWT 200")
-    func activationAuth() async throws {
-        let app = try await TestApp.licensed(vendor)
+    @Test("activation needs the admin role: no credential is 401, an operator key 403, an admin JWT 200", arguments: TestBackend.all)
+    func activationAuth(_ backend: TestBackend) async throws {
+        let app = try await TestApp.licensed(vendor, backend: backend)
         _ = try await app.runtime.createUser(email: "admin@example.com", password: "correct-horse", role: .admin)
         _ = try await app.runtime.createUser(email: "ops@example.com", password: "correct-horse", role: .operator)
         let token = try vendor.token()
@@ -211,9 +213,9 @@ struct LicenseTests {
         #expect(app.runtime.license.status().edition == .licensed)
     }
 
-    @Test("GraphQL: license shows the state; activateLicense needs admin and refuses bad tokens as BAD_USER_INPUT")
-    func graphQL() async throws {
-        let app = try await TestApp.licensed(vendor, trialDays: 30)
+    @Test("GraphQL: license shows the state; activateLicense needs admin and refuses bad tokens as BAD_USER_INPUT", arguments: TestBackend.all)
+    func graphQL(_ backend: TestBackend) async throws {
+        let app = try await TestApp.licensed(vendor, backend: backend, trialDays: 30)
         _ = try await app.runtime.createUser(email: "admin@example.com", password: "correct-horse", role: .admin)
         _ = try await app.runtime.createUser(email: "viewer@example.com", password: "correct-horse", role: .viewer)
         let fields = "customer plugins licensedPlugins expiresAt trial trialEndsAt edition licenseId maxServices status"
@@ -262,9 +264,9 @@ struct LicenseTests {
         #expect(app.runtime.license.status().plugins == [.audit])
     }
 
-    @Test("the trial enables every plugin from first start; its end disables them and publishes license:updated")
-    func trial() async throws {
-        let app = try await TestApp.licensed(vendor, trialDays: 30)
+    @Test("the trial enables every plugin from first start; its end disables them and publishes license:updated", arguments: TestBackend.all)
+    func trial(_ backend: TestBackend) async throws {
+        let app = try await TestApp.licensed(vendor, backend: backend, trialDays: 30)
         let events = EventRecorder(app.runtime.events)
         let license = app.runtime.license
         let status = license.status()
@@ -291,9 +293,9 @@ struct LicenseTests {
         await app.finish()
     }
 
-    @Test("ITOPS_TRIAL_DAYS=0 disables the trial: community edition from the first start")
-    func noTrial() async throws {
-        let app = try await TestApp.licensed(vendor, trialDays: 0)
+    @Test("ITOPS_TRIAL_DAYS=0 disables the trial: community edition from the first start", arguments: TestBackend.all)
+    func noTrial(_ backend: TestBackend) async throws {
+        let app = try await TestApp.licensed(vendor, backend: backend, trialDays: 0)
         let status = app.runtime.license.status()
         #expect(status.edition == .community)
         #expect(status.trialEndsAt == nil)
@@ -301,9 +303,9 @@ struct LicenseTests {
         await app.finish()
     }
 
-    @Test("a license expiring while running switches its plugins off without a restart and publishes license:updated")
-    func expiryWhileRunning() async throws {
-        let app = try await TestApp.licensed(vendor)
+    @Test("a license expiring while running switches its plugins off without a restart and publishes license:updated", arguments: TestBackend.all)
+    func expiryWhileRunning(_ backend: TestBackend) async throws {
+        let app = try await TestApp.licensed(vendor, backend: backend)
         let license = app.runtime.license
         _ = try await license.activate(token: try vendor.token(plugins: ["sla", "audit"], days: 2))
         #expect(license.isEnabled(.sla))
@@ -326,9 +328,9 @@ struct LicenseTests {
         await app.finish()
     }
 
-    @Test("a gate check alone notices an expiry and publishes license:updated once")
-    func expiryNoticedByGate() async throws {
-        let app = try await TestApp.licensed(vendor)
+    @Test("a gate check alone notices an expiry and publishes license:updated once", arguments: TestBackend.all)
+    func expiryNoticedByGate(_ backend: TestBackend) async throws {
+        let app = try await TestApp.licensed(vendor, backend: backend)
         _ = try await app.runtime.license.activate(token: try vendor.token(plugins: ["sla"], days: 1))
         let events = EventRecorder(app.runtime.events)
         app.clock.advance(by: 86_400)
@@ -397,9 +399,9 @@ struct LicenseTests {
         }
     }
 
-    @Test("gated REST routes answer 403 naming the plugin until it is licensed; core monitoring is never gated")
-    func restGate() async throws {
-        let app = try await TestApp.licensed(vendor)
+    @Test("gated REST routes answer 403 naming the plugin until it is licensed; core monitoring is never gated", arguments: TestBackend.all)
+    func restGate(_ backend: TestBackend) async throws {
+        let app = try await TestApp.licensed(vendor, backend: backend)
         let router = Router(context: AppRequestContext.self)
         router.group("api/v1/sla", requiring: .sla, gate: app.runtime.license).get("reports") { _, _ in "reports" }
         router.group("api/v1/tickets", requiring: .ticketing, gate: app.runtime.license).get("") { _, _ in "tickets" }
@@ -429,9 +431,9 @@ struct LicenseTests {
         }
     }
 
-    @Test("GraphQL requirePlugin throws an error mapped to PLUGIN_NOT_LICENSED naming the plugin")
-    func graphQLGate() async throws {
-        let app = try await TestApp.licensed(vendor)
+    @Test("GraphQL requirePlugin throws an error mapped to PLUGIN_NOT_LICENSED naming the plugin", arguments: TestBackend.all)
+    func graphQLGate(_ backend: TestBackend) async throws {
+        let app = try await TestApp.licensed(vendor, backend: backend)
         let context = GraphQLContext(
             principal: nil, client: "test", backend: LicenseOnlyBackend(runtime: app.runtime))
         let error = try #require(throws: ITOpsError.self) { try context.requirePlugin(.audit) }
