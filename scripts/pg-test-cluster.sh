@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # Starts or stops a throw-away PostgreSQL cluster on loopback for the test suite.
 #
-#   eval "$(scripts/pg-test-cluster.sh start)"   # exports ITOPS_TEST_DATABASE_URL and ITOPS_TEST_PG_DIR
+#   eval "$(scripts/pg-test-cluster.sh start)"   # exports ITOPS_TEST_DATABASE_URL, ITOPS_TEST_PG_DIR, ITOPS_TEST_PG_RESTART
 #   scripts/pg-test-cluster.sh stop "$ITOPS_TEST_PG_DIR"
+#
+# `start PREFIX` names the variables PREFIX_DATABASE_URL, PREFIX_PG_DIR and PREFIX_PG_RESTART instead:
+# the fault test restarts a cluster of its own (ITOPS_TEST_FAULT_*) so that it never disturbs the others.
 #
 # Installs PostgreSQL with apt-get when it is missing. The cluster lives in a temporary directory,
 # listens on 127.0.0.1 on a free port, trusts local connections (it holds nothing but test data), and
@@ -33,6 +36,7 @@ free_port() {
 
 case "${1:-}" in
 start)
+    prefix=${2:-ITOPS_TEST}
     bin=$(pg_bin)
     dir=$(mktemp -d /tmp/itops-pg.XXXXXX)
     [ "$(id -u)" = 0 ] && chown postgres "$dir"
@@ -41,10 +45,12 @@ start)
     port=$(free_port)
     as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
         -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=400" \
-        start >&2 || { cat "$dir/server.log" >&2; exit 1; }
-    echo "export ITOPS_TEST_DATABASE_URL='postgres://itops@127.0.0.1:$port/postgres?sslmode=disable'"
-    echo "export ITOPS_TEST_PG_DIR='$dir'"
-    echo "export ITOPS_TEST_PG_RESTART='$(printf '%q ' $( [ "$(id -u)" = 0 ] && echo runuser -u postgres -- ) "$bin/pg_ctl" -D "$dir/data" -w -t 60 -m fast restart -l "$dir/server.log")'"
+        start >/dev/null 2>&1 || { cat "$dir/server.log" >&2; exit 1; }
+    runner=""
+    [ "$(id -u)" = 0 ] && runner="runuser -u postgres -- "
+    echo "export ${prefix}_DATABASE_URL='postgres://itops@127.0.0.1:$port/postgres?sslmode=disable'"
+    echo "export ${prefix}_PG_DIR='$dir'"
+    echo "export ${prefix}_PG_RESTART='${runner}$bin/pg_ctl -D $dir/data -w -t 60 -m fast -l $dir/server.log restart'"
     ;;
 stop)
     dir=${2:?usage: stop DIR}

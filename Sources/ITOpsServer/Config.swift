@@ -78,7 +78,7 @@ public struct Config: Sendable {
     /// `ITOPS_*` variables read by tools rather than the server: not configuration, not typos.
     public static let toolVariables = [
         "ITOPS_NEW_USER_PASSWORD",  // `itops user create`
-        "ITOPS_TEST_DATABASE_URL",  // the test suite's PostgreSQL
+        "ITOPS_TEST_DATABASE_URL",  // the test suite's PostgreSQL; every ITOPS_TEST_* belongs to the tests
     ]
 
     /// The CLI flag for a variable: `ITOPS_DATA_DIR` → `data-dir`.
@@ -193,7 +193,9 @@ public struct Config: Sendable {
         if (config.adminEmail == nil) != (config.adminPassword == nil) {
             problems.append("ITOPS_ADMIN_EMAIL and ITOPS_ADMIN_PASSWORD: set both or neither")
         }
-        let unknown = values.keys.filter { !variableNames.contains($0) && !toolVariables.contains($0) }.sorted()
+        let unknown = values.keys.filter {
+            !variableNames.contains($0) && !toolVariables.contains($0) && !$0.hasPrefix("ITOPS_TEST_")
+        }.sorted()
         for name in unknown { problems.append("\(name): not a known ITOps variable (typo?)") }
         guard problems.isEmpty else { throw ConfigError(problems: problems) }
         return config

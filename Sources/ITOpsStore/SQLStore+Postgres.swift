@@ -76,6 +76,9 @@ extension PostgresClient.Configuration {
             host: host, port: port, username: configuration.username, password: configuration.password,
             database: configuration.database, tls: tls)
         options.maximumConnections = 20
+        // Fail fast while the server restarts; a request waits at most `postgresTimeout` anyway.
+        options.connectTimeout = .seconds(3)
+        options.keepAliveBehavior = .init(frequency: .seconds(10))
     }
 }
 
@@ -118,26 +121,58 @@ struct PooledPostgres: WriteConnectionSource {
     }
 }
 
-/// Runs `body`, failing with `unavailable` when it has not obtained a connection within `limit`.
+/// Runs `body`, answering `unavailable` when it has not obtained a connection within `limit`, or
+/// has not finished within `total`.
 ///
-/// `body` calls `leased()` once it holds a connection; from then on the work itself is not cut
-/// short (a large group-commit batch may take longer than waiting for a connection should).
+/// `body` calls `leased()` once it holds a connection. The work runs in an unstructured task and
+/// the caller is answered by whichever comes first, the work or the deadline: a connection that
+/// wedges while the database restarts can never hang a request (or the write queue behind it).
+/// Work abandoned that way is cancelled; should it still commit, the caller had been told 503,
+/// which never promised that nothing was written.
 func withLeaseDeadline<T: Sendable>(
-    _ limit: Duration, _ body: @escaping @Sendable (_ leased: @escaping @Sendable () -> Void) async throws -> T
+    _ limit: Duration, total: Duration = .seconds(8),
+    _ body: @escaping @Sendable (_ leased: @escaping @Sendable () -> Void) async throws -> T
 ) async throws -> T {
     let leased = LeaseFlag()
-    return try await withThrowingTaskGroup(of: T?.self) { group in
-        group.addTask { try await body { leased.set() } }
-        group.addTask {
-            try await Task.sleep(for: limit)
-            return nil
+    let outcome = Outcome<T>()
+    return try await withCheckedThrowingContinuation { continuation in
+        outcome.install(continuation)
+        let work = Task {
+            do {
+                outcome.finish(.success(try await body { leased.set() }))
+            } catch {
+                outcome.finish(.failure(error))
+            }
         }
-        defer { group.cancelAll() }
-        while let result = try await group.next() {
-            if let value = result { return value }
-            if !leased.isSet { throw ITOpsError(.unavailable, "the database did not answer in time") }
+        Task {
+            try? await Task.sleep(for: limit)
+            if !leased.isSet {
+                outcome.finish(.failure(ITOpsError(.unavailable, "the database did not answer in time")))
+                work.cancel()
+                return
+            }
+            try? await Task.sleep(for: total - limit)
+            outcome.finish(.failure(ITOpsError(.unavailable, "the database stopped answering")))
+            work.cancel()
         }
-        throw CancellationError()
+    }
+}
+
+/// Resumes a continuation once, with whichever result arrives first.
+final class Outcome<T: Sendable>: Sendable {
+    private let state = Mutex<(CheckedContinuation<T, any Error>?, Bool)>((nil, false))
+
+    func install(_ continuation: CheckedContinuation<T, any Error>) {
+        state.withLock { $0.0 = continuation }
+    }
+
+    func finish(_ result: Result<T, any Error>) {
+        let continuation: CheckedContinuation<T, any Error>? = state.withLock { state in
+            guard !state.1 else { return nil }
+            state.1 = true
+            return state.0
+        }
+        continuation?.resume(with: result)
     }
 }
 

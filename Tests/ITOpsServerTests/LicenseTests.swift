@@ -81,7 +81,9 @@ func activateBody(_ token: String) -> String { "{\"licenseKey\": \(jsonString(to
 struct LicenseTests {
     let vendor = TestVendor()
 
-    @Test("a valid license activates over REST with the reference's response, lists its plugins and gates the rest", arguments: TestBackend.all)
+    @Test(
+        "a valid license activates over REST with the reference's response, lists its plugins and gates the rest",
+        arguments: TestBackend.all)
     func activateREST(_ backend: TestBackend) async throws {
         let app = try await TestApp.licensed(vendor, backend: backend)
         let admin = try await app.adminKey()
@@ -110,7 +112,9 @@ struct LicenseTests {
         #expect(changes.first?.plugins == ["ticketing", "sla"])
     }
 
-    @Test("forged, expired, wrong-algorithm, truncated and tampered tokens are refused with 4xx and change nothing", arguments: TestBackend.all)
+    @Test(
+        "forged, expired, wrong-algorithm, truncated and tampered tokens are refused with 4xx and change nothing",
+        arguments: TestBackend.all)
     func refusals(_ backend: TestBackend) async throws {
         let app = try await TestApp.licensed(vendor, backend: backend)
         let admin = try await app.adminKey()
@@ -167,7 +171,9 @@ struct LicenseTests {
         #expect(app.runtime.license.status().plugins == [.sla])
     }
 
-    @Test("refusal messages say why: expired names the date, a foreign key says signature, HS256 says only EdDSA", arguments: TestBackend.all)
+    @Test(
+        "refusal messages say why: expired names the date, a foreign key says signature, HS256 says only EdDSA",
+        arguments: TestBackend.all)
     func refusalMessages(_ backend: TestBackend) async throws {
         let app = try await TestApp.licensed(vendor, backend: backend)
         let admin = try await app.adminKey()
@@ -184,7 +190,9 @@ struct LicenseTests {
         }
     }
 
-    @Test("activation needs the admin role: no credential is 401, an operator key 403, an admin JWT 200", arguments: TestBackend.all)
+    @Test(
+        "activation needs the admin role: no credential is 401, an operator key 403, an admin JWT 200",
+        arguments: TestBackend.all)
     func activationAuth(_ backend: TestBackend) async throws {
         let app = try await TestApp.licensed(vendor, backend: backend)
         _ = try await app.runtime.createUser(email: "admin@example.com", password: "correct-horse", role: .admin)
@@ -213,7 +221,9 @@ struct LicenseTests {
         #expect(app.runtime.license.status().edition == .licensed)
     }
 
-    @Test("GraphQL: license shows the state; activateLicense needs admin and refuses bad tokens as BAD_USER_INPUT", arguments: TestBackend.all)
+    @Test(
+        "GraphQL: license shows the state; activateLicense needs admin and refuses bad tokens as BAD_USER_INPUT",
+        arguments: TestBackend.all)
     func graphQL(_ backend: TestBackend) async throws {
         let app = try await TestApp.licensed(vendor, backend: backend, trialDays: 30)
         _ = try await app.runtime.createUser(email: "admin@example.com", password: "correct-horse", role: .admin)
@@ -264,7 +274,9 @@ struct LicenseTests {
         #expect(app.runtime.license.status().plugins == [.audit])
     }
 
-    @Test("the trial enables every plugin from first start; its end disables them and publishes license:updated", arguments: TestBackend.all)
+    @Test(
+        "the trial enables every plugin from first start; its end disables them and publishes license:updated",
+        arguments: TestBackend.all)
     func trial(_ backend: TestBackend) async throws {
         let app = try await TestApp.licensed(vendor, backend: backend, trialDays: 30)
         let events = EventRecorder(app.runtime.events)
@@ -303,7 +315,9 @@ struct LicenseTests {
         await app.finish()
     }
 
-    @Test("a license expiring while running switches its plugins off without a restart and publishes license:updated", arguments: TestBackend.all)
+    @Test(
+        "a license expiring while running switches its plugins off without a restart and publishes license:updated",
+        arguments: TestBackend.all)
     func expiryWhileRunning(_ backend: TestBackend) async throws {
         let app = try await TestApp.licensed(vendor, backend: backend)
         let license = app.runtime.license
@@ -399,7 +413,9 @@ struct LicenseTests {
         }
     }
 
-    @Test("gated REST routes answer 403 naming the plugin until it is licensed; core monitoring is never gated", arguments: TestBackend.all)
+    @Test(
+        "gated REST routes answer 403 naming the plugin until it is licensed; core monitoring is never gated",
+        arguments: TestBackend.all)
     func restGate(_ backend: TestBackend) async throws {
         let app = try await TestApp.licensed(vendor, backend: backend)
         let router = Router(context: AppRequestContext.self)
@@ -431,7 +447,9 @@ struct LicenseTests {
         }
     }
 
-    @Test("GraphQL requirePlugin throws an error mapped to PLUGIN_NOT_LICENSED naming the plugin", arguments: TestBackend.all)
+    @Test(
+        "GraphQL requirePlugin throws an error mapped to PLUGIN_NOT_LICENSED naming the plugin",
+        arguments: TestBackend.all)
     func graphQLGate(_ backend: TestBackend) async throws {
         let app = try await TestApp.licensed(vendor, backend: backend)
         let context = GraphQLContext(
