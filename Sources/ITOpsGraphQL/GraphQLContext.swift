@@ -26,6 +26,14 @@ public protocol GraphQLBackend: Sendable {
     func refresh(refreshToken: String, client: String) async throws -> AuthSession
     /// Revokes `refreshToken`, or every refresh token of the user when it is `nil`.
     func logout(principal: Principal, refreshToken: String?) async throws -> Bool
+    /// Domain events published from now on, for one subscription; ends when the consumer stops.
+    func events() -> AsyncStream<DomainEvent>
+    /// Creates a user; `conflict` when the email is taken.
+    func createUser(email: String, password: String, role: Role) async throws -> User
+    /// Creates an API key; the plain text is returned once and never stored.
+    func createAPIKey(name: String, role: Role) async throws -> (key: APIKey, plain: String)
+    /// Revokes the key with this id or prefix.
+    func revokeAPIKey(_ reference: String) async throws -> APIKey
 }
 
 /// Per-request context: who asks, from where, and the backend.

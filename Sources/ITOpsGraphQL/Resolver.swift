@@ -76,7 +76,13 @@ struct Resolver: Sendable {
 
     func slaGroups(context: GraphQLContext, arguments: NoArguments) async throws -> [SLAGroupDTO] {
         try context.require(.viewer)
-        return try await context.backend.reader.slaGroups().map(SLAGroupDTO.init)
+        let groups = try await context.backend.reader.slaGroups()
+        let members = SLAGroupMembers(names: groups.map(\.name), reader: context.backend.reader)
+        return groups.map { group in
+            var dto = SLAGroupDTO(group)
+            dto.members = members
+            return dto
+        }
     }
 
     func login(context: GraphQLContext, arguments: LoginArguments) async throws -> AuthPayloadDTO {

@@ -1,5 +1,6 @@
 import Foundation
 import ITOpsCore
+import ITOpsGraphQL
 import ITOpsStore
 import Logging
 
@@ -32,6 +33,8 @@ public struct Config: Sendable {
     public var sqliteSynchronous = SQLiteDurability.full
     /// bcrypt cost for password hashes (4–31, default 12).
     public var bcryptCost = 12
+    /// GraphQL limits (depth, cost, size, rate, WebSocket buffers), the same on HTTP and WebSocket.
+    public var graphQL = GraphQLLimits()
 
     /// How `UNKNOWN` time counts in SLA math.
     public enum UnknownPolicy: String, Sendable { case exclude, down }

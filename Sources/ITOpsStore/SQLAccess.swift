@@ -91,6 +91,20 @@ struct SQLAccess: StoreWriter {
         return try await all(sql, as: ServiceRecord.self).map { try $0.domain() }
     }
 
+    func services(inSLAGroups names: [String]) async throws -> [Service] {
+        guard !names.isEmpty else { return [] }
+        var services: [Service] = []
+        // SQLite allows 32,766 bound parameters; stay far below it.
+        for chunk in stride(from: 0, to: names.count, by: 500) {
+            let part = Array(names[chunk..<min(names.count, chunk + 500)])
+            services += try await all(
+                "SELECT * FROM services WHERE sla_group IN (\(binds: part)) ORDER BY sla_group, node_id, name",
+                as: ServiceRecord.self
+            ).map { try $0.domain() }
+        }
+        return services
+    }
+
     func countServices(matching filter: ServiceFilter) async throws -> Int {
         let row = try await db.raw("SELECT COUNT(*) AS n FROM services WHERE " + whereClause(filter)).first()
         return try row?.decode(column: "n", as: Int.self) ?? 0
