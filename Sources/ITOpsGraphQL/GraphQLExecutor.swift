@@ -55,7 +55,7 @@ public final class GraphQLExecutor: Sendable {
             return refuse(Code.documentTooLarge, "the document is larger than \(limits.maxDocumentBytes) bytes")
         }
         let key = context.principal.map { "p:" + $0.label } ?? "c:" + context.client
-        if let wait = rateLimiter.take(key) {
+        if limits.requestsPerSecond > 0, let wait = rateLimiter.take(key) {
             return refuse(
                 Code.rateLimited,
                 "too many requests: at most \(Self.format(limits.requestsPerSecond)) a second; retry in \(Self.format(wait.rounded(.up))) s",

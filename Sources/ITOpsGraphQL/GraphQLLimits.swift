@@ -13,7 +13,8 @@ public struct GraphQLLimits: Sendable, Equatable {
     /// The assumed length of a list field that has no `first` argument.
     public var defaultListSize = 20
     /// Sustained requests per second per principal (anonymous callers: per client address);
-    /// each GraphQL operation, over either transport, takes one token (`RATE_LIMITED`).
+    /// each GraphQL operation, over either transport, takes one token (`RATE_LIMITED`); 0 turns
+    /// the limit off.
     public var requestsPerSecond: Double = 50
     /// Token-bucket size: how many operations may come at once after a quiet spell.
     public var burst: Double = 200

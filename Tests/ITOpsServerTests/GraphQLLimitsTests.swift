@@ -117,3 +117,41 @@ struct GraphQLLimitsTests {
         }
     }
 }
+
+extension GraphQLLimitsTests {
+    static let introspection = """
+        query IntrospectionQuery {
+          __schema {
+            queryType { name } mutationType { name } subscriptionType { name }
+            types { ...FullType }
+            directives { name description locations args { ...InputValue } }
+          }
+        }
+        fragment FullType on __Type {
+          kind name description
+          fields(includeDeprecated: true) {
+            name description args { ...InputValue } type { ...TypeRef } isDeprecated deprecationReason
+          }
+          inputFields { ...InputValue }
+          interfaces { ...TypeRef }
+          enumValues(includeDeprecated: true) { name description isDeprecated deprecationReason }
+          possibleTypes { ...TypeRef }
+        }
+        fragment InputValue on __InputValue { name description type { ...TypeRef } defaultValue }
+        fragment TypeRef on __Type {
+          kind name
+          ofType { kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name
+            ofType { kind name ofType { kind name } } } } } } }
+        }
+        """
+
+    @Test("the standard introspection query (GraphiQL's) passes the default limits")
+    func introspectionFits() async throws {
+        let app = try await TestApp.make()
+        try await app.run { client in
+            let response = try await client.graphQL(Self.introspection)
+            #expect(response.errorCode == nil, "\(response.errorMessage ?? "")")
+            #expect((response.data?["__schema"] as? [String: Any])?["types"] != nil)
+        }
+    }
+}
