@@ -86,6 +86,16 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        .executableTarget(
+            name: "itops-ws-bench",
+            dependencies: [
+                .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Benchmarks/WebSocketFanout",
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "ITOpsCoreTests",
             dependencies: ["ITOpsCore"],

@@ -9,7 +9,7 @@ import SQLKit
 struct SQLAccess: StoreWriter {
     let db: any SQLDatabase
 
-    private static let snake = SQLRowDecoder.KeyDecodingStrategy.convertFromSnakeCase
+    private static let snake = SnakeCaseColumns.decoding
     private static let toSnake = SQLQueryEncoder.KeyEncodingStrategy.convertToSnakeCase
 
     // MARK: Helpers
