@@ -54,7 +54,7 @@ public final class GraphQLExecutor: Sendable {
         if query.utf8.count > limits.maxDocumentBytes {
             return refuse(Code.documentTooLarge, "the document is larger than \(limits.maxDocumentBytes) bytes")
         }
-        let key = context.principal.map { "p:" + $0.label } ?? "c:" + context.client
+        let key = Self.rateKey(context)
         if limits.requestsPerSecond > 0, let wait = rateLimiter.take(key) {
             return refuse(
                 Code.rateLimited,
@@ -169,6 +169,15 @@ public final class GraphQLExecutor: Sendable {
 
     /// Cache statistics: hits, misses, entries.
     public var cacheStatistics: (hits: Int, misses: Int, count: Int) { cache.statistics }
+
+    /// The rate-limit bucket: the user or API key by id; anonymous callers by client address.
+    static func rateKey(_ context: GraphQLContext) -> String {
+        switch context.principal?.kind {
+        case .user(let id, _): "user:" + id.uuidString
+        case .apiKey(let id, _): "apikey:" + id.uuidString
+        case nil: "client:" + context.client
+        }
+    }
 
     static func operation(in document: Document, named name: String?) -> OperationDefinition? {
         let operations = document.definitions.compactMap { $0 as? OperationDefinition }

@@ -20,7 +20,9 @@ public struct GraphQLLimits: Sendable, Equatable {
     public var burst: Double = 200
     /// Parsed and validated documents kept, least recently used dropped first.
     public var documentCacheSize = 512
-    /// Messages queued for one WebSocket before it counts as a slow consumer and is closed.
+    /// Messages queued for one WebSocket before it counts as a slow consumer and is closed; also
+    /// the size of each subscription's buffer on the event bus (oldest events lost first when the
+    /// server itself cannot execute them as fast as they are published).
     public var subscriberBufferSize = 1024
     /// Active operations on one WebSocket.
     public var maxOperationsPerConnection = 100
