@@ -9,6 +9,12 @@ extension Resolver {
         let after: String?
     }
 
+    /// `first`/`after` of a plain list; `after` is the key of the last item seen.
+    struct ListArguments: Codable, Sendable {
+        let first: Int?
+        let after: String?
+    }
+
     struct CreateUserArguments: Codable, Sendable {
         let email: String
         let password: String
@@ -95,6 +101,20 @@ extension Resolver {
             PageInfoDTO(
                 hasNextPage: end < items.endIndex, endCursor: slice.last.map { encodeIDCursor($0[keyPath: id]) })
         )
+    }
+
+    /// Keyset pagination of a plain list (the reference's `nodes` and `slaGroups` stay lists):
+    /// the items after the one whose key is `after`, at most `first`; all without `first`.
+    static func slice<T>(_ items: [T], key: KeyPath<T, String>, _ arguments: ListArguments) throws -> [T] {
+        if let first = arguments.first, !(1...maxPageSize).contains(first) {
+            throw ITOpsError.invalid("first: must be between 1 and \(maxPageSize)")
+        }
+        var rest = items[...]
+        if let after = arguments.after {
+            guard after.count <= 255 else { throw ITOpsError.invalid("after: at most 255 characters") }
+            rest = rest.drop { $0[keyPath: key] <= after }
+        }
+        return Array(rest.prefix(arguments.first ?? rest.count))
     }
 
     static func encodeIDCursor(_ id: UUID) -> String {

@@ -151,6 +151,15 @@ struct GraphQLAccessTests {
                     (group["services"] as? [[String: Any]])?.compactMap { $0["serviceName"] as? String }
             }
             #expect(members == ["empty": [], "frontend": ["web"], "payments": ["api", "db"]])
+            let page = try await client.graphQL(
+                "{ slaGroups(first: 2, after: \"empty\") { name } nodes(first: 1, after: \"acme\") { id } }",
+                token: viewer)
+            let names = (page.data?["slaGroups"] as? [[String: Any]])?.compactMap { $0["name"] as? String }
+            #expect(names == ["frontend", "payments"])
+            let nodes = (page.data?["nodes"] as? [[String: Any]])?.compactMap { $0["id"] as? String }
+            #expect(nodes == ["acme/prod"])
+            let bad = try await client.graphQL("{ nodes(first: 501) { id } }", token: viewer)
+            #expect(bad.errorMessage?.hasPrefix("first:") == true)
         }
     }
 }

@@ -44,10 +44,10 @@ struct LiveClient: Sendable {
     /// Opens `/graphql/ws` with `subprotocol` and runs `script`; returns the server's close frame.
     @discardableResult
     func webSocket(
-        subprotocol: String? = "graphql-transport-ws",
+        subprotocol: String? = "graphql-transport-ws", headers extra: HTTPFields = [:],
         _ script: @escaping @Sendable (WebSocketScript) async throws -> Void
     ) async throws -> WebSocketCloseFrame? {
-        var headers = HTTPFields()
+        var headers = extra
         if let subprotocol { headers[.secWebSocketProtocol] = subprotocol }
         var logger = Logger(label: "ws-test")
         logger.logLevel = .warning

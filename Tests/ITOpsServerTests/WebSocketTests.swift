@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import HummingbirdWSClient
 import ITOpsServer
 import Testing
@@ -137,6 +138,25 @@ struct WebSocketTests {
                 _ = try await ws.drainUntilClosed()
             }
             #expect(unknown.code == 4400)
+        }
+    }
+
+    @Test("without a credential in connection_init, the upgrade request's X-API-Key or Authorization counts")
+    func upgradeHeaders() async throws {
+        let app = try await TestApp.make()
+        try await app.runLive { live in
+            try await live.webSocket(headers: [HTTPField.Name("X-API-Key")!: operatorKey]) { ws in
+                try await ws.initialise(token: nil)
+                try await ws.subscribe("me", "{ me { kind role } }")
+                let next = try #require(try await ws.receive())
+                #expect(next.payloadData("me")?["kind"] as? String == "apiKey")
+                #expect(next.payloadData("me")?["role"] as? String == "operator")
+            }
+            let bad = try await live.webSocket(headers: [.authorization: "Bearer nope"]) { ws in
+                try await ws.send(["type": "connection_init"])
+                _ = try await ws.drainUntilClosed()
+            }
+            #expect(bad.code == 4403)
         }
     }
 

@@ -73,7 +73,7 @@ struct GraphQLWebSocketRoute {
                 let session = GraphQLWebSocketSession(
                     subprotocol: subprotocol, runtime: runtime, auth: auth, graphQL: graphQL,
                     client: context.requestContext.clientAddress, channel: context.requestContext.channel,
-                    logger: context.logger)
+                    upgradeRequest: context.request, logger: context.logger)
                 await session.run(inbound: inbound, outbound: outbound)
             })
     }

@@ -1,5 +1,6 @@
 import Foundation
 import GraphQL
+import Hummingbird
 import HummingbirdWebSocket
 import ITOpsCore
 import ITOpsGraphQL
@@ -49,13 +50,16 @@ final class GraphQLWebSocketSession: Sendable {
     let graphQL: GraphQLExecutor
     let client: String
     let channel: any Channel
+    /// The HTTP upgrade request: its `Authorization` or `X-API-Key` is the credential when
+    /// `connection_init` carries none (clients that can set headers).
+    let upgradeRequest: Request
     let logger: Logger
     private let queue: OutboundQueue
     private let state = Mutex(State())
 
     init(
         subprotocol: GraphQLSubprotocol, runtime: ITOpsRuntime, auth: Authenticator, graphQL: GraphQLExecutor,
-        client: String, channel: any Channel, logger: Logger
+        client: String, channel: any Channel, upgradeRequest: Request, logger: Logger
     ) {
         self.subprotocol = subprotocol
         self.runtime = runtime
@@ -63,6 +67,7 @@ final class GraphQLWebSocketSession: Sendable {
         self.graphQL = graphQL
         self.client = client
         self.channel = channel
+        self.upgradeRequest = upgradeRequest
         self.logger = logger
         queue = OutboundQueue(capacity: graphQL.limits.subscriberBufferSize)
     }
@@ -147,16 +152,18 @@ final class GraphQLWebSocketSession: Sendable {
         }
         guard first else { return close(GraphQLCloseCode.tooManyInitRequests, "Too many initialisation requests") }
         var principal: Principal?
-        if let credential = Self.credential(in: payload) {
-            do {
+        do {
+            if let credential = Self.credential(in: payload) {
                 principal = try await auth.principal(credential: credential)
-            } catch {
-                let reason = (error as? ITOpsError)?.message ?? "invalid credential"
-                if subprotocol == .legacy {
-                    send(Self.envelope(type: "connection_error", payload: Self.json(["message": reason])))
-                }
-                return close(GraphQLCloseCode.forbidden, "Forbidden: \(reason)")
+            } else {
+                principal = try await auth.principal(of: upgradeRequest)
             }
+        } catch {
+            let reason = (error as? ITOpsError)?.message ?? "invalid credential"
+            if subprotocol == .legacy {
+                send(Self.envelope(type: "connection_error", payload: Self.json(["message": reason])))
+            }
+            return close(GraphQLCloseCode.forbidden, "Forbidden: \(reason)")
         }
         state.withLock { state in
             state.principal = principal
