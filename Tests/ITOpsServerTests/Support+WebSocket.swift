@@ -144,6 +144,7 @@ extension Optional where Wrapped == WebSocketCloseFrame {
         case .goingAway: return 1001
         case .protocolError: return 1002
         case .policyViolation: return 1008
+        case .messageTooLarge: return 1009
         case .unexpectedServerError: return 1011
         default: return -1
         }

@@ -160,6 +160,19 @@ struct WebSocketTests {
         }
     }
 
+    @Test("a message over 64 KiB closes the socket with 1009")
+    func messageTooBig() async throws {
+        let app = try await TestApp.make()
+        try await app.runLive { live in
+            let close = try await live.webSocket { ws in
+                try await ws.initialise(token: nil)
+                try await ws.send(String(repeating: " ", count: 100_000) + "{}")
+                _ = try await ws.drainUntilClosed()
+            }
+            #expect(close.code == 1009)
+        }
+    }
+
     @Test("no connection_init within the timeout closes with 4408")
     func initTimeout() async throws {
         let app = try await TestApp.make { $0.graphQL.connectionInitTimeout = .milliseconds(200) }

@@ -74,7 +74,7 @@ struct GraphQLWebSocketRoute {
                     subprotocol: subprotocol, runtime: runtime, auth: auth, graphQL: graphQL,
                     client: context.requestContext.clientAddress, channel: context.requestContext.channel,
                     upgradeRequest: context.request, logger: context.logger)
-                await session.run(inbound: inbound, outbound: outbound)
+                try await session.run(inbound: inbound, outbound: outbound)
             })
     }
 }

@@ -75,8 +75,11 @@ final class GraphQLWebSocketSession: Sendable {
     private var limits: GraphQLLimits { graphQL.limits }
 
     /// Reads messages until the client leaves or the session closes; then stops every operation.
-    func run(inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter) async {
+    /// A read error (a message over the size limit, a protocol error) is rethrown after the
+    /// teardown, so that the WebSocket handler closes with its code (1009, 1002, …).
+    func run(inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter) async throws {
         let writer = Task { await self.writeLoop(outbound) }
+        var readError: (any Error)?
         let timeout = limits.connectionInitTimeout
         addTimer {
             try? await Task.sleep(for: timeout)
@@ -93,6 +96,7 @@ final class GraphQLWebSocketSession: Sendable {
             }
         } catch {
             logger.debug("GraphQL WebSocket read failed", metadata: ["error": "\(error)"])
+            readError = error
         }
         let (operations, timers) = state.withLock { state in
             state.closing = true
@@ -104,7 +108,15 @@ final class GraphQLWebSocketSession: Sendable {
         }
         for task in operations + timers { task.cancel() }
         queue.finish()
+        // A writer stuck on a client that stopped reading must not hold the session forever.
+        let channel = channel
+        let watchdog = Task {
+            try await Task.sleep(for: .seconds(3))
+            try await channel.close(mode: .all)
+        }
         await writer.value
+        watchdog.cancel()
+        if let readError { throw readError }
     }
 
     // MARK: Messages
