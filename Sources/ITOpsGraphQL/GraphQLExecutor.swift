@@ -16,21 +16,31 @@ public final class GraphQLExecutor: Sendable {
 
     /// The `extensions.code` values of refusals, before execution.
     public enum Code {
+        /// The document is larger than `maxDocumentBytes`.
         public static let documentTooLarge = "DOCUMENT_TOO_LARGE"
+        /// Fields nest deeper than `maxDepth`.
         public static let tooDeep = "QUERY_TOO_DEEP"
+        /// The cost passes `maxComplexity`.
         public static let tooComplex = "QUERY_TOO_COMPLEX"
+        /// The principal's token bucket is empty.
         public static let rateLimited = "RATE_LIMITED"
+        /// The document does not validate, or names no operation to run.
         public static let validationFailed = "GRAPHQL_VALIDATION_FAILED"
+        /// The document does not parse.
         public static let parseFailed = "GRAPHQL_PARSE_FAILED"
+        /// A subscription over a transport without streams (HTTP).
         public static let operationNotSupported = "OPERATION_NOT_SUPPORTED"
     }
 
+    /// The schema and its resolvers.
     public let api: ITOpsAPI
+    /// The limits every operation is held to.
     public let limits: GraphQLLimits
     let cache: DocumentCache
     let table: FieldTable
     let rateLimiter: RateLimiter
 
+    /// One executor per application; `clock` refills the rate buckets.
     public init(api: ITOpsAPI, limits: GraphQLLimits, clock: any WallClock) {
         self.api = api
         self.limits = limits

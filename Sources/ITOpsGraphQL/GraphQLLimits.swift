@@ -31,5 +31,6 @@ public struct GraphQLLimits: Sendable, Equatable {
     /// Largest inbound WebSocket message, in bytes.
     public var maxMessageBytes = 64 * 1024
 
+    /// The defaults above.
     public init() {}
 }
