@@ -84,32 +84,23 @@ extension Resolver {
     }
 
     /// The events of the bus that the principal may see, transformed; `nil` from `transform`
-    /// skips an event. Fed by the event bus (never by polling), pulled one event at a time, so the
-    /// bus subscription's bounded buffer is the only buffer; the bus subscription ends when the
-    /// consumer stops.
+    /// skips an event. Fed by the event bus (never by polling). A relay task filters while
+    /// GraphQL executes the previous event; its buffer drops the oldest events when full, as the
+    /// bus's own does. The bus subscription ends when the consumer stops.
     static func events<T: Sendable>(
         _ context: GraphQLContext, _ transform: @escaping @Sendable (DomainEvent) -> T?
     ) throws -> AsyncStream<T> {
         let principal = try context.require(.viewer)
-        let source = EventSource(context.backend.events())
-        return AsyncStream<T> {
-            while let event = await source.next() {
-                guard EventVisibility.canSee(event, principal), let value = transform(event) else { continue }
-                return value
+        let source = context.backend.events()
+        return AsyncStream<T>(bufferingPolicy: .bufferingNewest(1024)) { continuation in
+            let relay = Task {
+                for await event in source {
+                    guard EventVisibility.canSee(event, principal), let value = transform(event) else { continue }
+                    continuation.yield(value)
+                }
+                continuation.finish()
             }
-            return nil
+            continuation.onTermination = { _ in relay.cancel() }
         }
     }
-}
-
-/// The iterator of one bus subscription, for `AsyncStream(unfolding:)`.
-final class EventSource: @unchecked Sendable {
-    // @unchecked: `AsyncStream(unfolding:)` calls its closure for one element at a time, and each
-    // stream has one consumer (GraphQL's subscription loop), so `iterator` is never used by two
-    // tasks at once.
-    private var iterator: AsyncStream<DomainEvent>.AsyncIterator
-
-    init(_ stream: AsyncStream<DomainEvent>) { iterator = stream.makeAsyncIterator() }
-
-    func next() async -> DomainEvent? { await iterator.next() }
 }
