@@ -108,6 +108,8 @@ public protocol EventBus: Sendable {
     func publish(_ events: [DomainEvent])
     /// A stream of every event published from now on; ends when the consumer stops iterating.
     func subscribe(bufferSize: Int) -> AsyncStream<DomainEvent>
+    /// How many subscribers are listening in this process.
+    var subscriberCount: Int { get }
 }
 
 /// An event bus within one process.

@@ -49,6 +49,9 @@ public protocol StoreReader: Sendable {
     /// Services with `backup.expected` in `namespace`.
     func servicesExpectingBackup(namespace: String) async throws -> [Service]
     func namespaceExists(_ namespace: String) async throws -> Bool
+    /// Services of any of the SLA groups `names`, in `(slaGroup, nodeId, name)` order: one read
+    /// for a whole list of groups (no N+1).
+    func services(inSLAGroups names: [String]) async throws -> [Service]
 
     func node(_ id: NodePath) async throws -> Node?
     func nodes() async throws -> [Node]

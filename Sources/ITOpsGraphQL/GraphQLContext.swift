@@ -28,6 +28,14 @@ public protocol GraphQLBackend: Sendable {
     func logout(principal: Principal, refreshToken: String?) async throws -> Bool
     /// The license state, activation and the plugin gate.
     var licensing: any Licensing { get }
+    /// Domain events published from now on, for one subscription; ends when the consumer stops.
+    func events() -> AsyncStream<DomainEvent>
+    /// Creates a user; `conflict` when the email is taken.
+    func createUser(email: String, password: String, role: Role) async throws -> User
+    /// Creates an API key; the plain text is returned once and never stored.
+    func createAPIKey(name: String, role: Role) async throws -> (key: APIKey, plain: String)
+    /// Revokes the key with this id or prefix.
+    func revokeAPIKey(_ reference: String) async throws -> APIKey
 }
 
 /// Per-request context: who asks, from where, and the backend.

@@ -69,14 +69,21 @@ struct Resolver: Sendable {
         return try await context.backend.reader.service(id: id).map(ServiceDTO.init)
     }
 
-    func nodes(context: GraphQLContext, arguments: NoArguments) async throws -> [NodeDTO] {
+    func nodes(context: GraphQLContext, arguments: ListArguments) async throws -> [NodeDTO] {
         try context.require(.viewer)
-        return try await context.backend.reader.nodes().map(NodeDTO.init)
+        return try Self.slice(try await context.backend.reader.nodes(), key: \.id.value, arguments)
+            .map(NodeDTO.init)
     }
 
-    func slaGroups(context: GraphQLContext, arguments: NoArguments) async throws -> [SLAGroupDTO] {
+    func slaGroups(context: GraphQLContext, arguments: ListArguments) async throws -> [SLAGroupDTO] {
         try context.require(.viewer)
-        return try await context.backend.reader.slaGroups().map(SLAGroupDTO.init)
+        let groups = try Self.slice(try await context.backend.reader.slaGroups(), key: \.name, arguments)
+        let members = SLAGroupMembers(names: groups.map(\.name), reader: context.backend.reader)
+        return groups.map { group in
+            var dto = SLAGroupDTO(group)
+            dto.members = members
+            return dto
+        }
     }
 
     func login(context: GraphQLContext, arguments: LoginArguments) async throws -> AuthPayloadDTO {

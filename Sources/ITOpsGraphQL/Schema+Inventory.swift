@@ -98,8 +98,16 @@ extension ITOpsAPI {
                 Field("service", at: Resolver.service) {
                     Argument("id", at: \.id)
                 }
-                Field("nodes", at: Resolver.nodes)
-                Field("slaGroups", at: Resolver.slaGroups)
+                Field("nodes", at: Resolver.nodes) {
+                    Argument("first", at: \.first).description("At most this many (1–500); all without it.")
+                    Argument("after", at: \.after).description("The id of the last node of the previous page.")
+                }
+                .description("Every node of the hierarchy, by path.")
+                Field("slaGroups", at: Resolver.slaGroups) {
+                    Argument("first", at: \.first).description("At most this many (1–500); all without it.")
+                    Argument("after", at: \.after).description("The name of the last group of the previous page.")
+                }
+                .description("Every SLA group, by name.")
             }
         )
     }

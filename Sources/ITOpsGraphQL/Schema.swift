@@ -14,7 +14,7 @@ public struct ITOpsAPI: Sendable {
 
     /// Every part of the schema; a feature adds its own `PartialSchema` here.
     static var partials: [PartialSchema<Resolver, GraphQLContext>] {
-        [authSchema, inventorySchema, licenseSchema]
+        [authSchema, inventorySchema, licenseSchema, accessSchema, subscriptionSchema]
     }
 
     /// Executes one GraphQL request and maps domain errors to `extensions.code`.

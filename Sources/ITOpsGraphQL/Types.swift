@@ -179,6 +179,12 @@ struct SLAGroupDTO: Codable, Sendable {
     /// Computed by the SLA engine; `null` until it exists (never a made-up value).
     let status: String?
     let currentUptime: Double?
+    /// Shared by the groups of one answer: their members load in one read.
+    var members: SLAGroupMembers?
+
+    enum CodingKeys: String, CodingKey {
+        case id, name, displayName, tier, status, currentUptime
+    }
 
     init(_ g: SLAGroup) {
         id = g.id.uuidString.lowercased()
@@ -191,6 +197,7 @@ struct SLAGroupDTO: Codable, Sendable {
 
     func services(context: GraphQLContext, arguments: NoArguments) async throws -> [ServiceDTO] {
         try context.require(.viewer)
+        if let members { return try await members.services(of: name).map(ServiceDTO.init) }
         var result: [ServiceDTO] = []
         var cursor: ServiceCursor?
         let filter = ServiceFilter(slaGroup: name)

@@ -1,6 +1,8 @@
 import Foundation
 import Hummingbird
+import HummingbirdWebSocket
 import ITOpsCore
+import ITOpsGraphQL
 import Logging
 import ServiceLifecycle
 
@@ -10,12 +12,17 @@ public func buildApplication(runtime: ITOpsRuntime, runJobs: Bool = true) -> som
     let router = Router(context: AppRequestContext.self)
     router.add(middleware: RequestMiddleware(metrics: runtime.metrics))
     let auth = Authenticator(runtime: runtime)
-    SystemRoutes(runtime: runtime, auth: auth).add(to: router)
+    let graphQL = GraphQLExecutor(api: runtime.graphQL, limits: runtime.config.graphQL, clock: runtime.clock)
+    SystemRoutes(runtime: runtime, auth: auth, graphQL: graphQL).add(to: router)
     AgentRoutes(runtime: runtime, auth: auth).add(to: router)
     LicenseRoutes(runtime: runtime, auth: auth).add(to: router)
 
+    let webSocketRouter = Router(context: GraphQLWebSocketContext.self)
+    GraphQLWebSocketRoute(runtime: runtime, auth: auth, graphQL: graphQL).add(to: webSocketRouter)
     var app = Application(
         router: router,
+        server: .http1WebSocketUpgrade(
+            webSocketRouter: webSocketRouter, configuration: .init(ws: GraphQLWebSocketRoute.configuration)),
         configuration: .init(address: .hostname(runtime.config.host, port: runtime.config.port), serverName: "itops"),
         logger: runtime.logger)
     app.addServices(StoreCloser(runtime: runtime), EventLogJob(runtime: runtime))

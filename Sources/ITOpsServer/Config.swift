@@ -1,5 +1,6 @@
 import Foundation
 import ITOpsCore
+import ITOpsGraphQL
 import ITOpsStore
 import Logging
 
@@ -32,6 +33,8 @@ public struct Config: Sendable {
     public var sqliteSynchronous = SQLiteDurability.full
     /// bcrypt cost for password hashes (4–31, default 12).
     public var bcryptCost = 12
+    /// GraphQL limits (depth, cost, size, rate, WebSocket buffers), the same on HTTP and WebSocket.
+    public var graphQL = GraphQLLimits()
 
     /// How `UNKNOWN` time counts in SLA math.
     public enum UnknownPolicy: String, Sendable { case exclude, down }
@@ -70,6 +73,13 @@ public struct Config: Sendable {
         ("ITOPS_SWEEP_INTERVAL", "15s", "how often the silence sweep runs"),
         ("ITOPS_SQLITE_SYNCHRONOUS", "full", "`full` (survives power loss) or `normal` (survives a killed process)"),
         ("ITOPS_BCRYPT_COST", "12", "bcrypt cost of password hashes, 4–31"),
+        (
+            "ITOPS_GRAPHQL_RATE_LIMIT", "50",
+            "GraphQL operations per second per principal, HTTP and WebSocket; 0 is no limit"
+        ),
+        ("ITOPS_GRAPHQL_RATE_BURST", "200", "GraphQL operations a principal may send at once after a quiet spell"),
+        ("ITOPS_GRAPHQL_MAX_DEPTH", "15", "deepest GraphQL field nesting accepted"),
+        ("ITOPS_GRAPHQL_MAX_COMPLEXITY", "20000", "largest GraphQL query cost accepted (fields, lists by first or 20)"),
     ]
 
     /// Every variable name, for flag mapping and unknown-variable warnings.
@@ -189,6 +199,24 @@ public struct Config: Sendable {
         read("ITOPS_BCRYPT_COST") { value throws(ConfigProblem) in
             guard let cost = Int(value), (4...31).contains(cost) else { throw ConfigProblem("must be 4–31") }
             config.bcryptCost = cost
+        }
+        read("ITOPS_GRAPHQL_RATE_LIMIT") { value throws(ConfigProblem) in
+            guard let rate = Double(value), rate >= 0, rate.isFinite else {
+                throw ConfigProblem("must be a number of operations per second, 0 for no limit")
+            }
+            config.graphQL.requestsPerSecond = rate
+        }
+        read("ITOPS_GRAPHQL_RATE_BURST") { value throws(ConfigProblem) in
+            guard let burst = Int(value), burst >= 1 else { throw ConfigProblem("must be a whole number, at least 1") }
+            config.graphQL.burst = Double(burst)
+        }
+        read("ITOPS_GRAPHQL_MAX_DEPTH") { value throws(ConfigProblem) in
+            guard let depth = Int(value), (1...100).contains(depth) else { throw ConfigProblem("must be 1–100") }
+            config.graphQL.maxDepth = depth
+        }
+        read("ITOPS_GRAPHQL_MAX_COMPLEXITY") { value throws(ConfigProblem) in
+            guard let cost = Int(value), cost >= 1 else { throw ConfigProblem("must be a whole number, at least 1") }
+            config.graphQL.maxComplexity = cost
         }
         if (config.adminEmail == nil) != (config.adminPassword == nil) {
             problems.append("ITOPS_ADMIN_EMAIL and ITOPS_ADMIN_PASSWORD: set both or neither")

@@ -45,6 +45,26 @@ struct ITOpsMetrics: Sendable {
         Counter(label: "itops_database_errors_total", factory: factory).increment()
     }
 
+    /// A GraphQL WebSocket closed for falling behind (its buffer overflowed).
+    func graphQLSlowConsumer() {
+        Counter(label: "itops_graphql_ws_slow_consumers_total", factory: factory).increment()
+    }
+
+    /// A GraphQL WebSocket closed by the server, by close code.
+    func graphQLSocketClosed(code: UInt16) {
+        Counter(label: "itops_graphql_ws_closed_total", dimensions: [("code", String(code))], factory: factory)
+            .increment()
+    }
+
+    /// A GraphQL operation refused by a limit, by `extensions.code` and transport.
+    func graphQLRefused(code: String, transport: String) {
+        Counter(
+            label: "itops_graphql_refused_total", dimensions: [("code", code), ("transport", transport)],
+            factory: factory
+        )
+        .increment()
+    }
+
     func render() -> String { registry.emitToString() }
 }
 

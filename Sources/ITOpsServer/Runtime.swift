@@ -141,4 +141,20 @@ struct Backend: GraphQLBackend {
     func logout(principal: Principal, refreshToken: String?) async throws -> Bool {
         try await runtime.accounts.logout(principal: principal, refreshToken: refreshToken)
     }
+
+    func events() -> AsyncStream<DomainEvent> {
+        runtime.events.subscribe(bufferSize: runtime.config.graphQL.subscriberBufferSize)
+    }
+
+    func createUser(email: String, password: String, role: Role) async throws -> User {
+        try await runtime.accounts.createUser(email: email, password: password, role: role)
+    }
+
+    func createAPIKey(name: String, role: Role) async throws -> (key: APIKey, plain: String) {
+        try await runtime.apiKeys.create(name: name, role: role)
+    }
+
+    func revokeAPIKey(_ reference: String) async throws -> APIKey {
+        try await runtime.apiKeys.revoke(reference)
+    }
 }

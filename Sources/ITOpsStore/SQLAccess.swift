@@ -9,7 +9,7 @@ import SQLKit
 struct SQLAccess: StoreWriter {
     let db: any SQLDatabase
 
-    private static let snake = SQLRowDecoder.KeyDecodingStrategy.convertFromSnakeCase
+    private static let snake = SnakeCaseColumns.decoding
     private static let toSnake = SQLQueryEncoder.KeyEncodingStrategy.convertToSnakeCase
 
     // MARK: Helpers
@@ -89,6 +89,20 @@ struct SQLAccess: StoreWriter {
         }
         sql = sql + " ORDER BY node_id, name LIMIT \(literal: max(0, limit))"
         return try await all(sql, as: ServiceRecord.self).map { try $0.domain() }
+    }
+
+    func services(inSLAGroups names: [String]) async throws -> [Service] {
+        guard !names.isEmpty else { return [] }
+        var services: [Service] = []
+        // SQLite allows 32,766 bound parameters; stay far below it.
+        for chunk in stride(from: 0, to: names.count, by: 500) {
+            let part = Array(names[chunk..<min(names.count, chunk + 500)])
+            services += try await all(
+                "SELECT * FROM services WHERE sla_group IN (\(binds: part)) ORDER BY sla_group, node_id, name",
+                as: ServiceRecord.self
+            ).map { try $0.domain() }
+        }
+        return services
     }
 
     func countServices(matching filter: ServiceFilter) async throws -> Int {

@@ -311,6 +311,8 @@ final class PostgresEventBus: EventBus {
 
     func subscribe(bufferSize: Int) -> AsyncStream<DomainEvent> { local.subscribe(bufferSize: bufferSize) }
 
+    var subscriberCount: Int { local.subscriberCount }
+
     /// Listens for other instances' events until cancelled, reconnecting with backoff.
     func listen() async {
         var delay: Duration = .milliseconds(100)

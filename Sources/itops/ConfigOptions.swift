@@ -69,6 +69,18 @@ struct ConfigOptions: ParsableArguments {
     @Option(name: .customLong("bcrypt-cost"), help: "Overrides ITOPS_BCRYPT_COST.")
     var bcryptCost: String?
 
+    @Option(name: .customLong("graphql-rate-limit"), help: "Overrides ITOPS_GRAPHQL_RATE_LIMIT.")
+    var graphqlRateLimit: String?
+
+    @Option(name: .customLong("graphql-rate-burst"), help: "Overrides ITOPS_GRAPHQL_RATE_BURST.")
+    var graphqlRateBurst: String?
+
+    @Option(name: .customLong("graphql-max-depth"), help: "Overrides ITOPS_GRAPHQL_MAX_DEPTH.")
+    var graphqlMaxDepth: String?
+
+    @Option(name: .customLong("graphql-max-complexity"), help: "Overrides ITOPS_GRAPHQL_MAX_COMPLEXITY.")
+    var graphqlMaxComplexity: String?
+
     /// The flags that were given, keyed by variable name.
     var overrides: [String: String] {
         let pairs: [(String, String?)] = [
@@ -93,6 +105,10 @@ struct ConfigOptions: ParsableArguments {
             ("ITOPS_SWEEP_INTERVAL", sweepInterval),
             ("ITOPS_SQLITE_SYNCHRONOUS", sqliteSynchronous),
             ("ITOPS_BCRYPT_COST", bcryptCost),
+            ("ITOPS_GRAPHQL_RATE_LIMIT", graphqlRateLimit),
+            ("ITOPS_GRAPHQL_RATE_BURST", graphqlRateBurst),
+            ("ITOPS_GRAPHQL_MAX_DEPTH", graphqlMaxDepth),
+            ("ITOPS_GRAPHQL_MAX_COMPLEXITY", graphqlMaxComplexity),
         ]
         return Dictionary(uniqueKeysWithValues: pairs.compactMap { name, value in value.map { (name, $0) } })
     }

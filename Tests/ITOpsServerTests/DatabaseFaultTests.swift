@@ -104,7 +104,7 @@ struct DatabaseFaultTests {
         #expect(unexpected.isEmpty, "statuses other than 200 and 503: \(unexpected)")
         #expect(state.transportErrors.isEmpty, "requests that hung or broke: \(state.transportErrors.prefix(3))")
         #expect(state.slowest < .seconds(10), "slowest answer took \(state.slowest)")
-        #expect((state.statuses[200] ?? 0) > 50)
+        #expect((state.statuses[200] ?? 0) > 5, "the load never got going")
 
         let store = try await SQLStore.open(
             .postgres(url: url), clock: SystemWallClock(), logger: Logger(label: "test"))

@@ -150,8 +150,8 @@ struct GraphQLTests {
             #expect(try await count("{\"search\": \"SVC-6\"}") == 1)
             let bad = try await client.graphQL(query, variables: "{\"f\": {\"status\": \"BROKEN\"}}", token: token)
             #expect(bad.errorCode == "BAD_USER_INPUT")
-            let tooMany = try await client.graphQL(query, variables: "{\"first\": 100000}", token: token)
-            #expect(tooMany.errorCode == "BAD_USER_INPUT")
+            let zero = try await client.graphQL(query, variables: "{\"first\": 0}", token: token)
+            #expect(zero.errorCode == "BAD_USER_INPUT")
         }
     }
 
@@ -228,7 +228,7 @@ struct GraphQLTests {
             #expect(notJSON["errors"] is [[String: Any]])
             let syntax = try await client.graphQL("{ services { ")
             #expect(syntax.status == .ok)
-            #expect(syntax.errorCode == "GRAPHQL_VALIDATION_FAILED")
+            #expect(syntax.errorCode == "GRAPHQL_PARSE_FAILED")
             let unknownField = try await client.graphQL("{ nope }")
             #expect(unknownField.errorCode == "GRAPHQL_VALIDATION_FAILED")
         }

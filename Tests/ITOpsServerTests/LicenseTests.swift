@@ -483,4 +483,12 @@ struct LicenseOnlyBackend: GraphQLBackend {
         throw ITOpsError.unauthenticated()
     }
     func logout(principal: Principal, refreshToken: String?) async throws -> Bool { false }
+    func events() -> AsyncStream<DomainEvent> { runtime.events.subscribe(bufferSize: 16) }
+    func createUser(email: String, password: String, role: Role) async throws -> User {
+        throw ITOpsError.forbidden("not in this backend")
+    }
+    func createAPIKey(name: String, role: Role) async throws -> (key: APIKey, plain: String) {
+        throw ITOpsError.forbidden("not in this backend")
+    }
+    func revokeAPIKey(_ reference: String) async throws -> APIKey { throw ITOpsError.forbidden("not in this backend") }
 }

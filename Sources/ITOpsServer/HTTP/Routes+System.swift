@@ -10,6 +10,7 @@ import NIOCore
 struct SystemRoutes {
     let runtime: ITOpsRuntime
     let auth: Authenticator
+    let graphQL: GraphQLExecutor
 
     func add(to router: Router<AppRequestContext>) {
         let runtime = runtime
@@ -67,14 +68,36 @@ struct SystemRoutes {
         let graphQLContext = GraphQLContext(
             principal: principal, client: context.clientAddress, backend: Backend(runtime: runtime),
             credentialProblem: problem)
-        let result = await runtime.graphQL.run(
-            query: body.query, variables: body.variables, operationName: body.operationName, context: graphQLContext)
-        return try graphQLResponse(result, status: .ok)
+        let outcome = await graphQL.run(
+            query: body.query, variables: body.variables, operationName: body.operationName, context: graphQLContext,
+            allowSubscriptions: false)
+        guard case .single(let result) = outcome else {
+            // Not reached: subscriptions are refused over HTTP.
+            throw ITOpsError(.internal, "a subscription reached the HTTP transport")
+        }
+        // Refusals before execution keep the GraphQL body; only their status says more.
+        var status = HTTPResponse.Status.ok
+        var headers = HTTPFields()
+        if let code = result.errors.first?.extensions["code"]?.string, result.data == nil {
+            switch code {
+            case GraphQLExecutor.Code.rateLimited:
+                status = .tooManyRequests
+                if let retry = result.errors.first?.extensions["retryAfterSeconds"]?.int {
+                    headers[.retryAfter] = String(retry)
+                }
+            case GraphQLExecutor.Code.documentTooLarge: status = .contentTooLarge
+            default: break
+            }
+            if GraphQLExecutor.isLimitCode(code) { runtime.metrics.graphQLRefused(code: code, transport: "http") }
+        }
+        return try graphQLResponse(result, status: status, headers: headers)
     }
 
-    private func graphQLResponse(_ result: GraphQLResult, status: HTTPResponse.Status) throws -> Response {
+    private func graphQLResponse(_ result: GraphQLResult, status: HTTPResponse.Status, headers extra: HTTPFields = [:])
+        throws -> Response
+    {
         let data = try GraphQLJSONEncoder().encode(result)
-        var headers = HTTPFields()
+        var headers = extra
         headers[.contentType] = "application/json; charset=utf-8"
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
