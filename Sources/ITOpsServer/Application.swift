@@ -28,7 +28,7 @@ public func buildApplication(runtime: ITOpsRuntime, runJobs: Bool = true) -> som
     app.addServices(StoreCloser(runtime: runtime), EventLogJob(runtime: runtime))
     if runJobs {
         app.addServices(SweepJob(runtime: runtime, interval: runtime.config.sweepInterval))
-        app.addServices(LicenseWatchJob(license: runtime.license))
+        app.addServices(LicenseWatchJob(license: runtime.license, events: runtime.events))
     }
     return app
 }

@@ -33,6 +33,61 @@ struct MultiInstanceTests {
         try await b.run { _ in }
     }
 
+    @Test("a WebSocket subscriber on instance B receives a status change pushed over REST to instance A, once")
+    func webSocketAcrossInstances() async throws {
+        let a = try await TestApp.make(.postgres)
+        let b = try await TestApp.make(reusing: a)
+        try await b.runLive { live in
+            let token = try await b.token(live.http, role: .viewer)
+            let base = b.runtime.events.subscriberCount
+            let close = try await live.webSocket { ws in
+                try await ws.initialise(token: token)
+                try await ws.subscribe(
+                    "s1", "subscription { serviceStatusChanged { serviceName nodeId oldStatus newStatus } }")
+                try await b.waitForSubscribers(base + 1)
+                try await a.run(keepData: true) { (client: Client) async throws in
+                    let push = try await client.post(
+                        "/api/v1/health/report", "{\"service\": \"api\", \"nodeId\": \"east/c1\", \"status\": \"DOWN\"}"
+                    )
+                    #expect(push.status == .ok)
+                }
+                let next = try #require(try await ws.receive())
+                #expect(next["type"] as? String == "next")
+                let change = try #require(next.payloadData("serviceStatusChanged"))
+                #expect(change["serviceName"] as? String == "api")
+                #expect(change["nodeId"] as? String == "east/c1")
+                #expect(change["newStatus"] as? String == "DOWN")
+                // Exactly once: a ping is answered before any duplicate could arrive.
+                try await Task.sleep(for: .milliseconds(300))
+                try await ws.send(["type": "ping"])
+                #expect(try await ws.receive()?["type"] as? String == "pong")
+                try await ws.send(["type": "complete", "id": "s1"])
+            }
+            #expect(close.code == 1000)
+        }
+        try? a.database?.drop()
+    }
+
+    @Test("a license activated on instance A is in force on instance B without a restart")
+    func licenseAcrossInstances() async throws {
+        let vendor = TestVendor()
+        let a = try await TestApp.licensed(vendor, backend: .postgres)
+        let b = try await TestApp.make(reusing: a) {
+            $0.licensePublicKey = vendor.publicKeyBase64
+            $0.trialDays = 0
+        }
+        #expect(!b.runtime.license.isEnabled(.sla))
+        try await b.run(keepData: true, jobs: true) { (client: Client) async throws in
+            _ = try await a.runtime.license.activate(token: try vendor.token(plugins: ["sla"]))
+            for _ in 0..<100 where !b.runtime.license.isEnabled(.sla) {
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            #expect(b.runtime.license.isEnabled(.sla))
+            #expect(b.runtime.license.status().customer == "My Company")
+        }
+        await a.finish()
+    }
+
     @Test("a job started on two instances at once runs on one; when the holder stops, the other takes it")
     func exclusiveJobs() async throws {
         let a = try await TestApp.make(.postgres)

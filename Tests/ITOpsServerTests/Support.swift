@@ -50,8 +50,10 @@ struct TestApp {
     }
 
     /// Runs `body` against the real router; the database is closed, and dropped unless `keepData`.
-    func run(keepData: Bool = false, _ body: @Sendable (Client) async throws -> Void) async throws {
-        let app = buildApplication(runtime: runtime, runJobs: false)
+    func run(keepData: Bool = false, jobs: Bool = false, _ body: @Sendable (Client) async throws -> Void)
+        async throws
+    {
+        let app = buildApplication(runtime: runtime, runJobs: jobs)
         try await app.test(.router) { client in try await body(Client(raw: client)) }
         if !keepData {
             try? FileManager.default.removeItem(at: directory)

@@ -165,6 +165,22 @@ public final class LicenseManager: Licensing {
         return status
     }
 
+    /// Picks up a license activated on another instance sharing the database. The instance that
+    /// activated it announced the change to every subscriber, so this one adopts it silently.
+    public func reloadFromStore() async {
+        guard let settings = try? await store.reader.licenseSettings() else { return }
+        let active = settings.licenseToken.flatMap { token in
+            (try? LicenseToken.verifySignature(token, publicKey: publicKey)).map { Active(token: token, license: $0) }
+        }
+        let now = clock.now()
+        state.withLock { state in
+            guard state.active?.token != active?.token else { return }
+            state.active = active
+            state.trialStartedAt = settings.trialStartedAt
+            state.announced = compute(now: now, state)
+        }
+    }
+
     /// A refused token as a user-facing domain error: 400 when it is not a token at all, 422 otherwise.
     static func refusal(_ error: LicenseError) -> ITOpsError {
         switch error.reason {
