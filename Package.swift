@@ -63,6 +63,11 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "ITOpsOutbound",
+            dependencies: ["ITOpsCore"],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "ITOpsLicense",
             dependencies: [
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -120,6 +125,11 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Benchmarks/WebSocketFanout",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "ITOpsOutboundTests",
+            dependencies: ["ITOpsOutbound"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
