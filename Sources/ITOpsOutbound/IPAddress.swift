@@ -74,8 +74,11 @@ extension IPAddress {
     static func parseIPv4(_ host: String) -> IPv4Parse {
         let parts = host.split(separator: ".", omittingEmptySubsequences: false)
         guard let last = parts.last else { return .notIPv4 }
-        // WHATWG "ends in a number": all digits, or a number in one of the three bases.
-        let lastIsNumeric = (!last.isEmpty && last.allSatisfy(\.isASCIIDigit)) || parseIPv4Number(last) != nil
+        // WHATWG "ends in a number": all digits, or `0x` followed by hex digits, however large — so an
+        // overflowing `0x100000000` is an invalid IPv4 address, not a name to send to DNS.
+        let lastIsNumeric =
+            (!last.isEmpty && last.allSatisfy(\.isASCIIDigit))
+            || ((last.hasPrefix("0x") || last.hasPrefix("0X")) && last.dropFirst(2).allSatisfy(\.isASCIIHexDigit))
         guard lastIsNumeric else { return .notIPv4 }
         guard parts.count <= 4 else { return .invalid }
         var numbers: [UInt64] = []
@@ -130,4 +133,5 @@ extension IPAddress {
 
 extension Character {
     fileprivate var isASCIIDigit: Bool { isASCII && isNumber }
+    fileprivate var isASCIIHexDigit: Bool { isASCII && isHexDigit }
 }

@@ -21,6 +21,12 @@ public struct SSRFAddress: Sendable, Hashable, CustomStringConvertible {
     /// The TCP port.
     public let port: Int
 
+    /// An address and port (the guard builds these; tests and fakes may too).
+    public init(address: IPAddress, port: Int) {
+        self.address = address
+        self.port = port
+    }
+
     /// `127.0.0.1:80` or `[::1]:80`.
     public var description: String {
         switch address {

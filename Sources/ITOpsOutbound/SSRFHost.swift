@@ -36,12 +36,11 @@ public enum SSRFHost: Hashable, Sendable, CustomStringConvertible {
             }
             return .success(.address(address))
         }
-        guard host.unicodeScalars.allSatisfy(\.isASCII) else {
+        guard host.unicodeScalars.allSatisfy(\.isASCII), !host.contains("%") else {
             return .failure(
-                SSRFRefusal(.host, "non-ASCII host \(raw) is refused; write it in its punycode (xn--) form"))
-        }
-        guard !host.contains("%") else {
-            return .failure(SSRFRefusal(.host, "percent-encoded host \(raw) is refused"))
+                SSRFRefusal(
+                    .host,
+                    "non-ASCII or percent-encoded host \(raw) is refused; write international names in xn-- form"))
         }
         if host.hasSuffix(".") { host.removeLast() }
         host = host.lowercased()
