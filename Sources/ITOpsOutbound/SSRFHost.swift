@@ -49,7 +49,7 @@ public enum SSRFHost: Hashable, Sendable, CustomStringConvertible {
             ("a"..."z").contains(scalar) || ("0"..."9").contains(scalar) || scalar == "-" || scalar == "."
                 || scalar == "_"
         }
-        guard allowed, !host.hasPrefix("."), !host.contains("..") else {
+        guard allowed, !host.hasPrefix("."), !host.hasSuffix("."), !host.contains("..") else {
             return .failure(SSRFRefusal(.host, "\(raw) is not a valid host name"))
         }
         switch IPAddress.parseIPv4(host) {

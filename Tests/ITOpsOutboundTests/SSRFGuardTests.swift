@@ -185,6 +185,8 @@ struct SSRFCheckTests {
             ("http://[fe80::1%25eth0]/", .host),
             ("http://[::ffff:127.0.0.1:80/", .malformedURL),
             ("http://a..b/", .host),
+            ("http://127.0.0.1../", .host),
+            ("http://.example/", .host),
         ])
     func malformed(url: String, kind: SSRFRefusal.Kind) throws {
         let refused = try #require(refusal { () throws(SSRFRefusal) in _ = try guardian.check(url: url) })
