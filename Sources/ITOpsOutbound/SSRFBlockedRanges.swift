@@ -1,16 +1,28 @@
 /// Why an address is not a place ITOps may call on an admin's behalf.
 public enum SSRFAddressCategory: String, Sendable, CaseIterable {
+    /// `0.0.0.0/8`, `::`.
     case unspecified
+    /// `127.0.0.0/8`, `::1`.
     case loopback
+    /// RFC 1918: `10/8`, `172.16/12`, `192.168/16`.
     case privateNetwork
+    /// `169.254/16` (cloud metadata), `fe80::/10`.
     case linkLocal
+    /// Carrier-grade NAT, `100.64/10`.
     case sharedAddressSpace
+    /// `224/4`, `ff00::/8`.
     case multicast
+    /// `255.255.255.255`.
     case broadcast
+    /// `fc00::/7`.
     case uniqueLocal
+    /// `fec0::/10` (deprecated).
     case siteLocal
+    /// TEST-NETs, `2001:db8::/32`, `3fff::/20`.
     case documentation
+    /// `198.18/15`, `2001:2::/48`.
     case benchmarking
+    /// Everything else not globally reachable (class E, IETF assignments, non-unicast IPv6…).
     case reserved
 
     /// The phrase used in refusals: "127.0.0.1 is *a loopback address*".
@@ -52,6 +64,7 @@ public struct SSRFBlockedRange: Sendable, CustomStringConvertible {
     public let network: IPAddress
     /// The prefix length in bits.
     public let prefixLength: Int
+    /// What an address in the range is.
     public let category: SSRFAddressCategory
     /// Where the range comes from, for the docs and for humans reading a refusal.
     public let source: String
