@@ -49,7 +49,7 @@ extension Ingest {
             node.agentVersion = version ?? node.agentVersion
             try await tx.update(node)
             for group in command.slaGroups ?? [] {
-                try await tx.ensureGroup(group.name!, displayName: group.displayName, tier: group.tier ?? .medium)
+                try await tx.ensureGroup(group.name!, displayName: group.displayName, tier: group.tier)
             }
             var result = SyncResult(created: 0, updated: 0, markedUnknown: 0)
             var reported = Set<String>()

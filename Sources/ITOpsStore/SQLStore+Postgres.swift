@@ -11,6 +11,8 @@ import Synchronization
 extension SQLStore {
     /// How long an operation waits for a connection before answering 503.
     static let postgresTimeout: Duration = .seconds(5)
+    /// How long one statement may take before its connection counts as wedged.
+    static let statementTimeout: Duration = .seconds(5)
 
     /// Advisory-lock keys (arbitrary constants, ITOps's own namespace).
     enum LockKey {
@@ -94,7 +96,7 @@ struct PooledPostgres: WriteConnectionSource {
             try await withLeaseDeadline(SQLStore.postgresTimeout) { leased in
                 try await client.withConnection { connection in
                     leased()
-                    return try await body(connection.sql(queryLogLevel: .trace))
+                    return try await body(StatementDeadline(connection: connection))
                 }
             }
         }
@@ -122,7 +124,7 @@ struct PooledPostgres: WriteConnectionSource {
 }
 
 /// Runs `body`, answering `unavailable` when it has not obtained a connection within `limit`, or
-/// has not finished within `total`.
+/// has not finished within `total` (a last resort: each statement has its own, much shorter bound).
 ///
 /// `body` calls `leased()` once it holds a connection. The work runs in an unstructured task and
 /// the caller is answered by whichever comes first, the work or the deadline: a connection that
@@ -130,7 +132,7 @@ struct PooledPostgres: WriteConnectionSource {
 /// Work abandoned that way is cancelled; should it still commit, the caller had been told 503,
 /// which never promised that nothing was written.
 func withLeaseDeadline<T: Sendable>(
-    _ limit: Duration, total: Duration = .seconds(8),
+    _ limit: Duration, total: Duration = .seconds(120),
     _ body: @escaping @Sendable (_ leased: @escaping @Sendable () -> Void) async throws -> T
 ) async throws -> T {
     let leased = LeaseFlag()
@@ -166,13 +168,16 @@ final class Outcome<T: Sendable>: Sendable {
         state.withLock { $0.0 = continuation }
     }
 
-    func finish(_ result: Result<T, any Error>) {
+    /// Resumes with `result` unless a result came first; returns whether this one won.
+    @discardableResult
+    func finish(_ result: Result<T, any Error>) -> Bool {
         let continuation: CheckedContinuation<T, any Error>? = state.withLock { state in
             guard !state.1 else { return nil }
             state.1 = true
             return state.0
         }
         continuation?.resume(with: result)
+        return continuation != nil
     }
 }
 
@@ -181,6 +186,70 @@ final class LeaseFlag: Sendable {
     private let flag = Atomic(false)
     func set() { flag.store(true, ordering: .releasing) }
     var isSet: Bool { flag.load(ordering: .acquiring) }
+}
+
+/// A leased connection whose every statement must answer within `SQLStore.statementTimeout`.
+///
+/// Right after a server restart a pooled connection can wedge: a statement sent on it never answers.
+/// A statement past its bound fails with `unavailable` and closes the connection, so the pool drops
+/// it instead of handing it out again. Bounding statements rather than whole transactions keeps a
+/// large group-commit batch on a busy machine from being mistaken for a wedge.
+struct StatementDeadline: SQLDatabase {
+    let connection: PostgresConnection
+    let database: any SQLDatabase
+
+    init(connection: PostgresConnection) {
+        self.connection = connection
+        self.database = connection.sql(queryLogLevel: .trace)
+    }
+
+    var logger: Logger { database.logger }
+    var eventLoop: any EventLoop { database.eventLoop }
+    var version: (any SQLDatabaseReportedVersion)? { database.version }
+    var dialect: any SQLDialect { database.dialect }
+    var queryLogLevel: Logger.Level? { database.queryLogLevel }
+
+    func execute(sql query: any SQLExpression, _ onRow: @escaping @Sendable (any SQLRow) -> Void) -> EventLoopFuture<
+        Void
+    > {
+        eventLoop.makeFutureWithTask { try await self.execute(sql: query, onRow) }
+    }
+
+    func execute(sql query: any SQLExpression, _ onRow: @escaping @Sendable (any SQLRow) -> Void) async throws {
+        let box = UncheckedSendableExpression(query)
+        let database = database
+        let connection = connection
+        try await withStatementDeadline(SQLStore.statementTimeout) {
+            try await database.execute(sql: box.expression, onRow)
+        } onTimeout: {
+            Task { try? await connection.close() }
+        }
+    }
+}
+
+/// Runs `body`, answering `unavailable` if it takes longer than `limit`; `onTimeout` then runs once
+/// and the abandoned work is cancelled.
+func withStatementDeadline<T: Sendable>(
+    _ limit: Duration, _ body: @escaping @Sendable () async throws -> T, onTimeout: @escaping @Sendable () -> Void
+) async throws -> T {
+    let outcome = Outcome<T>()
+    return try await withCheckedThrowingContinuation { continuation in
+        outcome.install(continuation)
+        let work = Task {
+            do {
+                outcome.finish(.success(try await body()))
+            } catch {
+                outcome.finish(.failure(error))
+            }
+        }
+        Task {
+            try? await Task.sleep(for: limit)
+            if outcome.finish(.failure(ITOpsError(.unavailable, "the database stopped answering"))) {
+                onTimeout()
+                work.cancel()
+            }
+        }
+    }
 }
 
 /// An `SQLDatabase` whose every query leases a pooled connection: the store's read side.

@@ -124,6 +124,12 @@ struct AgentAPITests {
             #expect(try await reader.node(node)?.agentVersion == "1.0.0")
             let again = try await client.post("/api/v1/operator/status", Self.operatorExample)
             #expect(again["updated"] as? Int == 1 && again["created"] as? Int == 0)
+            // A later sync that lists the group without a tier keeps the tier it has.
+            _ = try await client.post(
+                "/api/v1/operator/status",
+                "{\"nodeId\": \"myorg/platform/prod/cluster1\", \"services\": [], \"slaGroups\": [{\"name\": \"payment-system\"}]}"
+            )
+            #expect(try await reader.slaGroup(name: "payment-system")?.tier == .critical)
         }
     }
 

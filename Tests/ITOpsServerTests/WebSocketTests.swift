@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import HummingbirdWSClient
 import ITOpsServer
+import Synchronization
 import Testing
 
 @testable import ITOpsCore
@@ -287,6 +288,7 @@ struct WebSocketTests {
             let total = 400
             let batchSize = 4
             let bigMessage = String(repeating: "x", count: 65_536)
+            let fastReceived = SharedCount()
             try await withThrowingTaskGroup(of: Void.self) { group in
                 // The slow client: subscribes, then never reads again until it is cut off.
                 group.addTask {
@@ -311,6 +313,7 @@ struct WebSocketTests {
                         while let message = try await ws.receive() {
                             #expect(message["type"] as? String == "next")
                             received += 1
+                            fastReceived.value.withLock { $0 = received }
                             if message.payloadData("serviceStatusChanged")?["serviceName"] as? String == "last" {
                                 sawLast = true
                                 break
@@ -328,9 +331,12 @@ struct WebSocketTests {
                                 name: batch == batches - 1 && index == batchSize - 1 ? "last" : "svc-\(batch)-\(index)",
                                 message: bigMessage)
                         })
-                    // Slow enough for a reading client on a loaded 2-core machine, far too fast for one
-                    // that never reads.
-                    try await Task.sleep(for: .milliseconds(40))
+                    // Paced by the reading client (it never has more than one batch queued), so only
+                    // the client that never reads can fall behind, however loaded the machine is.
+                    let expected = (batch + 1) * batchSize
+                    for _ in 0..<1000 where fastReceived.value.withLock({ $0 }) < expected {
+                        try await Task.sleep(for: .milliseconds(5))
+                    }
                 }
                 try await group.waitForAll()
             }
@@ -346,4 +352,9 @@ struct WebSocketTests {
                 serviceId: UUID(), nodeId: .stored("acme/load"), serviceName: name, from: .operational, to: .degraded,
                 message: message, at: Date(timeIntervalSince1970: 1_776_643_200)))
     }
+}
+
+/// A counter shared between a test's tasks.
+final class SharedCount: Sendable {
+    let value = Mutex(0)
 }
