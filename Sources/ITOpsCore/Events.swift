@@ -110,6 +110,8 @@ public protocol EventBus: Sendable {
     func subscribe(bufferSize: Int) -> AsyncStream<DomainEvent>
     /// How many subscribers are listening in this process.
     var subscriberCount: Int { get }
+    /// Events that subscribers in this process lost because they fell behind (their buffer was full).
+    var droppedEvents: Int { get }
 }
 
 /// An event bus within one process.
@@ -122,6 +124,7 @@ public final class InProcessEventBus: EventBus {
         var subscribers: [Int: AsyncStream<DomainEvent>.Continuation] = [:]
     }
     private let state = Mutex(State())
+    private let dropped = Atomic(0)
 
     public init() {}
 
@@ -129,9 +132,15 @@ public final class InProcessEventBus: EventBus {
         guard !events.isEmpty else { return }
         let subscribers = state.withLock { Array($0.subscribers.values) }
         for subscriber in subscribers {
-            for event in events { subscriber.yield(event) }
+            for event in events {
+                if case .dropped = subscriber.yield(event) {
+                    dropped.add(1, ordering: .relaxed)
+                }
+            }
         }
     }
+
+    public var droppedEvents: Int { dropped.load(ordering: .relaxed) }
 
     public func subscribe(bufferSize: Int = 1024) -> AsyncStream<DomainEvent> {
         let (stream, continuation) = AsyncStream<DomainEvent>.makeStream(

@@ -65,6 +65,11 @@ struct ITOpsMetrics: Sendable {
         .increment()
     }
 
+    /// Events lost by subscribers that fell behind (from the event bus's own count).
+    func eventsDropped(_ count: Int) {
+        Gauge(label: "itops_events_dropped", factory: factory).record(count)
+    }
+
     func render() -> String { registry.emitToString() }
 }
 

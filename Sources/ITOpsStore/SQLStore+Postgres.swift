@@ -382,6 +382,8 @@ final class PostgresEventBus: EventBus {
 
     var subscriberCount: Int { local.subscriberCount }
 
+    var droppedEvents: Int { local.droppedEvents }
+
     /// Listens for other instances' events until cancelled, reconnecting with backoff.
     func listen() async {
         var delay: Duration = .milliseconds(100)

@@ -31,6 +31,17 @@ struct OperationsTests {
             #expect(text.contains("itops_reports_ingested_total{kind=\"storage\"} 1"))
             #expect(text.contains("itops_status_changes_total{to=\"OPERATIONAL\"} 2"))
             #expect(text.contains("itops_http_request_duration_seconds_bucket"))
+            // A subscriber that never reads, with room for one event, loses the older ones; they are counted.
+            let stalled = app.runtime.events.subscribe(bufferSize: 1)
+            app.runtime.events.publish(
+                (0..<3).map { i in
+                    .ticketCreated(
+                        TicketEvent(
+                            ticketId: UUID(), title: "t\(i)", status: "open", serviceId: nil, at: app.clock.now()))
+                })
+            let after = try await client.request(.get, "/metrics", key: nil)
+            #expect(after.text.contains("itops_events_dropped 2"))
+            _ = stalled
         }
     }
 

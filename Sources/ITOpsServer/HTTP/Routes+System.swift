@@ -35,6 +35,7 @@ struct SystemRoutes {
         }
 
         router.get("metrics") { _, _ in
+            runtime.metrics.eventsDropped(runtime.events.droppedEvents)
             var headers = HTTPFields()
             headers[.contentType] = "text/plain; version=0.0.4; charset=utf-8"
             return Response(
