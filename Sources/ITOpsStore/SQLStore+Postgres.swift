@@ -276,7 +276,7 @@ struct PooledSQLDatabase: SQLDatabase {
 
 /// Carries an `SQLExpression` into the leased connection's closure.
 ///
-/// `@unchecked Sendable`: the expressions SQLKit builds are immutable value trees created by
+/// Unchecked sendability is safe here: the expressions SQLKit builds are immutable value trees created by
 /// the caller and only read (serialised) once on the connection; nothing mutates them across tasks.
 struct UncheckedSendableExpression: @unchecked Sendable {
     let expression: any SQLExpression
