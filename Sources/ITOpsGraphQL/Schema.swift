@@ -16,23 +16,6 @@ public struct ITOpsAPI: Sendable {
     static var partials: [PartialSchema<Resolver, GraphQLContext>] {
         [authSchema, inventorySchema, licenseSchema, accessSchema, subscriptionSchema]
     }
-
-    /// Executes one GraphQL request and maps domain errors to `extensions.code`.
-    public func run(
-        query: String, variables: [String: Map], operationName: String?, context: GraphQLContext
-    ) async -> GraphQLResult {
-        do {
-            let result = try await schema.execute(
-                request: query, resolver: resolver, context: context, variables: variables,
-                operationName: operationName)
-            return GraphQLErrorMapping.map(result)
-        } catch let error as GraphQLError {
-            // Syntax errors are thrown, not returned; they are the client's to read.
-            return GraphQLErrorMapping.map(GraphQLResult(data: nil, errors: [error]))
-        } catch {
-            return GraphQLErrorMapping.map(GraphQLResult(data: nil, errors: [GraphQLError(error)]))
-        }
-    }
 }
 
 /// Turns errors into the codes of SPEC §11 and hides internals.
