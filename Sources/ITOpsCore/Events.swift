@@ -93,13 +93,25 @@ public struct Alert: Sendable, Equatable, Codable {
         case backupOverdue = "backup_overdue"
         case storageWarning = "storage_warning"
         case storageCritical = "storage_critical"
+        /// An error budget burns faster than a multi-window rule allows.
+        case slaBurnRate = "sla_burn_rate"
+        /// A burn-rate alert recovered.
+        case slaBurnRateCleared = "sla_burn_rate_cleared"
+        /// The daily SLA report was generated.
+        case slaReportGenerated = "sla_report_generated"
     }
     public var kind: Kind
-    public var nodeId: NodePath
+    /// The node concerned; `nil` for alerts about an SLA group or the whole fleet.
+    public var nodeId: NodePath?
     public var serviceId: UUID?
     public var serviceName: String?
     public var message: String
     public var at: Date
+    /// For SLA alerts about a group.
+    public var slaGroup: String? = nil
+    /// For burn-rate alerts: the rule (`1h/5m`) and the burn rate of its long window.
+    public var rule: String? = nil
+    public var burnRate: Double? = nil
 }
 
 /// Fans events out to subscribers. In-process here; across instances the PostgreSQL bus follows.

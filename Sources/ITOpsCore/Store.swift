@@ -38,7 +38,7 @@ public struct ServiceCursor: Sendable, Equatable {
 }
 
 /// Read access to everything the store keeps.
-public protocol StoreReader: Sendable {
+public protocol StoreReader: SLAReader {
     func service(id: UUID) async throws -> Service?
     func service(nodeId: NodePath, name: String) async throws -> Service?
     /// Services matching `filter` in `(nodeId, name)` order, after `cursor`, at most `limit`.
@@ -88,7 +88,7 @@ public protocol StoreReader: Sendable {
 }
 
 /// Write access, given only inside a transaction (`Store.write`).
-public protocol StoreWriter: StoreReader {
+public protocol StoreWriter: StoreReader, SLAWriter {
     func insert(_ node: Node) async throws
     func update(_ node: Node) async throws
     func insert(_ service: Service) async throws

@@ -79,9 +79,14 @@ struct Resolver: Sendable {
         try context.require(.viewer)
         let groups = try Self.slice(try await context.backend.reader.slaGroups(), key: \.name, arguments)
         let members = SLAGroupMembers(names: groups.map(\.name), reader: context.backend.reader)
+        let month = groups.isEmpty ? nil : try await Self.currentMonth(context)
         return groups.map { group in
             var dto = SLAGroupDTO(group)
             dto.members = members
+            if let result = month?[group.name] {
+                dto.status = result.status?.rawValue
+                dto.currentUptime = result.actualPercent
+            }
             return dto
         }
     }

@@ -74,10 +74,12 @@ extension ITOpsAPI {
                     Field("displayName", at: \.displayName)
                     Field("tier", at: \.tier).description("critical | high | medium | low")
                     Field("status", at: \.status)
-                        .description("MET | AT_RISK | BREACHED. Null until the SLA engine is enabled; never estimated.")
+                        .description(
+                            "MET | AT_RISK | BREACHED this calendar month (UTC). Null while the SLA plugin is off.")
                     Field("currentUptime", at: \.currentUptime)
                         .description(
-                            "Availability this calendar month, in percent. Null until the SLA engine is enabled.")
+                            "Availability this calendar month (UTC) to date, in percent. Null while the SLA plugin is off."
+                        )
                     Field("services", at: SLAGroupDTO.services)
                 }
                 Input(Resolver.ServiceFilterInput.self, as: "ServiceFilter") {

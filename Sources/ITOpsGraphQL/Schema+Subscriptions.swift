@@ -28,8 +28,12 @@ extension ITOpsAPI {
                 .description("sla:incident")
                 Type(SLAAlertDTO.self, as: "SLAAlert") {
                     Field("kind", at: \.kind).description(
-                        "node_silent | backup_overdue | storage_warning | storage_critical")
-                    Field("nodeId", at: \.nodeId)
+                        "node_silent | backup_overdue | storage_warning | storage_critical | sla_burn_rate | sla_burn_rate_cleared | sla_report_generated"
+                    )
+                    Field("nodeId", at: \.nodeId).description("Null for alerts about an SLA group or the fleet.")
+                    Field("slaGroup", at: \.slaGroup)
+                    Field("rule", at: \.rule).description("Burn-rate alerts: long/short window, e.g. 1h/5m.")
+                    Field("burnRate", at: \.burnRate).description("Burn-rate alerts: the long window's burn rate.")
                     Field("serviceId", at: \.serviceId)
                     Field("serviceName", at: \.serviceName)
                     Field("message", at: \.message)

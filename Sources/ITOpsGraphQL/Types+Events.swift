@@ -46,15 +46,21 @@ struct SLAIncidentDTO: Codable, Sendable {
 /// `slaAlert`: something an operator should look at.
 struct SLAAlertDTO: Codable, Sendable {
     let kind: String
-    let nodeId: String
+    let nodeId: String?
     let serviceId: String?
     let serviceName: String?
     let message: String
     let at: String
+    let slaGroup: String?
+    let rule: String?
+    let burnRate: Double?
 
     init(_ alert: Alert) {
         kind = alert.kind.rawValue
-        nodeId = alert.nodeId.value
+        nodeId = alert.nodeId?.value
+        slaGroup = alert.slaGroup
+        rule = alert.rule
+        burnRate = alert.burnRate
         serviceId = alert.serviceId?.uuidString.lowercased()
         serviceName = alert.serviceName
         message = alert.message

@@ -176,9 +176,9 @@ struct SLAGroupDTO: Codable, Sendable {
     let name: String
     let displayName: String?
     let tier: String
-    /// Computed by the SLA engine; `null` until it exists (never a made-up value).
-    let status: String?
-    let currentUptime: Double?
+    /// This month to date, from the SLA engine; `null` while the SLA plugin is off.
+    var status: String?
+    var currentUptime: Double?
     /// Shared by the groups of one answer: their members load in one read.
     var members: SLAGroupMembers?
 

@@ -37,7 +37,6 @@ public struct Config: Sendable {
     public var graphQL = GraphQLLimits()
 
     /// How `UNKNOWN` time counts in SLA math.
-    public enum UnknownPolicy: String, Sendable { case exclude, down }
 
     public init() {}
 

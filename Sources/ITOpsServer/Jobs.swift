@@ -47,6 +47,47 @@ struct SweepJob: ServiceLifecycle.Service {
     }
 }
 
+/// The SLA engine's periodic work, once across instances: closes days into rollups, closes
+/// expired maintenance windows, evaluates burn rates and generates the daily report at 00:05 UTC.
+struct SLAJob: ServiceLifecycle.Service {
+    let runtime: ITOpsRuntime
+    let interval: TimeInterval
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown {
+            // The first pass runs at start-up, so rollups catch up after a downtime.
+            while !Task.isCancelled {
+                await runOnce()
+                do {
+                    try await Task.sleep(for: .milliseconds(Int(interval * 1000)))
+                } catch {
+                    return
+                }
+            }
+        }
+    }
+
+    func runOnce() async {
+        let sla = runtime.sla
+        do {
+            let result = try await runtime.store.exclusively("sla") {
+                let closed = try await sla.rollUp()
+                try await sla.closeExpiredWindows()
+                let alerts = try await sla.evaluateBurnRates()
+                let report = try await sla.generateDueReport()
+                return (closed, alerts.count, report?.date)
+            }
+            if let (closed, alerts, report) = result, closed > 0 || alerts > 0 || report != nil {
+                runtime.logger.notice(
+                    "sla job",
+                    metadata: ["days_rolled_up": "\(closed)", "alerts": "\(alerts)", "report": "\(report ?? "none")"])
+            }
+        } catch {
+            runtime.logger.error("sla job failed", metadata: ["error": "\(error)"])
+        }
+    }
+}
+
 /// Counts and logs domain events: the first consumer of the event bus.
 struct EventLogJob: ServiceLifecycle.Service {
     let runtime: ITOpsRuntime

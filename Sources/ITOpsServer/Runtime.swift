@@ -17,6 +17,8 @@ public final class ITOpsRuntime: Sendable {
     public let events: any EventBus
     public let clock: any WallClock
     public let ingest: Ingest
+    /// Availability, exclusion windows, rollups, burn rates and reports.
+    public let sla: SLAEngine
     public let logger: Logger
     /// Trial, active license and the plugin gate.
     public let license: LicenseManager
@@ -27,7 +29,7 @@ public final class ITOpsRuntime: Sendable {
     let graphQL: ITOpsAPI
 
     private init(
-        config: Config, store: SQLStore, events: any EventBus, clock: any WallClock, ingest: Ingest,
+        config: Config, store: SQLStore, events: any EventBus, clock: any WallClock, ingest: Ingest, sla: SLAEngine,
         logger: Logger, accounts: Accounts, apiKeys: APIKeys, tokens: AccessTokens, metrics: ITOpsMetrics,
         graphQL: ITOpsAPI, license: LicenseManager
     ) {
@@ -36,6 +38,7 @@ public final class ITOpsRuntime: Sendable {
         self.events = events
         self.clock = clock
         self.ingest = ingest
+        self.sla = sla
         self.logger = logger
         self.accounts = accounts
         self.apiKeys = apiKeys
@@ -58,6 +61,11 @@ public final class ITOpsRuntime: Sendable {
             settings.heartbeatTimeout = config.heartbeatTimeout
             settings.pushStaleAfter = config.pushStaleAfter
             let ingest = Ingest(store: store, events: events, clock: clock, settings: settings)
+            var slaSettings = SLAEngine.Settings()
+            slaSettings.unknownPolicy = config.slaUnknownPolicy
+            slaSettings.maxExclusionWindow = config.maxExclusionWindow
+            let sla = SLAEngine(store: store, events: events, clock: clock, settings: slaSettings)
+            try await sla.seedDefinitions()
             let tokens = await AccessTokens.make(secret: secret, clock: clock)
             let hasher = PasswordHasher(cost: config.bcryptCost)
             let accounts = Accounts(
@@ -73,7 +81,7 @@ public final class ITOpsRuntime: Sendable {
             let license = try await LicenseManager.start(
                 config: config, store: store, events: events, clock: clock, logger: logger)
             return ITOpsRuntime(
-                config: config, store: store, events: events, clock: clock, ingest: ingest, logger: logger,
+                config: config, store: store, events: events, clock: clock, ingest: ingest, sla: sla, logger: logger,
                 accounts: accounts, apiKeys: apiKeys, tokens: tokens, metrics: ITOpsMetrics(), graphQL: try ITOpsAPI(),
                 license: license)
         } catch {
@@ -129,6 +137,8 @@ struct Backend: GraphQLBackend {
     var reader: any StoreReader { runtime.store.reader }
 
     var licensing: any Licensing { runtime.license }
+
+    var sla: SLAEngine? { runtime.sla }
 
     func login(email: String, password: String, client: String) async throws -> AuthSession {
         try await runtime.accounts.login(email: email, password: password, client: client)

@@ -188,6 +188,75 @@ enum Migrations {
                 )
                 """
             ]),
+        Migration(
+            version: 4, name: "sla",
+            statements: [
+                // One definition per tier; the defaults of SPEC §4 are inserted at start-up when missing.
+                """
+                CREATE TABLE sla_definitions (
+                    name TEXT PRIMARY KEY,
+                    tier TEXT NOT NULL UNIQUE,
+                    target_percent DOUBLE PRECISION NOT NULL,
+                    at_risk_budget_fraction DOUBLE PRECISION NOT NULL,
+                    updated_at BIGINT NOT NULL
+                )
+                """,
+                "ALTER TABLE exclusion_windows ADD COLUMN started_by TEXT",
+                "CREATE INDEX exclusion_windows_started ON exclusion_windows (started_at)",
+                // Rollups of whole days (period 'D') and of the closed days of a month ('M').
+                """
+                CREATE TABLE sla_rollups (
+                    period TEXT NOT NULL,
+                    kind TEXT NOT NULL,
+                    scope_id TEXT NOT NULL,
+                    period_start BIGINT NOT NULL,
+                    policy TEXT NOT NULL,
+                    up_ms BIGINT NOT NULL,
+                    degraded_ms BIGINT NOT NULL,
+                    down_ms BIGINT NOT NULL,
+                    unknown_ms BIGINT NOT NULL,
+                    excluded_ms BIGINT NOT NULL,
+                    incidents INTEGER NOT NULL,
+                    end_status TEXT,
+                    tier TEXT,
+                    PRIMARY KEY (period, kind, scope_id, period_start, policy)
+                )
+                """,
+                "CREATE INDEX sla_rollups_time ON sla_rollups (period, kind, period_start)",
+                // Per policy: the start of the first day not yet rolled up.
+                """
+                CREATE TABLE sla_rollup_horizon (
+                    policy TEXT PRIMARY KEY,
+                    closed_through BIGINT NOT NULL
+                )
+                """,
+                // Days of a service that received data after they were rolled up.
+                """
+                CREATE TABLE sla_rollup_dirty (
+                    service_id TEXT NOT NULL,
+                    day BIGINT NOT NULL,
+                    PRIMARY KEY (service_id, day)
+                )
+                """,
+                "CREATE INDEX status_transitions_at ON status_transitions (at)",
+                "CREATE INDEX incidents_opened ON incidents (opened_at)",
+                """
+                CREATE TABLE sla_reports (
+                    day TEXT PRIMARY KEY,
+                    generated_at BIGINT NOT NULL,
+                    document TEXT NOT NULL
+                )
+                """,
+                """
+                CREATE TABLE sla_burn_alerts (
+                    kind TEXT NOT NULL,
+                    scope_id TEXT NOT NULL,
+                    rule TEXT NOT NULL,
+                    raised_at BIGINT NOT NULL,
+                    PRIMARY KEY (kind, scope_id, rule)
+                )
+                """,
+            ]),
     ]
 
     /// Applies every migration not yet recorded, each in its own transaction.

@@ -354,8 +354,3 @@ func vocabulary<V: Vocabulary>(_ text: String) throws -> V {
     }
     return value
 }
-
-extension UUID {
-    /// The stored spelling: lower case.
-    var stored: String { uuidString.lowercased() }
-}

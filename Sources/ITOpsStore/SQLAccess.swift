@@ -9,25 +9,25 @@ import SQLKit
 struct SQLAccess: StoreWriter {
     let db: any SQLDatabase
 
-    private static let snake = SnakeCaseColumns.decoding
-    private static let toSnake = SQLQueryEncoder.KeyEncodingStrategy.convertToSnakeCase
+    static let snake = SnakeCaseColumns.decoding
+    static let toSnake = SQLQueryEncoder.KeyEncodingStrategy.convertToSnakeCase
 
     // MARK: Helpers
 
-    private func all<R: Decodable>(_ query: SQLQueryString, as _: R.Type) async throws -> [R] {
+    func all<R: Decodable>(_ query: SQLQueryString, as _: R.Type) async throws -> [R] {
         try await db.raw(query).all().map { try $0.decode(model: R.self, keyDecodingStrategy: Self.snake) }
     }
 
-    private func first<R: Decodable>(_ query: SQLQueryString, as _: R.Type) async throws -> R? {
+    func first<R: Decodable>(_ query: SQLQueryString, as _: R.Type) async throws -> R? {
         try await db.raw(query).first().map { try $0.decode(model: R.self, keyDecodingStrategy: Self.snake) }
     }
 
-    private func insertRow(_ table: String, _ record: some Encodable & Sendable) async throws {
+    func insertRow(_ table: String, _ record: some Encodable & Sendable) async throws {
         try await db.insert(into: table).model(record, keyEncodingStrategy: Self.toSnake, nilEncodingStrategy: .asNil)
             .run()
     }
 
-    private func updateRow(_ table: String, id: String, _ record: some Encodable & Sendable, key: String = "id")
+    func updateRow(_ table: String, id: String, _ record: some Encodable & Sendable, key: String = "id")
         async throws
     {
         try await db.update(table).set(model: record, keyEncodingStrategy: Self.toSnake, nilEncodingStrategy: .asNil)
@@ -175,6 +175,7 @@ struct SQLAccess: StoreWriter {
 
     func insert(_ transition: StatusTransition) async throws {
         try await insertRow("status_transitions", TransitionRecord(transition))
+        try await markLateTransition(transition)
     }
 
     func openIncident(serviceId: UUID) async throws -> Incident? {

@@ -93,8 +93,9 @@ import Testing
             if timeline.figures() != expected { mismatches += 1 }
             // Sub-windows read from a wider timeline agree as well (what buckets do).
             let mid = g.int(from...to)
-            if timeline.figures(from: Int64(mid) * 1000) != Self.bruteForce(
-                { Self.naiveCoverage(history, $0, policy) }, from: mid, to: to)
+            if timeline.figures(from: Int64(mid) * 1000)
+                != Self.bruteForce(
+                    { Self.naiveCoverage(history, $0, policy) }, from: mid, to: to)
             {
                 mismatches += 1
             }
@@ -151,8 +152,10 @@ import Testing
         let minute: Int64 = 60_000
         let history = ServiceHistory(
             serviceId: UUID(), createdAt: 0, initialStatus: .operational,
-            changes: [.init(at: 0, status: .operational), .init(at: 20 * minute, status: .down),
-                      .init(at: 30 * minute, status: .operational)],
+            changes: [
+                .init(at: 0, status: .operational), .init(at: 20 * minute, status: .down),
+                .init(at: 30 * minute, status: .operational),
+            ],
             exclusions: [ExcludedSpan(start: 15 * minute, end: 45 * minute)])
         let figures = history.timeline(from: 0, to: 60 * minute, policy: .exclude).figures()
         #expect(figures.downMs == 0)
@@ -183,5 +186,12 @@ import Testing
         #expect(SLAPeriod.dayKey(SLAPeriod.monthStart(t, offset: -4)) == "2025-12-01")
         #expect(SLAPeriod.parseDay("2026-02-30") == nil)
         #expect(SLAPeriod.parseDay("2026-02-28").map(SLAPeriod.dayKey) == "2026-02-28")
+    }
+
+    @Test func csvCellsCannotRunAsFormulas() {
+        #expect(SLAReport.cell("=1+2") == "'=1+2")
+        #expect(SLAReport.cell("@SUM(A1)") == "'@SUM(A1)")
+        #expect(SLAReport.cell("-12.5") == "-12.5")
+        #expect(SLAReport.cell("a,\"b\"") == "\"a,\"\"b\"\"\"")
     }
 }

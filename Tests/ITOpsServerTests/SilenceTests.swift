@@ -52,7 +52,7 @@ struct SilenceTests {
         }
         #expect(alerts.count == 1)
         #expect(alerts.first?.kind == .nodeSilent)
-        #expect(alerts.first?.nodeId.value == "org/c1")
+        #expect(alerts.first?.nodeId?.value == "org/c1")
     }
 
     @Test(

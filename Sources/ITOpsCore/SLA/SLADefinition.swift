@@ -22,7 +22,10 @@ public struct SLADefinition: Sendable, Equatable, Codable {
     public static func defaults(at now: Date) -> [SLADefinition] {
         [
             (Criticality.critical, 99.95), (.high, 99.9), (.medium, 99.5), (.low, 99.0),
-        ].map { SLADefinition(name: $0.0.rawValue, tier: $0.0, targetPercent: $0.1, atRiskBudgetFraction: 0.75, updatedAt: now) }
+        ].map {
+            SLADefinition(
+                name: $0.0.rawValue, tier: $0.0, targetPercent: $0.1, atRiskBudgetFraction: 0.75, updatedAt: now)
+        }
     }
 
     /// The share of eligible time that may be down, `1 − target/100`, in parts per million

@@ -1,0 +1,117 @@
+import Foundation
+
+/// One multi-window burn-rate rule (Google SRE workbook): it fires when both windows burn the
+/// error budget at least `factor` times faster than the target allows.
+public struct BurnRateRule: Sendable, Equatable {
+    public var long: Int64
+    public var short: Int64
+    public var factor: Double
+    public var name: String
+
+    /// 1 h & 5 m at 14.4×, 6 h & 30 m at 6×, 1 d & 2 h at 3×, 3 d & 6 h at 1×.
+    public static let standard: [BurnRateRule] = [
+        BurnRateRule(long: 3_600_000, short: 300_000, factor: 14.4, name: "1h/5m"),
+        BurnRateRule(long: 21_600_000, short: 1_800_000, factor: 6, name: "6h/30m"),
+        BurnRateRule(long: 86_400_000, short: 7_200_000, factor: 3, name: "1d/2h"),
+        BurnRateRule(long: 259_200_000, short: 21_600_000, factor: 1, name: "3d/6h"),
+    ]
+
+    /// The burn rate of `figures`: the share of eligible time that was down, over the share the
+    /// target allows. No eligible time burns nothing — maintenance never burns budget.
+    public static func burnRate(_ figures: AvailabilityFigures, definition: SLADefinition) -> Double {
+        guard figures.eligibleMs > 0, definition.budgetPPM > 0 else { return 0 }
+        return (Double(figures.downMs) / Double(figures.eligibleMs)) / (Double(definition.budgetPPM) / 1_000_000)
+    }
+}
+
+extension SLAEngine {
+    /// Evaluates every rule for every service and group with an SLA, raises an `sla:alert` once per
+    /// episode when a rule starts firing and a cleared alert when it stops. Run once across
+    /// instances. Returns the alerts published.
+    @discardableResult
+    public func evaluateBurnRates(rules: [BurnRateRule] = BurnRateRule.standard) async throws -> [Alert] {
+        let nowDate = clock.now()
+        let now = SLAPeriod.ms(nowDate)
+        let longest = rules.map(\.long).max() ?? 0
+        let inventory = try await inventory()
+        let timelines = try await liveTimelines(inventory, services: inventory.services, from: now - longest, now: now)
+        var firing: [BurnAlertState: (Alert, Double)] = [:]
+        func evaluate(
+            _ timeline: CoverageTimeline, definition: SLADefinition, kind: SLAScopeKind, id: String,
+            describe: (BurnRateRule, Double) -> Alert
+        ) {
+            for rule in rules {
+                let long = BurnRateRule.burnRate(timeline.figures(from: now - rule.long), definition: definition)
+                let short = BurnRateRule.burnRate(timeline.figures(from: now - rule.short), definition: definition)
+                guard long >= rule.factor, short >= rule.factor else { continue }
+                let state = BurnAlertState(kind: kind, scopeId: id, rule: rule.name, raisedAt: nowDate)
+                firing[state.key] = (describe(rule, long), long)
+            }
+        }
+        for service in inventory.services {
+            guard let definition = inventory.definition(of: service), let timeline = timelines[service.id] else {
+                continue
+            }
+            evaluate(timeline, definition: definition, kind: .service, id: service.id.stored) { rule, rate in
+                Alert(
+                    kind: .slaBurnRate, nodeId: service.nodeId, serviceId: service.id, serviceName: service.name,
+                    message:
+                        "\(service.nodeId)/\(service.name) burns its error budget \(Self.times(rate)) too fast (\(rule.name) windows, threshold \(Self.times(rule.factor)))",
+                    at: nowDate, slaGroup: service.slaGroup, rule: rule.name, burnRate: rate)
+            }
+        }
+        for (name, members) in inventory.membersByGroup {
+            guard let group = inventory.groups[name], let definition = inventory.definitions[group.tier] else {
+                continue
+            }
+            let memberTimelines = members.compactMap { timelines[$0.id] }
+            guard !memberTimelines.isEmpty else { continue }
+            let timeline = CoverageTimeline.group(memberTimelines, from: now - longest, to: now)
+            evaluate(timeline, definition: definition, kind: .group, id: name) { rule, rate in
+                Alert(
+                    kind: .slaBurnRate, nodeId: nil, serviceId: nil, serviceName: nil,
+                    message:
+                        "SLA group \(name) burns its error budget \(Self.times(rate)) too fast (\(rule.name) windows, threshold \(Self.times(rule.factor)))",
+                    at: nowDate, slaGroup: name, rule: rule.name, burnRate: rate)
+            }
+        }
+        let raised = Dictionary(try await reader.burnAlerts().map { ($0.key, $0) }, uniquingKeysWith: { $1 })
+        let newAlerts = firing.filter { raised[$0.key] == nil }
+        let recovered = raised.filter { firing[$0.key] == nil }
+        guard !newAlerts.isEmpty || !recovered.isEmpty else { return [] }
+        var published: [Alert] = newAlerts.keys.sorted(by: { $0.scopeId + $0.rule < $1.scopeId + $1.rule }).map {
+            newAlerts[$0]!.0
+        }
+        for state in recovered.values.sorted(by: { $0.scopeId + $0.rule < $1.scopeId + $1.rule }) {
+            let service = state.kind == .service ? inventory.services.first { $0.id.stored == state.scopeId } : nil
+            published.append(
+                Alert(
+                    kind: .slaBurnRateCleared, nodeId: service?.nodeId, serviceId: service?.id,
+                    serviceName: service?.name,
+                    message:
+                        "\(state.kind == .group ? "SLA group \(state.scopeId)" : service.map { "\($0.nodeId)/\($0.name)" } ?? state.scopeId) recovered: \(state.rule) burn rate back under its threshold",
+                    at: nowDate, slaGroup: state.kind == .group ? state.scopeId : service?.slaGroup, rule: state.rule))
+        }
+        try await store.write { tx in
+            for state in newAlerts.keys {
+                try await tx.raise(
+                    BurnAlertState(kind: state.kind, scopeId: state.scopeId, rule: state.rule, raisedAt: nowDate))
+            }
+            for state in recovered.values { try await tx.clear(state) }
+        }
+        events.publish(published.map(DomainEvent.slaAlert))
+        return published
+    }
+}
+
+extension SLAEngine {
+    /// `14.4×`.
+    static func times(_ value: Double) -> String { "\((value * 10).rounded() / 10)×" }
+}
+
+extension BurnAlertState {
+    /// The identity of an alert, without the time it was raised.
+    var key: BurnAlertState {
+        BurnAlertState(kind: kind, scopeId: scopeId, rule: rule, raisedAt: Date(timeIntervalSince1970: 0))
+    }
+}

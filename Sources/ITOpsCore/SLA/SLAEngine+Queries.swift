@@ -1,0 +1,255 @@
+import Foundation
+
+/// `slaDashboardStats`: the fleet this calendar month (UTC) to date.
+public struct SLADashboardStats: Sendable, Equatable {
+    public var totalServices: Int
+    public var servicesWithSla: Int
+    public var metCount: Int
+    public var atRiskCount: Int
+    public var breachedCount: Int
+    /// Mean availability of the services with an SLA; 100 when there are none.
+    public var averageUptime: Double
+}
+
+/// The error budget of one service or group this calendar month.
+public struct SLAErrorBudget: Sendable, Equatable {
+    public var scope: SLAScopeKind
+    public var scopeId: String
+    public var name: String
+    public var result: SLAPeriodResult
+
+    public var budgetMs: Int64 { result.budgetMs ?? 0 }
+    public var consumedMs: Int64 { result.figures.downMs }
+    public var remainingMs: Int64 { budgetMs - consumedMs }
+}
+
+extension SLAEngine {
+    // MARK: Snapshot trend
+
+    /// `slaSnapshotTrend`: 5-minute buckets aligned to the clock. `hoursBack × 12` complete buckets
+    /// and, last, the bucket in progress — 13 buckets for one hour.
+    public func snapshotTrend(serviceId: UUID, hoursBack: Int) async throws -> [SLAPeriodResult] {
+        guard (1...168).contains(hoursBack) else { throw ITOpsError.invalid("hoursBack: must be between 1 and 168") }
+        guard let service = try await reader.service(id: serviceId) else {
+            throw ITOpsError.notFound("serviceId: no service \(serviceId.uuidString.lowercased())")
+        }
+        let inventory = try await inventory(only: service)
+        let now = SLAPeriod.ms(clock.now())
+        let current = SLAPeriod.bucketStart(now)
+        let from = current - Int64(hoursBack) * 12 * SLAPeriod.bucket
+        let timeline = try await liveTimelines(inventory, services: [service], from: from, now: now)[service.id]
+        let definition = inventory.definition(of: service)
+        return stride(from: from, through: current, by: Int64.Stride(SLAPeriod.bucket)).map { start in
+            let end = start + SLAPeriod.bucket
+            let figures = timeline?.figures(from: start, to: min(end, now)) ?? AvailabilityFigures()
+            return result(
+                key: SLAPeriod.bucketKey(start), start: start, end: end, now: now, figures: figures,
+                definition: definition)
+        }
+    }
+
+    /// The inventory with just what one service needs (its group and the definitions).
+    func inventory(only service: Service) async throws -> SLAInventory {
+        var groups: [String: SLAGroup] = [:]
+        if let name = service.slaGroup, let group = try await reader.slaGroup(name: name) { groups[name] = group }
+        return SLAInventory(services: [service], groups: groups, definitions: try await definitions())
+    }
+
+    // MARK: Daily and monthly trend
+
+    /// `slaTrendData`: `DAILY` periods from the same date `monthsBack` months ago (exclusive)
+    /// through today, or `MONTHLY` periods for this month and the `monthsBack − 1` before it.
+    /// Closed days come from rollups; only the days not yet rolled up are read raw.
+    public func trend(_ kind: SLAPeriod.Kind, monthsBack: Int, scope: SLAScope) async throws -> [SLAPeriodResult] {
+        guard (1...36).contains(monthsBack) else { throw ITOpsError.invalid("monthsBack: must be between 1 and 36") }
+        let now = SLAPeriod.ms(clock.now())
+        let today = SLAPeriod.dayStart(now)
+        var periods: [(key: String, start: Int64, end: Int64)] = []
+        switch kind {
+        case .daily:
+            let first = SLAPeriod.dayStart(SLAPeriod.shift(now, months: -monthsBack)) + SLAPeriod.day
+            for start in stride(from: first, through: today, by: Int64.Stride(SLAPeriod.day)) {
+                periods.append((SLAPeriod.dayKey(start), start, start + SLAPeriod.day))
+            }
+        case .monthly:
+            for offset in stride(from: -(monthsBack - 1), through: 0, by: 1) {
+                let start = SLAPeriod.monthStart(now, offset: offset)
+                periods.append((SLAPeriod.monthKey(start), start, SLAPeriod.monthStart(now, offset: offset + 1)))
+            }
+        }
+        guard let rangeStart = periods.first?.start else { return [] }
+        let figures = try await periodFigures(
+            scope: scope, monthly: kind == .monthly, periods: periods.map { ($0.start, $0.end) }, from: rangeStart,
+            now: now)
+        return periods.enumerated().map { index, period in
+            result(
+                key: period.key, start: period.start, end: period.end, now: now, figures: figures.values[index],
+                definition: figures.definition, scopeCount: figures.scopeCount)
+        }
+    }
+
+    /// Figures per period for one scope: rollup rows for what is closed, raw history for the rest.
+    private func periodFigures(
+        scope: SLAScope, monthly: Bool, periods: [(start: Int64, end: Int64)], from: Int64, now: Int64
+    ) async throws -> (values: [AvailabilityFigures], definition: SLADefinition?, scopeCount: Int) {
+        let horizon = try await reader.rollupHorizon(policy: policy) ?? from
+        let inventory: SLAInventory
+        let kind: SLAScopeKind
+        let scopeId: String?
+        var definition: SLADefinition?
+        var scopeCount = 1
+        let liveServices: [Service]
+        switch scope {
+        case .service(let id):
+            guard let service = try await reader.service(id: id) else {
+                throw ITOpsError.notFound("serviceId: no service \(id.uuidString.lowercased())")
+            }
+            inventory = try await self.inventory(only: service)
+            (kind, scopeId, definition, liveServices) = (
+                .service, id.stored, inventory.definition(of: service), [service]
+            )
+        case .group(let name):
+            guard let group = try await reader.slaGroup(name: name) else {
+                throw ITOpsError.notFound("slaGroup: no SLA group '\(name)'")
+            }
+            let members = try await reader.services(inSLAGroups: [name])
+            inventory = SLAInventory(
+                services: members, groups: [name: group], definitions: try await definitions())
+            (kind, scopeId, definition, liveServices) = (.group, name, inventory.definitions[group.tier], members)
+        case .fleet:
+            inventory = try await self.inventory()
+            (kind, scopeId, liveServices) = (.tier, nil, inventory.services)
+            let withSLA = inventory.services.compactMap { inventory.definition(of: $0) }
+            scopeCount = withSLA.count
+            definition = Self.fleetDefinition(withSLA)
+        }
+        let rows = try await reader.rollups(
+            kind: kind, scopeId: scopeId, monthly: monthly, from: periods.first?.start ?? from,
+            to: periods.last?.end ?? from, policy: policy)
+        let byStart = Dictionary(grouping: rows, by: \.periodStart).mapValues {
+            $0.reduce(AvailabilityFigures()) { $0 + $1.figures }
+        }
+        // The part after the horizon, from raw history: one timeline for a service or a group
+        // (a union), one per service for the fleet (a sum).
+        let liveFrom = max(horizon, periods.first?.start ?? horizon)
+        var live: [CoverageTimeline] = []
+        if liveFrom < now {
+            let timelines = try await liveTimelines(inventory, services: liveServices, from: liveFrom, now: now)
+            switch scope {
+            case .service(let id): live = timelines[id].map { [$0] } ?? []
+            case .group:
+                if !timelines.isEmpty {
+                    live = [CoverageTimeline.group(Array(timelines.values), from: liveFrom, to: now)]
+                }
+            case .fleet: live = Array(timelines.values)
+            }
+        }
+        let values = periods.map { period -> AvailabilityFigures in
+            // Day rows exist for closed days only; a month row holds the closed days of its month.
+            var figures =
+                period.start < horizon ? byStart[period.start] ?? AvailabilityFigures() : AvailabilityFigures()
+            if period.end > horizon {
+                for timeline in live { figures += timeline.figures(from: max(period.start, horizon), to: period.end) }
+            }
+            return figures
+        }
+        return (values, definition, scopeCount)
+    }
+
+    /// The fleet's combined target: the error budgets of every service with an SLA, added up, as one
+    /// definition (the target weighted by service; at-risk fraction of the strictest tier).
+    static func fleetDefinition(_ definitions: [SLADefinition]) -> SLADefinition? {
+        guard !definitions.isEmpty else { return nil }
+        let ppm = definitions.reduce(Int64(0)) { $0 + $1.budgetPPM } / Int64(definitions.count)
+        return SLADefinition(
+            name: "fleet", tier: .medium, targetPercent: Double(1_000_000 - ppm) / 10_000,
+            atRiskBudgetFraction: definitions.map(\.atRiskBudgetFraction).min() ?? 0.75,
+            updatedAt: definitions.map(\.updatedAt).max() ?? Date())
+    }
+
+    // MARK: This month
+
+    /// This calendar month to date for every service and every group in one pass: month rollups
+    /// for the closed days, raw history for the rest.
+    public func currentMonth() async throws -> (
+        services: [UUID: SLAPeriodResult], groups: [String: SLAPeriodResult], inventory: [Service]
+    ) {
+        let inventory = try await inventory()
+        let now = SLAPeriod.ms(clock.now())
+        let monthStart = SLAPeriod.monthStart(now)
+        let monthEnd = SLAPeriod.monthStart(now, offset: 1)
+        let horizon = max(monthStart, try await reader.rollupHorizon(policy: policy) ?? monthStart)
+        async let serviceRows = reader.rollups(
+            kind: .service, scopeId: nil, monthly: true, from: monthStart, to: monthStart + 1, policy: policy)
+        async let groupRows = reader.rollups(
+            kind: .group, scopeId: nil, monthly: true, from: monthStart, to: monthStart + 1, policy: policy)
+        let closedServices = Dictionary(try await serviceRows.map { ($0.scopeId, $0.figures) }, uniquingKeysWith: +)
+        let closedGroups = Dictionary(try await groupRows.map { ($0.scopeId, $0.figures) }, uniquingKeysWith: +)
+        let timelines = try await liveTimelines(inventory, services: inventory.services, from: horizon, now: now)
+        let key = SLAPeriod.monthKey(monthStart)
+        var services: [UUID: SLAPeriodResult] = [:]
+        for service in inventory.services {
+            var figures = closedServices[service.id.stored] ?? AvailabilityFigures()
+            if let live = timelines[service.id] { figures += live.figures() }
+            services[service.id] = result(
+                key: key, start: monthStart, end: monthEnd, now: now, figures: figures,
+                definition: inventory.definition(of: service))
+        }
+        var groups: [String: SLAPeriodResult] = [:]
+        let members = inventory.membersByGroup
+        for (name, group) in inventory.groups {
+            var figures = closedGroups[name] ?? AvailabilityFigures()
+            let memberTimelines = (members[name] ?? []).compactMap { timelines[$0.id] }
+            if horizon < now, !memberTimelines.isEmpty {
+                figures += CoverageTimeline.group(memberTimelines, from: horizon, to: now).figures()
+            }
+            groups[name] = result(
+                key: key, start: monthStart, end: monthEnd, now: now, figures: figures,
+                definition: inventory.definitions[group.tier])
+        }
+        return (services, groups, inventory.services)
+    }
+
+    /// `slaDashboardStats`.
+    public func dashboard() async throws -> SLADashboardStats {
+        let month = try await currentMonth()
+        let withSLA = month.services.values.filter { $0.status != nil }
+        let average = withSLA.isEmpty ? 100 : withSLA.map(\.actualPercent).reduce(0, +) / Double(withSLA.count)
+        return SLADashboardStats(
+            totalServices: month.inventory.count, servicesWithSla: withSLA.count,
+            metCount: withSLA.filter { $0.status == .met }.count,
+            atRiskCount: withSLA.filter { $0.status == .atRisk }.count,
+            breachedCount: withSLA.filter { $0.status == .breached }.count, averageUptime: average)
+    }
+
+    /// Error budgets of every service and group with an SLA, this calendar month.
+    public func errorBudgets() async throws -> [SLAErrorBudget] {
+        let month = try await currentMonth()
+        var budgets: [SLAErrorBudget] = []
+        for (name, result) in month.groups.sorted(by: { $0.key < $1.key }) where result.status != nil {
+            budgets.append(SLAErrorBudget(scope: .group, scopeId: name, name: name, result: result))
+        }
+        for service in month.inventory {
+            guard let result = month.services[service.id], result.status != nil else { continue }
+            budgets.append(
+                SLAErrorBudget(
+                    scope: .service, scopeId: service.id.stored, name: "\(service.nodeId)/\(service.name)",
+                    result: result))
+        }
+        return budgets
+    }
+}
+
+extension UUID {
+    /// The spelling used in SLA scope ids: lower case.
+    public var stored: String { uuidString.lowercased() }
+}
+
+extension SLAPeriod {
+    /// `t` moved by whole calendar months (UTC), clamped to the end of shorter months.
+    public static func shift(_ t: Int64, months: Int) -> Int64 {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        return ms(calendar.date(byAdding: .month, value: months, to: date(t))!)
+    }
+}
