@@ -127,6 +127,12 @@ let package = Package(
             path: "Benchmarks/WebSocketFanout",
             swiftSettings: swiftSettings
         ),
+        .executableTarget(
+            name: "itops-sla-bench",
+            dependencies: ["ITOpsCore", "ITOpsServer", .product(name: "Logging", package: "swift-log")],
+            path: "Benchmarks/SLAQueries",
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "ITOpsOutboundTests",
             dependencies: ["ITOpsOutbound"],

@@ -1,0 +1,177 @@
+// SLA query benchmark: seeds services with months of status history into a fresh SQLite store
+// (through the store's own write path), closes the days into rollups, then times the SLA queries.
+// Run by Benchmarks/sla-queries.sh; every number is the median of several runs in this process.
+//
+//   itops-sla-bench [--services 10000] [--days 90] [--groups 100]
+//                   [--ratio-services 2000] [--runs 5]
+import Foundation
+import ITOpsCore
+import ITOpsServer
+import Logging
+
+struct Options {
+    var services = 10_000
+    var days = 90
+    var groups = 100
+    var ratioServices = 2_000
+    var runs = 5
+
+    init(_ arguments: [String]) {
+        var iterator = arguments.dropFirst().makeIterator()
+        while let flag = iterator.next() {
+            let value = Int(iterator.next() ?? "") ?? -1
+            precondition(value > 0, "\(flag) needs a positive number")
+            switch flag {
+            case "--services": services = value
+            case "--days": days = value
+            case "--groups": groups = value
+            case "--ratio-services": ratioServices = value
+            case "--runs": runs = value
+            default: fatalError("unknown option \(flag)")
+            }
+        }
+    }
+}
+
+/// SplitMix64: the same history on every run.
+struct Generator {
+    var state: UInt64
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+    mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
+}
+
+/// 2026-11-29T12:00:00Z: half of "today" is read raw, the rest from rollups.
+let now = Date(timeIntervalSince1970: 1_795_953_600)
+
+func seed(services count: Int, days: Int, groups: Int, label: String) async throws -> (ITOpsRuntime, Int) {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("itops-sla-bench-\(UUID().uuidString)")
+    var config = Config()
+    config.dataDirectory = directory.path
+    config.jwtSecret = String(repeating: "b", count: 40)
+    var logger = Logger(label: "itops-sla-bench")
+    logger.logLevel = .error
+    let clock = ManualWallClock(now.addingTimeInterval(-Double(days) * 86_400))
+    let runtime = try await ITOpsRuntime.start(config: config, clock: clock, logger: logger)
+    let start = clock.now()
+    let tiers = Criticality.allCases
+    var generator = Generator(state: 42)
+    let node = try NodePath(validating: "bench/cluster1")
+    try await runtime.store.write { tx in
+        _ = try await tx.ensureNodeChain(node, at: start)
+        for g in 0..<groups {
+            try await tx.upsert(SLAGroup(name: "group-\(g)", displayName: nil, tier: tiers[g % tiers.count]))
+        }
+    }
+    var transitions = 0
+    var batch: [(Service, [StatusTransition])] = []
+    let clockStart = ContinuousClock.now
+    for index in 0..<count {
+        var service = Service(nodeId: node, name: "svc-\(index)", status: .operational, source: .push, at: start)
+        service.slaGroup = "group-\(index % groups)"
+        var history = [StatusTransition(serviceId: service.id, from: nil, to: .operational, at: start, message: nil)]
+        // About one incident every two days: DOWN 1–30 minutes, sometimes DEGRADED first.
+        var t = start.timeIntervalSince1970
+        let end = now.timeIntervalSince1970
+        while true {
+            t += Double(generator.below(2 * 86_400) + 60)
+            guard t < end else { break }
+            let degradedFirst = generator.below(3) == 0
+            var status = ServiceStatus.operational
+            if degradedFirst {
+                history.append(StatusTransition(serviceId: service.id, from: status, to: .degraded, at: Date(timeIntervalSince1970: t), message: nil))
+                status = .degraded
+                t += Double(generator.below(600) + 60)
+            }
+            history.append(StatusTransition(serviceId: service.id, from: status, to: .down, at: Date(timeIntervalSince1970: t), message: nil))
+            t += Double(generator.below(1_800) + 60)
+            guard t < end else {
+                service.status = .down
+                break
+            }
+            history.append(StatusTransition(serviceId: service.id, from: .down, to: .operational, at: Date(timeIntervalSince1970: t), message: nil))
+        }
+        service.statusChangedAt = history.last!.at
+        service.lastSeenAt = now
+        transitions += history.count
+        batch.append((service, history))
+        if batch.count == 500 || index == count - 1 {
+            let rows = batch
+            batch = []
+            try await runtime.store.write { tx in
+                for (service, history) in rows {
+                    try await tx.insert(service)
+                    for transition in history { try await tx.insert(transition) }
+                }
+            }
+        }
+    }
+    print(
+        "\(label): seeded \(count) services, \(transitions) transitions over \(days) days in \(seconds(ContinuousClock.now - clockStart)) s"
+    )
+    clock.set(now)
+    let rollupStart = ContinuousClock.now
+    var closed = 0
+    while true {
+        let step = try await runtime.sla.rollUp(maxDays: 400)
+        closed += step
+        if step == 0 { break }
+    }
+    print("\(label): rolled up \(closed) days in \(seconds(ContinuousClock.now - rollupStart)) s")
+    return (runtime, transitions)
+}
+
+func seconds(_ duration: Duration) -> String {
+    String(format: "%.1f", Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18)
+}
+
+func milliseconds(_ duration: Duration) -> Double {
+    Double(duration.components.seconds) * 1000 + Double(duration.components.attoseconds) / 1e15
+}
+
+/// The median of `runs` timed calls, after one warm-up call.
+func median(_ runs: Int, _ body: () async throws -> Void) async throws -> Double {
+    try await body()
+    var times: [Double] = []
+    for _ in 0..<runs {
+        let start = ContinuousClock.now
+        try await body()
+        times.append(milliseconds(ContinuousClock.now - start))
+    }
+    return times.sorted()[times.count / 2]
+}
+
+func report(_ name: String, _ ms: Double) {
+    print(name.padding(toLength: 52, withPad: " ", startingAt: 0) + String(format: "%9.1f ms", ms))
+}
+
+let options = Options(CommandLine.arguments)
+let (runtime, _) = try await seed(
+    services: options.services, days: options.days, groups: options.groups, label: "main")
+let sla = runtime.sla
+report("slaDashboardStats", try await median(options.runs) { _ = try await sla.dashboard() })
+report("slaGroups (status, currentUptime of all groups)", try await median(options.runs) { _ = try await sla.currentMonth() })
+report("slaTrendData MONTHLY 12 months, fleet", try await median(options.runs) { _ = try await sla.trend(.monthly, monthsBack: 12, scope: .fleet) })
+report("slaTrendData MONTHLY 12 months, one group", try await median(options.runs) { _ = try await sla.trend(.monthly, monthsBack: 12, scope: .group("group-0")) })
+let probe = try await runtime.store.reader.service(nodeId: NodePath(validating: "bench/cluster1"), name: "svc-0")!.id
+report("slaTrendData MONTHLY 12 months, one service", try await median(options.runs) { _ = try await sla.trend(.monthly, monthsBack: 12, scope: .service(probe)) })
+report("slaTrendData DAILY 3 months, fleet", try await median(options.runs) { _ = try await sla.trend(.daily, monthsBack: 3, scope: .fleet) })
+report("slaSnapshotTrend 24 h, one service", try await median(options.runs) { _ = try await sla.snapshotTrend(serviceId: probe, hoursBack: 24) })
+report("burn-rate evaluation, every service and group", try await median(options.runs) { _ = try await sla.evaluateBurnRates() })
+await runtime.shutdown()
+
+// The same current-month question over 1 month and over 12 months of stored history.
+let (short, _) = try await seed(services: options.ratioServices, days: 30, groups: 20, label: "ratio, 1 month")
+let shortTime = try await median(options.runs) { _ = try await short.sla.dashboard() }
+await short.shutdown()
+let (long, _) = try await seed(services: options.ratioServices, days: 365, groups: 20, label: "ratio, 12 months")
+let longTime = try await median(options.runs) { _ = try await long.sla.dashboard() }
+await long.shutdown()
+report("slaDashboardStats, 1 month of history", shortTime)
+report("slaDashboardStats, 12 months of history", longTime)
+print(String(format: "ratio 12 months / 1 month: %.2f", longTime / shortTime))
