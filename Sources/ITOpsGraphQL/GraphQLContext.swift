@@ -36,6 +36,8 @@ public protocol GraphQLBackend: Sendable {
     func createAPIKey(name: String, role: Role) async throws -> (key: APIKey, plain: String)
     /// Revokes the key with this id or prefix.
     func revokeAPIKey(_ reference: String) async throws -> APIKey
+    /// Webhooks, workflows and templates; `nil` (the default) where the backend has none.
+    var outbound: (any OutboundAdmin)? { get }
 }
 
 /// Per-request context: who asks, from where, and the backend.

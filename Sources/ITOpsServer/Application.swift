@@ -16,6 +16,7 @@ public func buildApplication(runtime: ITOpsRuntime, runJobs: Bool = true) -> som
     SystemRoutes(runtime: runtime, auth: auth, graphQL: graphQL).add(to: router)
     AgentRoutes(runtime: runtime, auth: auth).add(to: router)
     LicenseRoutes(runtime: runtime, auth: auth).add(to: router)
+    TemplateRoutes(runtime: runtime, auth: auth).add(to: router)
 
     let webSocketRouter = Router(context: GraphQLWebSocketContext.self)
     GraphQLWebSocketRoute(runtime: runtime, auth: auth, graphQL: graphQL).add(to: webSocketRouter)
@@ -29,6 +30,7 @@ public func buildApplication(runtime: ITOpsRuntime, runJobs: Bool = true) -> som
     if runJobs {
         app.addServices(SweepJob(runtime: runtime, interval: runtime.config.sweepInterval))
         app.addServices(LicenseWatchJob(license: runtime.license, events: runtime.events))
+        app.addServices(OutboundJob(outbound: runtime.outbound))
     }
     return app
 }
