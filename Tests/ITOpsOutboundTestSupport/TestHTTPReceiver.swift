@@ -85,7 +85,7 @@ public final class TestHTTPReceiver: Sendable {
     public var requests: [Received] { state.withLock { $0.requests } }
 
     /// Waits until at least `count` requests arrived (at most `timeout`); returns them.
-    public func waitForRequests(_ count: Int, timeout: Duration = .seconds(10)) async -> [Received] {
+    public func waitForRequests(_ count: Int, timeout: Duration = .seconds(30)) async -> [Received] {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
             let current = requests

@@ -19,7 +19,7 @@ func waitForOutboundJob(_ app: TestApp) async throws {
 
 /// Polls `condition` every 20 ms for up to `timeout`; fails the test if it never holds.
 func waitUntil(
-    _ what: String, timeout: Duration = .seconds(10), _ condition: () async throws -> Bool
+    _ what: String, timeout: Duration = .seconds(30), _ condition: () async throws -> Bool
 ) async throws {
     let deadline = ContinuousClock.now + timeout
     while ContinuousClock.now < deadline {
