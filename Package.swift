@@ -31,6 +31,8 @@ let package = Package(
         .package(url: "https://github.com/GraphQLSwift/Graphiti.git", from: "3.1.0"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird-websocket.git", from: "2.8.1"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
     ],
     targets: [
         .target(
@@ -64,7 +66,26 @@ let package = Package(
         ),
         .target(
             name: "ITOpsOutbound",
-            dependencies: ["ITOpsCore"],
+            dependencies: [
+                "ITOpsCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "ITOpsOutboundTestSupport",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            path: "Tests/ITOpsOutboundTestSupport",
             swiftSettings: swiftSettings
         ),
         .target(
@@ -81,6 +102,7 @@ let package = Package(
                 "ITOpsLicense",
                 "ITOpsStore",
                 "ITOpsGraphQL",
+                "ITOpsOutbound",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
@@ -135,7 +157,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ITOpsOutboundTests",
-            dependencies: ["ITOpsOutbound"],
+            dependencies: ["ITOpsOutbound", "ITOpsOutboundTestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -150,6 +172,8 @@ let package = Package(
                 "ITOpsStore",
                 "ITOpsGraphQL",
                 "ITOpsLicense",
+                "ITOpsOutbound",
+                "ITOpsOutboundTestSupport",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),

@@ -38,6 +38,8 @@ public protocol GraphQLBackend: Sendable {
     func revokeAPIKey(_ reference: String) async throws -> APIKey
     /// The SLA engine; backends without one keep the default, `nil`.
     var sla: SLAEngine? { get }
+    /// Webhooks, workflows and templates; `nil` (the default) where the backend has none.
+    var outbound: (any OutboundAdmin)? { get }
 }
 
 /// Per-request context: who asks, from where, and the backend.

@@ -14,7 +14,7 @@ public struct ITOpsAPI: Sendable {
 
     /// Every part of the schema; a feature adds its own `PartialSchema` here.
     static var partials: [PartialSchema<Resolver, GraphQLContext>] {
-        [authSchema, inventorySchema, licenseSchema, accessSchema, subscriptionSchema, slaSchema]
+        [authSchema, inventorySchema, licenseSchema, accessSchema, subscriptionSchema, slaSchema, outboundSchema]
     }
 }
 

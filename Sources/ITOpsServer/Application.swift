@@ -17,6 +17,7 @@ public func buildApplication(runtime: ITOpsRuntime, runJobs: Bool = true) -> som
     AgentRoutes(runtime: runtime, auth: auth).add(to: router)
     LicenseRoutes(runtime: runtime, auth: auth).add(to: router)
     SLARoutes(runtime: runtime, auth: auth).add(to: router)
+    TemplateRoutes(runtime: runtime, auth: auth).add(to: router)
 
     let webSocketRouter = Router(context: GraphQLWebSocketContext.self)
     GraphQLWebSocketRoute(runtime: runtime, auth: auth, graphQL: graphQL).add(to: webSocketRouter)
@@ -31,6 +32,7 @@ public func buildApplication(runtime: ITOpsRuntime, runJobs: Bool = true) -> som
         app.addServices(SweepJob(runtime: runtime, interval: runtime.config.sweepInterval))
         app.addServices(LicenseWatchJob(license: runtime.license, events: runtime.events))
         app.addServices(SLAJob(runtime: runtime, interval: 60))
+        app.addServices(OutboundJob(outbound: runtime.outbound))
     }
     return app
 }

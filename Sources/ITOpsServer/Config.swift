@@ -26,6 +26,8 @@ public struct Config: Sendable {
     public var maxExclusionWindow: TimeInterval = 86_400
     public var webhookHostAllowlist: [String] = []
     public var allowPrivateWebhooks = false
+    /// Longest outbound HTTP call (webhook delivery, workflow step), redirects included.
+    public var outboundTimeout: TimeInterval = 10
     public var logLevel = Logger.Level.info
     /// How often the silence sweep runs.
     public var sweepInterval: TimeInterval = 15
@@ -68,6 +70,10 @@ public struct Config: Sendable {
             "comma-separated host names outbound calls may reach despite the SSRF guard"
         ),
         ("ITOPS_SECURITY_ALLOW_PRIVATE_WEBHOOKS", "false", "lift the SSRF block entirely (development only)"),
+        (
+            "ITOPS_OUTBOUND_TIMEOUT", "10s",
+            "longest outbound HTTP call (webhook delivery, workflow step), redirects included; at most 5m"
+        ),
         ("ITOPS_LOG_LEVEL", "info", "trace, debug, info, notice, warning, error, critical"),
         ("ITOPS_SWEEP_INTERVAL", "15s", "how often the silence sweep runs"),
         ("ITOPS_SQLITE_SYNCHRONOUS", "full", "`full` (survives power loss) or `normal` (survives a killed process)"),
@@ -182,6 +188,11 @@ public struct Config: Sendable {
         }
         read("ITOPS_SECURITY_ALLOW_PRIVATE_WEBHOOKS") { value throws(ConfigProblem) in
             config.allowPrivateWebhooks = try bool(value)
+        }
+        read("ITOPS_OUTBOUND_TIMEOUT") { value throws(ConfigProblem) in
+            let timeout = try duration(value)
+            guard timeout >= 1, timeout <= 300 else { throw ConfigProblem("must be between 1s and 5m") }
+            config.outboundTimeout = timeout
         }
         read("ITOPS_LOG_LEVEL") { value throws(ConfigProblem) in
             guard let level = Logger.Level(rawValue: value.lowercased()) else {

@@ -1,6 +1,7 @@
 import Foundation
 import ITOpsCore
 import ITOpsGraphQL
+import ITOpsOutbound
 import ITOpsStore
 import Logging
 
@@ -22,6 +23,8 @@ public final class ITOpsRuntime: Sendable {
     public let logger: Logger
     /// Trial, active license and the plugin gate.
     public let license: LicenseManager
+    /// Webhooks, workflows and templates; every outbound call goes through its SSRF-guarded client.
+    public let outbound: OutboundService
     let accounts: Accounts
     let apiKeys: APIKeys
     let tokens: AccessTokens
@@ -31,7 +34,7 @@ public final class ITOpsRuntime: Sendable {
     private init(
         config: Config, store: SQLStore, events: any EventBus, clock: any WallClock, ingest: Ingest, sla: SLAEngine,
         logger: Logger, accounts: Accounts, apiKeys: APIKeys, tokens: AccessTokens, metrics: ITOpsMetrics,
-        graphQL: ITOpsAPI, license: LicenseManager
+        graphQL: ITOpsAPI, license: LicenseManager, outbound: OutboundService
     ) {
         self.config = config
         self.store = store
@@ -46,6 +49,7 @@ public final class ITOpsRuntime: Sendable {
         self.metrics = metrics
         self.graphQL = graphQL
         self.license = license
+        self.outbound = outbound
     }
 
     /// Opens the database (applying migrations), loads or generates secrets, and creates the
@@ -80,14 +84,34 @@ public final class ITOpsRuntime: Sendable {
             }
             let license = try await LicenseManager.start(
                 config: config, store: store, events: events, clock: clock, logger: logger)
+            let outbound = makeOutbound(config: config, store: store, events: events, clock: clock, logger: logger)
             return ITOpsRuntime(
                 config: config, store: store, events: events, clock: clock, ingest: ingest, sla: sla, logger: logger,
                 accounts: accounts, apiKeys: apiKeys, tokens: tokens, metrics: ITOpsMetrics(), graphQL: try ITOpsAPI(),
-                license: license)
+                license: license, outbound: outbound)
         } catch {
             await store.shutdown()
             throw error
         }
+    }
+
+    /// The outbound service: one SSRF guard from the configuration, one client, the SLA definitions port.
+    static func makeOutbound(
+        config: Config, store: SQLStore, events: any EventBus, clock: any WallClock, logger: Logger
+    ) -> OutboundService {
+        let policy = SSRFPolicy(hostAllowlist: config.webhookHostAllowlist, allowPrivate: config.allowPrivateWebhooks)
+        if policy.allowPrivate {
+            logger.warning("ITOPS_SECURITY_ALLOW_PRIVATE_WEBHOOKS is on: outbound calls may reach private addresses")
+        }
+        var settings = OutboundHTTPClient.Settings()
+        settings.timeout = .milliseconds(Int(config.outboundTimeout * 1000))
+        settings.connectTimeout = min(.seconds(5), settings.timeout)
+        settings.userAgent = "ITOps/\(version)"
+        let client = OutboundHTTPClient(guardian: SSRFGuard(policy: policy), settings: settings)
+        // Templates import and export the SLA engine's definitions (one per tier).
+        return OutboundService(
+            store: store, events: events, clock: clock, client: client, slaCatalog: StoreSLADefinitionCatalog(),
+            logger: logger)
     }
 
     /// Creates a user (CLI and tests).
@@ -139,6 +163,7 @@ struct Backend: GraphQLBackend {
     var licensing: any Licensing { runtime.license }
 
     var sla: SLAEngine? { runtime.sla }
+    var outbound: (any OutboundAdmin)? { runtime.outbound }
 
     func login(email: String, password: String, client: String) async throws -> AuthSession {
         try await runtime.accounts.login(email: email, password: password, client: client)

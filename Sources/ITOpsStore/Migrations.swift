@@ -257,6 +257,87 @@ enum Migrations {
                 )
                 """,
             ]),
+        Migration(
+            version: 5, name: "outbound",
+            statements: [
+                // events: JSON array of event names. secret: plain, it is an HMAC key (never returned by the API).
+                """
+                CREATE TABLE webhooks (
+                    id TEXT PRIMARY KEY,
+                    url TEXT NOT NULL,
+                    events TEXT NOT NULL,
+                    secret TEXT NOT NULL,
+                    enabled BOOLEAN NOT NULL,
+                    created_at BIGINT NOT NULL,
+                    updated_at BIGINT NOT NULL
+                )
+                """,
+                // One row per (webhook, event): every instance that sees the event enqueues the same key,
+                // the first insert wins. lease_until: the instance delivering it holds it until then.
+                """
+                CREATE TABLE webhook_deliveries (
+                    id TEXT PRIMARY KEY,
+                    webhook_id TEXT NOT NULL REFERENCES webhooks (id),
+                    event TEXT NOT NULL,
+                    event_key TEXT NOT NULL,
+                    body TEXT NOT NULL,
+                    status TEXT NOT NULL,
+                    attempt INTEGER NOT NULL,
+                    http_code INTEGER,
+                    error TEXT,
+                    duration_ms INTEGER,
+                    created_at BIGINT NOT NULL,
+                    next_attempt_at BIGINT,
+                    lease_until BIGINT,
+                    completed_at BIGINT,
+                    UNIQUE (webhook_id, event_key)
+                )
+                """,
+                "CREATE INDEX webhook_deliveries_due ON webhook_deliveries (status, next_attempt_at)",
+                "CREATE INDEX webhook_deliveries_history ON webhook_deliveries (webhook_id, created_at)",
+                // filter and steps: JSON.
+                """
+                CREATE TABLE workflows (
+                    id TEXT PRIMARY KEY,
+                    name TEXT NOT NULL UNIQUE,
+                    description TEXT,
+                    enabled BOOLEAN NOT NULL,
+                    event TEXT NOT NULL,
+                    filter TEXT NOT NULL,
+                    steps TEXT NOT NULL,
+                    created_at BIGINT NOT NULL,
+                    updated_at BIGINT NOT NULL
+                )
+                """,
+                """
+                CREATE TABLE workflow_executions (
+                    id TEXT PRIMARY KEY,
+                    workflow_id TEXT NOT NULL REFERENCES workflows (id),
+                    workflow_name TEXT NOT NULL,
+                    event TEXT NOT NULL,
+                    event_key TEXT NOT NULL,
+                    payload TEXT NOT NULL,
+                    status TEXT NOT NULL,
+                    next_step INTEGER NOT NULL,
+                    steps TEXT NOT NULL,
+                    error TEXT,
+                    created_at BIGINT NOT NULL,
+                    resume_at BIGINT,
+                    lease_until BIGINT,
+                    finished_at BIGINT,
+                    UNIQUE (workflow_id, event_key)
+                )
+                """,
+                "CREATE INDEX workflow_executions_due ON workflow_executions (status, resume_at)",
+                "CREATE INDEX workflow_executions_history ON workflow_executions (workflow_id, created_at)",
+                """
+                CREATE TABLE service_catalog (
+                    service_id TEXT PRIMARY KEY REFERENCES services (id),
+                    owner TEXT,
+                    runbook_url TEXT
+                )
+                """,
+            ]),
     ]
 
     /// Applies every migration not yet recorded, each in its own transaction.

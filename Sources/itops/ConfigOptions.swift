@@ -57,6 +57,9 @@ struct ConfigOptions: ParsableArguments {
         name: .customLong("security-allow-private-webhooks"), help: "Overrides ITOPS_SECURITY_ALLOW_PRIVATE_WEBHOOKS.")
     var securityAllowPrivateWebhooks: String?
 
+    @Option(name: .customLong("outbound-timeout"), help: "Overrides ITOPS_OUTBOUND_TIMEOUT.")
+    var outboundTimeout: String?
+
     @Option(name: .customLong("log-level"), help: "Overrides ITOPS_LOG_LEVEL.")
     var logLevel: String?
 
@@ -101,6 +104,7 @@ struct ConfigOptions: ParsableArguments {
             ("ITOPS_MAX_EXCLUSION_WINDOW", maxExclusionWindow),
             ("ITOPS_SECURITY_WEBHOOK_HOST_ALLOWLIST", securityWebhookHostAllowlist),
             ("ITOPS_SECURITY_ALLOW_PRIVATE_WEBHOOKS", securityAllowPrivateWebhooks),
+            ("ITOPS_OUTBOUND_TIMEOUT", outboundTimeout),
             ("ITOPS_LOG_LEVEL", logLevel),
             ("ITOPS_SWEEP_INTERVAL", sweepInterval),
             ("ITOPS_SQLITE_SYNCHRONOUS", sqliteSynchronous),

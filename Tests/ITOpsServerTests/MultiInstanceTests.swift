@@ -1,5 +1,6 @@
 import Foundation
 import ITOpsCore
+import ITOpsOutboundTestSupport
 import ITOpsServer
 import ITOpsStore
 import Logging
@@ -9,6 +10,34 @@ import Testing
 /// Several ITOps instances on one PostgreSQL database. Runs when `ITOPS_TEST_DATABASE_URL` is set.
 @Suite("Several instances on PostgreSQL", .enabled(if: TestDatabase.adminURL != nil, "needs ITOPS_TEST_DATABASE_URL"))
 struct MultiInstanceTests {
+    @Test("with two instances working the outbound queue, each webhook delivery is made exactly once")
+    func oneDeliveryAcrossInstances() async throws {
+        let receiver = try await TestHTTPReceiver.start()
+        let a = try await TestApp.make(.postgres) { $0.webhookHostAllowlist = ["127.0.0.1"] }
+        let b = try await TestApp.make(reusing: a) { $0.webhookHostAllowlist = ["127.0.0.1"] }
+        let hook = try await a.runtime.outbound.createWebhook(
+            WebhookInput(url: receiver.url(), events: ["service:status_changed"], secret: webhookSecret))
+        let workers = [a, b].map { app in Task { await app.runtime.outbound.run() } }
+        try await waitUntil("both workers listen") {
+            a.runtime.outbound.isListening && b.runtime.outbound.isListening
+        }
+        try await Task.sleep(for: .milliseconds(300))  // both LISTEN connections are up
+        try await a.run(keepData: true) { (client: Client) async throws in
+            for index in 0..<5 { try await client.report("svc-\(index)", "DOWN") }
+            _ = await receiver.waitForRequests(5, timeout: .seconds(20))
+            try await Task.sleep(for: .seconds(1))  // would a duplicate arrive?
+            #expect(receiver.requests.count == 5)
+            #expect(Set(receiver.requests.compactMap { $0.headers["x-itops-delivery"] }).count == 5)
+            let deliveries = try await a.runtime.outbound.webhookDeliveries(webhookId: hook.id, limit: 50)
+            #expect(deliveries.count == 5)
+            #expect(deliveries.allSatisfy { $0.status == .success && $0.attempt == 1 })
+        }
+        for worker in workers { worker.cancel() }
+        for worker in workers { await worker.value }
+        try await b.run { _ in }
+        await receiver.stop()
+    }
+
     @Test("an event ingested on instance A reaches a subscriber on instance B exactly once")
     func crossInstanceEvents() async throws {
         let a = try await TestApp.make(.postgres)

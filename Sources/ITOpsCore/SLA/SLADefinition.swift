@@ -10,7 +10,10 @@ public struct SLADefinition: Sendable, Equatable, Codable {
     public var atRiskBudgetFraction: Double
     public var updatedAt: Date
 
-    public init(name: String, tier: Criticality, targetPercent: Double, atRiskBudgetFraction: Double, updatedAt: Date) {
+    public init(
+        name: String, tier: Criticality, targetPercent: Double, atRiskBudgetFraction: Double,
+        updatedAt: Date = Date(timeIntervalSince1970: 0)
+    ) {
         self.name = name
         self.tier = tier
         self.targetPercent = targetPercent
@@ -26,6 +29,13 @@ public struct SLADefinition: Sendable, Equatable, Codable {
             SLADefinition(
                 name: $0.0.rawValue, tier: $0.0, targetPercent: $0.1, atRiskBudgetFraction: 0.75, updatedAt: now)
         }
+    }
+
+    /// The same definition without its timestamp, for comparing content.
+    public var content: SLADefinition {
+        var copy = self
+        copy.updatedAt = Date(timeIntervalSince1970: 0)
+        return copy
     }
 
     /// The share of eligible time that may be down, `1 − target/100`, in parts per million

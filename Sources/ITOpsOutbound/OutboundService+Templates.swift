@@ -1,0 +1,89 @@
+import Foundation
+import ITOpsCore
+
+/// Template export and import.
+extension OutboundService {
+    public func exportTemplates(kinds: [TemplateKind]) async throws -> String {
+        let wanted = Set(kinds.isEmpty ? TemplateKind.allCases : kinds)
+        let reader = store.reader
+        let workflows =
+            wanted.contains(.workflows) ? try await reader.outboundReader().workflows().map(\.definition) : []
+        let catalog = wanted.contains(.serviceCatalog) ? try await catalogEntries(reader) : []
+        let sla = wanted.contains(.slaDefinitions) ? try await slaCatalog.slaDefinitions(reader: reader) : []
+        return try Templates.export(kinds: Array(wanted), workflows: workflows, catalog: catalog, sla: sla)
+    }
+
+    /// Every registered service (what `operator/register` and catalog imports fill) with owner and runbook.
+    private func catalogEntries(_ reader: any StoreReader) async throws -> [CatalogEntry] {
+        let extras = Dictionary(
+            try await reader.outboundReader().catalogExtras().map { ($0.serviceId, $0) },
+            uniquingKeysWith: { a, _ in a })
+        var entries: [CatalogEntry] = []
+        var cursor: ServiceCursor?
+        while true {
+            let page = try await reader.services(matching: ServiceFilter(), after: cursor, limit: 1000)
+            entries += page.filter(\.registered).map { CatalogEntry($0, extra: extras[$0.id]) }
+            guard page.count == 1000, let last = page.last else { return entries }
+            cursor = ServiceCursor(nodeId: last.nodeId.value, name: last.name)
+        }
+    }
+
+    /// Signals a dry run's rollback: the transaction's work is undone, its findings kept.
+    private struct DryRun: Error {
+        let changes: [TemplateChange]
+    }
+
+    public func importTemplates(yaml: String, dryRun: Bool) async throws -> TemplateImportResult {
+        let document = try Templates.parse(yaml)
+        let now = clock.now()
+        let currentSLA = try await slaCatalog.slaDefinitions(reader: store.reader)
+        let slaCatalog = self.slaCatalog
+        do {
+            let (changes, log) = try await store.write { writer in
+                var log = EventLog()
+                var changes: [TemplateChange] = []
+                let records = try writer.outboundWriter()
+                for definition in document.workflows ?? [] {
+                    if var existing = try await records.workflow(name: definition.name) {
+                        guard existing.definition != definition else {
+                            changes.append(.init(kind: .workflows, name: definition.name, outcome: .unchanged))
+                            continue
+                        }
+                        existing.definition = definition
+                        existing.updatedAt = now
+                        try await records.update(existing)
+                        changes.append(.init(kind: .workflows, name: definition.name, outcome: .updated))
+                    } else {
+                        try await records.insert(Workflow(definition: definition, createdAt: now, updatedAt: now))
+                        changes.append(.init(kind: .workflows, name: definition.name, outcome: .created))
+                    }
+                }
+                for entry in document.serviceCatalog ?? [] {
+                    let outcome = try await writer.upsertCatalogEntry(entry, at: now, log: &log)
+                    changes.append(
+                        .init(kind: .serviceCatalog, name: "\(entry.nodeId)/\(entry.name)", outcome: outcome))
+                }
+                var slaChanged: [SLADefinition] = []
+                for definition in document.slaDefinitions ?? [] {
+                    let existing = currentSLA.first { $0.name == definition.name }
+                    let outcome: ImportOutcome =
+                        existing == nil ? .created : existing?.content == definition.content ? .unchanged : .updated
+                    changes.append(.init(kind: .slaDefinitions, name: definition.name, outcome: outcome))
+                    if outcome != .unchanged {
+                        var stamped = definition
+                        stamped.updatedAt = now
+                        slaChanged.append(stamped)
+                    }
+                }
+                if dryRun { throw DryRun(changes: changes) }
+                // Last, so an in-memory catalog changes only when everything before it succeeded.
+                if !slaChanged.isEmpty { try await slaCatalog.upsert(slaChanged, writer: writer) }
+                return (changes, log)
+            }
+            events.publish(log.events)
+            return TemplateImportResult(dryRun: false, changes: changes)
+        } catch let dry as DryRun {
+            return TemplateImportResult(dryRun: true, changes: dry.changes)
+        }
+    }
+}
