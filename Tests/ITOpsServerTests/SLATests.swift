@@ -375,4 +375,51 @@ struct SLATests {
             #expect(trend.errorCode == "PLUGIN_NOT_LICENSED")
         }
     }
+
+    @Test(
+        "GraphQL: window mutations, incidents and windows lists; ITOPS_SLA_UNKNOWN_POLICY=down counts UNKNOWN as down")
+    func graphQLWindowsIncidentsAndUnknownPolicy() async throws {
+        let app = try await TestApp.make { $0.slaUnknownPolicy = .down }
+        try await app.run { (client: Client) async throws in
+            try await push(client, "db", "OPERATIONAL", extra: ", \"criticality\": \"low\"")
+            let started = try await client.graphQL(
+                "mutation { startExclusionWindow(service: \"db\", nodeId: \"org/c1\", reason: \"upgrade\") { id active endsAt reason serviceName } }",
+                token: operatorKey)
+            let window = try #require(started.data?["startExclusionWindow"] as? [String: Any], "\(started.text)")
+            #expect(window["active"] as? Bool == true)
+            #expect(window["endsAt"] as? String == "2026-04-21T00:00:00.000Z")  // the 24 h cap
+            app.clock.advance(by: 300)
+            let stopped = try await client.graphQL(
+                "mutation { stopExclusionWindow(service: \"db\", nodeId: \"org/c1\") { id active endedAt } }",
+                token: operatorKey)
+            #expect((stopped.data?["stopExclusionWindow"] as? [String: Any])?["active"] as? Bool == false)
+            let again = try await client.graphQL(
+                "mutation { stopExclusionWindow(service: \"db\", nodeId: \"org/c1\") { id } }", token: operatorKey)
+            #expect(again.errorCode == "NOT_FOUND")
+
+            try await push(client, "db", "UNKNOWN")
+            app.clock.advance(by: 120)
+            try await push(client, "db", "DOWN")
+            app.clock.advance(by: 60)
+            let lists = try await client.graphQL(
+                "{ incidents { serviceName open durationMinutes } exclusionWindows { reason active } }",
+                token: operatorKey)
+            let incidents = try #require(lists.data?["incidents"] as? [[String: Any]], "\(lists.text)")
+            #expect(incidents.count == 1)
+            #expect(incidents.first?["open"] as? Bool == true)
+            #expect(incidents.first?["durationMinutes"] as? Double == 1)
+            #expect((lists.data?["exclusionWindows"] as? [[String: Any]])?.first?["reason"] as? String == "upgrade")
+
+            let id = try await serviceId(app, "db")
+            let trend = try await client.graphQL(
+                "{ slaSnapshotTrend(serviceId: \"\(id)\") { downtimeMinutes unknownMinutes excludedMinutes incidentCount } }",
+                token: operatorKey)
+            let buckets = try #require(trend.data?["slaSnapshotTrend"] as? [[String: Any]], "\(trend.text)")
+            // UNKNOWN then DOWN is one downtime episode of 3 minutes under the `down` policy.
+            #expect(sum(buckets, "downtimeMinutes") == 3)
+            #expect(sum(buckets, "unknownMinutes") == 2)
+            #expect(sum(buckets, "excludedMinutes") == 5)
+            #expect(buckets.compactMap { $0["incidentCount"] as? Int }.reduce(0, +) == 1)
+        }
+    }
 }
