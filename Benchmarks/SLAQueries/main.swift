@@ -49,7 +49,8 @@ struct Generator {
 /// 2026-11-29T12:00:00Z: half of "today" is read raw, the rest from rollups.
 let now = Date(timeIntervalSince1970: 1_795_953_600)
 
-func seed(services count: Int, days: Int, groups: Int, label: String) async throws -> (ITOpsRuntime, Int) {
+/// A seeded runtime and its data directory, removed at the end.
+func seed(services count: Int, days: Int, groups: Int, label: String) async throws -> (ITOpsRuntime, URL) {
     let directory = FileManager.default.temporaryDirectory.appendingPathComponent("itops-sla-bench-\(UUID().uuidString)")
     var config = Config()
     config.dataDirectory = directory.path
@@ -123,7 +124,7 @@ func seed(services count: Int, days: Int, groups: Int, label: String) async thro
         if step == 0 { break }
     }
     print("\(label): rolled up \(closed) days in \(seconds(ContinuousClock.now - rollupStart)) s")
-    return (runtime, transitions)
+    return (runtime, directory)
 }
 
 func seconds(_ duration: Duration) -> String {
@@ -151,7 +152,7 @@ func report(_ name: String, _ ms: Double) {
 }
 
 let options = Options(CommandLine.arguments)
-let (runtime, _) = try await seed(
+let (runtime, mainDirectory) = try await seed(
     services: options.services, days: options.days, groups: options.groups, label: "main")
 let sla = runtime.sla
 report("slaDashboardStats", try await median(options.runs) { _ = try await sla.dashboard() })
@@ -166,12 +167,13 @@ report("burn-rate evaluation, every service and group", try await median(options
 await runtime.shutdown()
 
 // The same current-month question over 1 month and over 12 months of stored history.
-let (short, _) = try await seed(services: options.ratioServices, days: 30, groups: 20, label: "ratio, 1 month")
+let (short, shortDirectory) = try await seed(services: options.ratioServices, days: 30, groups: 20, label: "ratio, 1 month")
 let shortTime = try await median(options.runs) { _ = try await short.sla.dashboard() }
 await short.shutdown()
-let (long, _) = try await seed(services: options.ratioServices, days: 365, groups: 20, label: "ratio, 12 months")
+let (long, longDirectory) = try await seed(services: options.ratioServices, days: 365, groups: 20, label: "ratio, 12 months")
 let longTime = try await median(options.runs) { _ = try await long.sla.dashboard() }
 await long.shutdown()
 report("slaDashboardStats, 1 month of history", shortTime)
 report("slaDashboardStats, 12 months of history", longTime)
 print(String(format: "ratio 12 months / 1 month: %.2f", longTime / shortTime))
+for directory in [mainDirectory, shortDirectory, longDirectory] { try? FileManager.default.removeItem(at: directory) }
