@@ -13,6 +13,9 @@ extension SQLStore {
     static let postgresTimeout: Duration = .seconds(5)
     /// How long one statement may take before its connection counts as wedged.
     static let statementTimeout: Duration = .seconds(5)
+    /// How long the writer may wait for the cross-instance write lock: another instance's batch can
+    /// legitimately hold it longer than one statement takes on a busy machine.
+    static let lockWaitTimeout: Duration = .seconds(30)
 
     /// Advisory-lock keys (arbitrary constants, ITOps's own namespace).
     enum LockKey {
@@ -194,9 +197,10 @@ final class LeaseFlag: Sendable {
 /// A statement past its bound fails with `unavailable` and closes the connection, so the pool drops
 /// it instead of handing it out again. Bounding statements rather than whole transactions keeps a
 /// large group-commit batch on a busy machine from being mistaken for a wedge.
-struct StatementDeadline: SQLDatabase {
+struct StatementDeadline: SQLDatabase, LockWaitingDatabase {
     let connection: PostgresConnection
     let database: any SQLDatabase
+    var limit = SQLStore.statementTimeout
 
     init(connection: PostgresConnection) {
         self.connection = connection
@@ -219,11 +223,19 @@ struct StatementDeadline: SQLDatabase {
         let box = UncheckedSendableExpression(query)
         let database = database
         let connection = connection
-        try await withStatementDeadline(SQLStore.statementTimeout) {
+        try await withStatementDeadline(limit) {
             try await database.execute(sql: box.expression, onRow)
         } onTimeout: {
             Task { try? await connection.close() }
         }
+    }
+}
+
+extension StatementDeadline {
+    func waitingForLocks() -> any SQLDatabase {
+        var copy = self
+        copy.limit = SQLStore.lockWaitTimeout
+        return copy
     }
 }
 

@@ -96,9 +96,10 @@ actor WriteQueue {
         var results: [Result<any Sendable, any Error>] = []
         results.reserveCapacity(batch.count)
         let tx = SQLAccess(db: db)
+        let locking = (db as? any LockWaitingDatabase)?.waitingForLocks() ?? db
         do {
             for statement in beginStatements {
-                try await db.raw("\(unsafeRaw: statement)").run()
+                try await locking.raw("\(unsafeRaw: statement)").run()
             }
             for write in batch {
                 try await db.raw("SAVEPOINT w").run()
@@ -121,6 +122,12 @@ actor WriteQueue {
         }
         return results
     }
+}
+
+/// A database whose statements have a deadline, and a longer one for statements that wait on a
+/// lock another instance holds (the transaction's opening statements).
+protocol LockWaitingDatabase: SQLDatabase {
+    func waitingForLocks() -> any SQLDatabase
 }
 
 /// Lends the write path a connection for one transaction.
