@@ -51,17 +51,35 @@ extension Ingest {
             for group in command.slaGroups ?? [] {
                 try await tx.ensureGroup(group.name!, displayName: group.displayName, tier: group.tier)
             }
+            // Groups named only by services: one read for all of them, then the missing ones.
+            let listed = Set((command.slaGroups ?? []).compactMap(\.name))
+            let named = Set(services.compactMap(\.slaGroup)).subtracting(listed)
+            if !named.isEmpty {
+                let existing = try await tx.existingSLAGroups(named: named)
+                for group in named.subtracting(existing).sorted() { try await tx.ensureGroup(group) }
+            }
+            // Every service of the node in one read (not one look-up per listed service).
+            var stored: [String: Service] = [:]
+            for service in try await tx.services(matching: ServiceFilter(), inNodeOnly: nodeId) {
+                stored[service.name] = service
+            }
             var result = SyncResult(created: 0, updated: 0, markedUnknown: 0)
             var reported = Set<String>()
+            var unchanged: [UUID] = []
             for item in services {
                 let name = item.name!
                 reported.insert(name)
-                if let group = item.slaGroup { try await tx.ensureGroup(group) }
-                if var service = try await tx.service(nodeId: nodeId, name: name) {
+                if let existing = stored[name] {
+                    var service = existing
                     service.apply(item)
-                    service.lastSeenAt = now
                     try await tx.setStatus(of: &service, to: item.status!, message: item.message, at: now, log: &log)
-                    try await tx.update(service)
+                    if service == existing {
+                        // Nothing but the time of the last report: updated with the others in bulk.
+                        unchanged.append(service.id)
+                    } else {
+                        service.lastSeenAt = now
+                        try await tx.update(service)
+                    }
                     result.updated += 1
                 } else {
                     var service = Service(nodeId: nodeId, name: name, status: item.status!, source: .operator, at: now)
@@ -71,9 +89,9 @@ extension Ingest {
                     result.created += 1
                 }
             }
-            let operatorServices = try await tx.services(
-                matching: ServiceFilter(source: .operator), inNodeOnly: nodeId)
-            for var service in operatorServices where !reported.contains(service.name) && service.status != .unknown {
+            try await tx.touchServices(unchanged, at: now)
+            for var service in stored.values.sorted(by: { $0.name < $1.name })
+            where service.source == .operator && !reported.contains(service.name) && service.status != .unknown {
                 try await tx.setStatus(
                     of: &service, to: .unknown, message: "not reported by operator", at: now, log: &log)
                 try await tx.update(service)

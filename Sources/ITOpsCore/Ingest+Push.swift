@@ -7,6 +7,15 @@ public struct StorageResult: Sendable, Equatable {
     public var state: StorageState
 }
 
+/// What a health report did: enough for the REST answer, without reading the service back.
+public struct HealthReceipt: Sendable, Equatable {
+    public var serviceId: UUID
+    public var nodeId: NodePath
+    public var serviceName: String
+    public var status: ServiceStatus
+    public var created = false
+}
+
 /// Which services a backup report reached.
 public struct BackupResult: Sendable, Equatable {
     public var services: [String]
@@ -16,6 +25,18 @@ extension Ingest {
     /// `health/report`: the first push creates the service and its node chain; later pushes change
     /// status and message, plus any other field given.
     public func healthReport(_ command: Commands.HealthReport) async throws -> (service: Service, created: Bool) {
+        let receipt = try await recordHealth(command)
+        guard let service = try await store.reader.service(id: receipt.serviceId) else {
+            throw ITOpsError(.internal, "service \(receipt.serviceId) vanished after its report")
+        }
+        return (service, receipt.created)
+    }
+
+    /// `health/report` without reading the service back: what the REST route answers with.
+    ///
+    /// A push on a service this process knows is one compare-and-set update (plus the transition
+    /// when the status changes) instead of a look-up and a rewrite of the whole row.
+    public func recordHealth(_ command: Commands.HealthReport) async throws -> HealthReceipt {
         let nodeId = try Check.nodePath(command.nodeId, defaultUnknown: true)
         let name = try Check.name(command.service, "service")
         let status = try Check.required(command.status, "status")
@@ -29,34 +50,49 @@ extension Ingest {
             throw ITOpsError.invalid("expectedIntervalSeconds: must be between 1 and 86400")
         }
         let now = clock.now()
-        return try await transaction { tx, log in
+        var fields = ServicePatch(lastSeenAt: now, status: status)
+        fields.message = message
+        fields.displayName = displayName
+        fields.criticality = command.criticality
+        fields.slaGroup = group
+        fields.namespace = namespace
+        fields.serviceType = serviceType
+        fields.tags = tags
+        fields.expectedIntervalSeconds = command.expectedIntervalSeconds
+        let given = fields
+        let known = directory.lookup(node: nodeId, name: name)
+        let receipt = try await transaction { tx, log in
             if let group { try await tx.ensureGroup(group) }
-            if var service = try await tx.service(nodeId: nodeId, name: name) {
-                service.lastSeenAt = now
-                service.displayName = displayName ?? service.displayName
-                service.criticality = command.criticality ?? service.criticality
-                service.slaGroup = group ?? service.slaGroup
-                service.namespace = namespace ?? service.namespace
-                service.serviceType = serviceType ?? service.serviceType
-                service.tags = tags ?? service.tags
-                service.expectedIntervalSeconds = command.expectedIntervalSeconds ?? service.expectedIntervalSeconds
+            if let known {
+                var patch = given
+                if known.status != status { patch.statusChangedAt = now }
+                if try await tx.updateService(known.id, ifStatus: known.status, patch) {
+                    if known.status != status {
+                        try await tx.recordChange(
+                            of: ServiceIdentity(id: known.id, nodeId: nodeId, name: name), from: known.status,
+                            to: status, message: message, at: now, log: &log)
+                    }
+                    return HealthReceipt(serviceId: known.id, nodeId: nodeId, serviceName: name, status: status)
+                }
+            }
+            if let existing = try await tx.service(nodeId: nodeId, name: name) {
+                var patch = given
+                patch.status = existing.status
+                var service = patch.applied(to: existing)
                 try await tx.setStatus(of: &service, to: status, message: message, at: now, log: &log)
                 try await tx.update(service)
-                return (service, false)
+                return HealthReceipt(serviceId: service.id, nodeId: nodeId, serviceName: name, status: status)
             }
             _ = try await tx.ensureNodeChain(nodeId, at: now)
-            var service = Service(nodeId: nodeId, name: name, status: status, source: .push, at: now)
-            service.message = message
-            service.displayName = displayName
-            service.criticality = command.criticality
-            service.slaGroup = group
-            service.namespace = namespace
-            service.serviceType = serviceType
-            service.tags = tags ?? []
-            service.expectedIntervalSeconds = command.expectedIntervalSeconds
+            let service = given.applied(
+                to: Service(nodeId: nodeId, name: name, status: status, source: .push, at: now))
             try await tx.create(service, log: &log)
-            return (service, true)
+            return HealthReceipt(
+                serviceId: service.id, nodeId: nodeId, serviceName: name, status: status, created: true)
         }
+        // Committed: only now may the directory learn from it.
+        directory.remember(node: nodeId, name: name, .init(id: receipt.serviceId, status: receipt.status))
+        return receipt
     }
 
     /// `storage/report`: keeps the measurement; the first report creates the service tagged

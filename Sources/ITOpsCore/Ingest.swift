@@ -19,12 +19,16 @@ public struct Ingest: Sendable {
     public let events: any EventBus
     public let clock: any WallClock
     public let settings: Settings
+    /// Ids and last committed statuses of services seen by this process: a hint that lets a push
+    /// on a known service skip its look-up (see `ServiceDirectory`).
+    public let directory: ServiceDirectory
 
     public init(store: any Store, events: any EventBus, clock: any WallClock, settings: Settings) {
         self.store = store
         self.events = events
         self.clock = clock
         self.settings = settings
+        self.directory = ServiceDirectory()
     }
 
     /// Runs `body` in a transaction with a fresh event log and publishes the log after commit.
@@ -86,14 +90,23 @@ extension StoreWriter {
     private func recordChange(
         of service: Service, from old: ServiceStatus?, message: String?, at now: Date, log: inout EventLog
     ) async throws {
-        try await insert(
-            StatusTransition(serviceId: service.id, from: old, to: service.status, at: now, message: message))
+        try await recordChange(
+            of: ServiceIdentity(service), from: old, to: service.status, message: message, at: now, log: &log)
+    }
+
+    /// Records a status change already written to the service row: the transition, the incident
+    /// it opens or closes, and their events.
+    func recordChange(
+        of service: ServiceIdentity, from old: ServiceStatus?, to status: ServiceStatus, message: String?,
+        at now: Date, log: inout EventLog
+    ) async throws {
+        try await insert(StatusTransition(serviceId: service.id, from: old, to: status, at: now, message: message))
         log.append(
             .serviceStatusChanged(
                 ServiceStatusChange(
                     serviceId: service.id, nodeId: service.nodeId, serviceName: service.name, from: old,
-                    to: service.status, message: message, at: now)))
-        if service.status == .down {
+                    to: status, message: message, at: now)))
+        if status == .down {
             let incident = Incident(serviceId: service.id, openedAt: now, message: message)
             try await insert(incident)
             log.append(.slaIncident(.init(service, incident: incident.id, phase: .opened, at: now)))
@@ -117,11 +130,32 @@ extension StoreWriter {
     }
 }
 
+/// Who a service is: enough to name it in events without reading its row.
+struct ServiceIdentity: Sendable {
+    var id: UUID
+    var nodeId: NodePath
+    var name: String
+
+    init(id: UUID, nodeId: NodePath, name: String) {
+        self.id = id
+        self.nodeId = nodeId
+        self.name = name
+    }
+
+    init(_ service: Service) { self.init(id: service.id, nodeId: service.nodeId, name: service.name) }
+}
+
 extension IncidentEvent {
-    init(_ service: Service, incident: UUID, phase: Phase, at: Date) {
+    init(_ service: ServiceIdentity, incident: UUID, phase: Phase, at: Date) {
         self.init(
             incidentId: incident, serviceId: service.id, nodeId: service.nodeId, serviceName: service.name,
             phase: phase, at: at)
+    }
+}
+
+extension IncidentEvent {
+    init(_ service: Service, incident: UUID, phase: Phase, at: Date) {
+        self.init(ServiceIdentity(service), incident: incident, phase: phase, at: at)
     }
 }
 

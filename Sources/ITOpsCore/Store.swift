@@ -85,6 +85,56 @@ public protocol StoreReader: SLAReader {
 
     /// The licensing row, `nil` before the first start recorded it.
     func licenseSettings() async throws -> LicenseSettings?
+
+    /// Which of the SLA groups `names` exist: one read for a whole list (no N+1).
+    func existingSLAGroups(named names: Set<String>) async throws -> Set<String>
+}
+
+extension StoreReader {
+    /// One look-up per name; SQL stores answer in one query.
+    public func existingSLAGroups(named names: Set<String>) async throws -> Set<String> {
+        var found = Set<String>()
+        for name in names where try await slaGroup(name: name) != nil { found.insert(name) }
+        return found
+    }
+}
+
+/// The fields a push changes on an existing service; `nil` keeps the stored value.
+public struct ServicePatch: Sendable, Equatable {
+    public var lastSeenAt: Date
+    public var status: ServiceStatus
+    /// Set when `status` is a change.
+    public var statusChangedAt: Date?
+    public var message: String?
+    public var displayName: String?
+    public var criticality: Criticality?
+    public var slaGroup: String?
+    public var namespace: String?
+    public var serviceType: String?
+    public var tags: [String]?
+    public var expectedIntervalSeconds: Int?
+
+    public init(lastSeenAt: Date, status: ServiceStatus) {
+        self.lastSeenAt = lastSeenAt
+        self.status = status
+    }
+
+    /// `service` with the patch applied.
+    public func applied(to service: Service) -> Service {
+        var service = service
+        service.lastSeenAt = lastSeenAt
+        service.status = status
+        service.statusChangedAt = statusChangedAt ?? service.statusChangedAt
+        service.message = message ?? service.message
+        service.displayName = displayName ?? service.displayName
+        service.criticality = criticality ?? service.criticality
+        service.slaGroup = slaGroup ?? service.slaGroup
+        service.namespace = namespace ?? service.namespace
+        service.serviceType = serviceType ?? service.serviceType
+        service.tags = tags ?? service.tags
+        service.expectedIntervalSeconds = expectedIntervalSeconds ?? service.expectedIntervalSeconds
+        return service
+    }
 }
 
 /// Write access, given only inside a transaction (`Store.write`).
@@ -110,12 +160,44 @@ public protocol StoreWriter: StoreReader, SLAWriter {
     @discardableResult func revokeRefreshTokens(userId: UUID, at: Date) async throws -> Int
     /// Creates or replaces the licensing row.
     func save(_ settings: LicenseSettings) async throws
+
+    /// Compare-and-set: applies `patch` to service `id` only if its stored status is still
+    /// `expected`; returns whether it did. With the row lock the update takes, the caller knows
+    /// the status it replaced without reading the row first.
+    func updateService(_ id: UUID, ifStatus expected: ServiceStatus, _ patch: ServicePatch) async throws -> Bool
+    /// Sets `lastSeenAt` of every service in `ids` (a sync that changed nothing else).
+    func touchServices(_ ids: [UUID], at: Date) async throws
+}
+
+extension StoreWriter {
+    /// Read, compare, write; SQL stores do it in one statement.
+    public func updateService(_ id: UUID, ifStatus expected: ServiceStatus, _ patch: ServicePatch) async throws
+        -> Bool
+    {
+        guard let service = try await service(id: id), service.status == expected else { return false }
+        try await update(patch.applied(to: service))
+        return true
+    }
+
+    /// One update per service; SQL stores update them in a few statements.
+    public func touchServices(_ ids: [UUID], at: Date) async throws {
+        for id in ids {
+            guard var service = try await service(id: id) else { continue }
+            service.lastSeenAt = at
+            try await update(service)
+        }
+    }
 }
 
 /// The store: one transaction per public operation, reads outside transactions.
 public protocol Store: Sendable {
     /// Runs `body` in one transaction: committed when it returns, rolled back when it throws.
     /// The returned value is handed back only after the commit is durable.
+    ///
+    /// `body` may run more than once: writes share transactions (group commit), and when a
+    /// neighbour fails the shared transaction is rolled back and run again with each write
+    /// isolated. A body must therefore change nothing outside the transaction except through
+    /// its return value (or in ways that tolerate a repeat, such as a counter that only grows).
     func write<T: Sendable>(_ body: @escaping @Sendable (any StoreWriter) async throws -> T) async throws -> T
     /// Read access outside any transaction.
     var reader: any StoreReader { get }

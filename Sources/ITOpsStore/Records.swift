@@ -108,7 +108,7 @@ struct ServiceRecord: Codable, Sendable {
         s.message = message
         s.criticality = try criticality.map(vocabulary)
         s.serviceType = serviceType
-        s.tags = (try? JSONDecoder().decode([String].self, from: Data(tags.utf8))) ?? []
+        s.tags = Self.decodeTags(tags)
         s.namespace = namespace
         s.workloadType = workloadType
         s.replicas = replicas
@@ -130,6 +130,26 @@ struct ServiceRecord: Codable, Sendable {
     /// Tags as a JSON array, so a tag filter can match `"tag"` with its quotes.
     static func encodeTags(_ tags: [String]) -> String {
         "[" + tags.map { "\"\($0)\"" }.joined(separator: ",") + "]"
+    }
+
+    /// The inverse of `encodeTags`. Tags are `[A-Za-z0-9._-]` (validated on the way in), so the
+    /// array is split without a JSON decoder per row; anything else goes through one.
+    static func decodeTags(_ text: String) -> [String] {
+        if text == "[]" { return [] }
+        let bytes = text.utf8
+        guard bytes.first == UInt8(ascii: "["), bytes.last == UInt8(ascii: "]"),
+            !bytes.contains(UInt8(ascii: "\\"))
+        else {
+            return (try? JSONDecoder().decode([String].self, from: Data(text.utf8))) ?? []
+        }
+        var tags: [String] = []
+        for part in text.dropFirst().dropLast().split(separator: ",", omittingEmptySubsequences: false) {
+            guard part.count >= 2, part.first == "\"", part.last == "\"" else {
+                return (try? JSONDecoder().decode([String].self, from: Data(text.utf8))) ?? []
+            }
+            tags.append(String(part.dropFirst().dropLast()))
+        }
+        return tags
     }
 }
 

@@ -10,7 +10,7 @@ struct SQLAccess: StoreWriter {
     let db: any SQLDatabase
 
     static let snake = SnakeCaseColumns.decoding
-    static let toSnake = SQLQueryEncoder.KeyEncodingStrategy.convertToSnakeCase
+    static let toSnake = SnakeCaseColumns.encoding
 
     // MARK: Helpers
 
@@ -134,7 +134,46 @@ struct SQLAccess: StoreWriter {
         try await updateRow("services", id: service.id.stored, ServiceRecord(service))
     }
 
+    func updateService(_ id: UUID, ifStatus expected: ServiceStatus, _ patch: ServicePatch) async throws -> Bool {
+        var sql: SQLQueryString =
+            "UPDATE services SET last_seen_at = \(bind: patch.lastSeenAt.epochMilliseconds), status = \(bind: patch.status.rawValue)"
+        if let at = patch.statusChangedAt { sql = sql + ", status_changed_at = \(bind: at.epochMilliseconds)" }
+        if let value = patch.message { sql = sql + ", message = \(bind: value)" }
+        if let value = patch.displayName { sql = sql + ", display_name = \(bind: value)" }
+        if let value = patch.criticality { sql = sql + ", criticality = \(bind: value.rawValue)" }
+        if let value = patch.slaGroup { sql = sql + ", sla_group = \(bind: value)" }
+        if let value = patch.namespace { sql = sql + ", namespace = \(bind: value)" }
+        if let value = patch.serviceType { sql = sql + ", service_type = \(bind: value)" }
+        if let value = patch.tags { sql = sql + ", tags = \(bind: ServiceRecord.encodeTags(value))" }
+        if let value = patch.expectedIntervalSeconds { sql = sql + ", expected_interval_seconds = \(bind: value)" }
+        // The status test makes it a compare-and-set: the row lock the UPDATE takes means no other
+        // writer changed the status between the test and the write.
+        sql = sql + " WHERE id = \(bind: id.stored) AND status = \(bind: expected.rawValue) RETURNING id"
+        return try await db.raw(sql).first() != nil
+    }
+
+    func touchServices(_ ids: [UUID], at: Date) async throws {
+        for chunk in stride(from: 0, to: ids.count, by: 500) {
+            let part = ids[chunk..<min(ids.count, chunk + 500)].map(\.stored)
+            try await db.raw(
+                "UPDATE services SET last_seen_at = \(bind: at.epochMilliseconds) WHERE id IN (\(binds: part))"
+            ).run()
+        }
+    }
+
     // MARK: Nodes and groups
+
+    func existingSLAGroups(named names: Set<String>) async throws -> Set<String> {
+        var found = Set<String>()
+        let sorted = names.sorted()
+        for chunk in stride(from: 0, to: sorted.count, by: 500) {
+            let part = Array(sorted[chunk..<min(sorted.count, chunk + 500)])
+            for row in try await db.raw("SELECT name FROM sla_groups WHERE name IN (\(binds: part))").all() {
+                found.insert(try row.decode(column: "name", as: String.self))
+            }
+        }
+        return found
+    }
 
     func node(_ id: NodePath) async throws -> Node? {
         try await first("SELECT * FROM nodes WHERE id = \(bind: id.value)", as: NodeRecord.self)?.domain

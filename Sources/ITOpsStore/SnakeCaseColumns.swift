@@ -15,6 +15,12 @@ enum SnakeCaseColumns {
         ColumnKey(stringValue: column(for: path.last?.stringValue ?? ""))
     }
 
+    /// The encoding strategy for inserts and updates: SQLKit's `convertToSnakeCase`, memoized
+    /// (it converted every key of every written record: 6 % of a health report's CPU).
+    static let encoding = SQLQueryEncoder.KeyEncodingStrategy.custom { path in
+        ColumnKey(stringValue: column(for: path.last?.stringValue ?? ""))
+    }
+
     /// `camelCase` → `snake_case`, as SQLKit converts it (runs of capitals form one word).
     static func column(for key: String) -> String {
         if let known = cache.withLock({ $0[key] }) { return known }

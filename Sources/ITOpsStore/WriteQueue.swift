@@ -6,10 +6,14 @@ import SQLKit
 /// Serialises every write through one connection and commits concurrent writes together.
 ///
 /// Writes that arrive while a transaction is running wait and then share the next one (group
-/// commit): one `COMMIT` — one fsync — for the whole batch. Each write runs inside its own
-/// savepoint, so a write that fails is rolled back alone and never leaves half of itself behind,
-/// while its neighbours still commit. A caller is resumed only after the commit that holds its
-/// write returned.
+/// commit): one `COMMIT` — one fsync — for the whole batch. A write that fails is rolled back
+/// alone and never leaves half of itself behind, while its neighbours still commit. A caller is
+/// resumed only after the commit that holds its write returned.
+///
+/// Isolation is optimistic: the batch first runs without savepoints (two statements, and on
+/// SQLite two thread hops, fewer per write). Only if a write throws is the transaction rolled
+/// back and the batch run again with each write in its own savepoint. Write bodies may therefore
+/// run twice (`Store.write` says so); they touch nothing outside the transaction.
 actor WriteQueue {
     private struct Pending: Sendable {
         let run: @Sendable (any StoreWriter) async throws -> any Sendable
@@ -89,18 +93,40 @@ actor WriteQueue {
         }
     }
 
-    /// One transaction holding every write of `batch`, each in its own savepoint.
+    /// One transaction holding every write of `batch`: first without savepoints; if a write
+    /// fails, rolled back and run again with each write in its own savepoint.
     private static func runTransaction(
+        _ batch: [Pending], on db: any SQLDatabase, beginStatements: [String]
+    ) async throws -> [Result<any Sendable, any Error>] {
+        let tx = SQLAccess(db: db)
+        var results: [Result<any Sendable, any Error>] = []
+        results.reserveCapacity(batch.count)
+        try await begin(db, beginStatements)
+        do {
+            for write in batch {
+                results.append(.success(try await write.run(tx)))
+            }
+        } catch {
+            // If the transaction cannot be undone the connection is in trouble: the throw fails
+            // the whole batch.
+            try await db.raw("ROLLBACK").run()
+            // Alone, the failed write was rolled back by itself: nothing to run again.
+            guard batch.count > 1 else { return [.failure(error)] }
+            return try await runIsolated(batch, on: db, beginStatements: beginStatements)
+        }
+        try await commit(db)
+        return results
+    }
+
+    /// The batch again, each write in its own savepoint so that a failing one is undone alone.
+    private static func runIsolated(
         _ batch: [Pending], on db: any SQLDatabase, beginStatements: [String]
     ) async throws -> [Result<any Sendable, any Error>] {
         var results: [Result<any Sendable, any Error>] = []
         results.reserveCapacity(batch.count)
         let tx = SQLAccess(db: db)
-        let locking = (db as? any LockWaitingDatabase)?.waitingForLocks() ?? db
+        try await begin(db, beginStatements)
         do {
-            for statement in beginStatements {
-                try await locking.raw("\(unsafeRaw: statement)").run()
-            }
             for write in batch {
                 try await db.raw("SAVEPOINT w").run()
                 do {
@@ -115,12 +141,34 @@ actor WriteQueue {
                     results.append(.failure(error))
                 }
             }
+        } catch {
+            try? await db.raw("ROLLBACK").run()
+            throw error
+        }
+        try await commit(db)
+        return results
+    }
+
+    private static func begin(_ db: any SQLDatabase, _ statements: [String]) async throws {
+        // Opening statements may wait on another instance's write lock: a longer bound there.
+        let locking = (db as? any LockWaitingDatabase)?.waitingForLocks() ?? db
+        do {
+            for statement in statements {
+                try await locking.raw("\(unsafeRaw: statement)").run()
+            }
+        } catch {
+            try? await db.raw("ROLLBACK").run()
+            throw error
+        }
+    }
+
+    private static func commit(_ db: any SQLDatabase) async throws {
+        do {
             try await db.raw("COMMIT").run()
         } catch {
             try? await db.raw("ROLLBACK").run()
             throw error
         }
-        return results
     }
 }
 

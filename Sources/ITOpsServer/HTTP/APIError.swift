@@ -77,6 +77,7 @@ enum JSONCoding {
         encoder.outputFormatting = [.sortedKeys]
         return encoder
     }()
+    static let decoder = JSONDecoder()
 }
 
 /// Reads a JSON request body into `T`, answering 400/413/415 with the offending field named.
@@ -89,7 +90,7 @@ extension Request {
         guard buffer.readableBytes > 0 else { throw ITOpsError.malformed("request body is empty; send a JSON object") }
         let data = Data(buffer: buffer)
         do {
-            return try JSONDecoder().decode(T.self, from: data)
+            return try JSONCoding.decoder.decode(T.self, from: data)
         } catch let error as DecodingError {
             if case .dataCorrupted(let context) = error, context.codingPath.isEmpty,
                 let field = Self.fractionalOrHugeNumber(in: data)

@@ -138,15 +138,15 @@ struct AgentRoutes {
         api.post("health/report") { request, context in
             _ = try await auth.require(.operator, request)
             var request = request
-            let (service, created) = try await ingest.healthReport(
+            let receipt = try await ingest.recordHealth(
                 request.decodeJSON(Commands.HealthReport.self, context: context))
             metrics.reportIngested(kind: "health")
             return try jsonResponse(
                 HealthResponse(
-                    message: created ? "service created" : "status recorded",
-                    serviceId: service.id.uuidString.lowercased(),
-                    serviceName: service.name, nodeId: service.nodeId.value, status: service.status.rawValue,
-                    created: created))
+                    message: receipt.created ? "service created" : "status recorded",
+                    serviceId: receipt.serviceId.uuidString.lowercased(),
+                    serviceName: receipt.serviceName, nodeId: receipt.nodeId.value, status: receipt.status.rawValue,
+                    created: receipt.created))
         }
 
         api.post("storage/report") { request, context in

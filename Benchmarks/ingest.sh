@@ -1,0 +1,198 @@
+#!/usr/bin/env bash
+# Ingest at line rate, in one run on loopback, against GET /health of the same run and against
+# Prometheus Pushgateway as an outside reference.
+#
+#   Benchmarks/ingest.sh            # the whole suite (about 3 minutes with DURATION=10)
+#   Benchmarks/ingest.sh --guard    # CI regression guard: /health and health/report flips only, ~1 minute
+#
+# Builds `itops` in release mode (SKIP_BUILD=1 skips it), installs wrk and prometheus-pushgateway
+# from Debian's packages when missing, starts `itops serve` on 127.0.0.1 with a temporary data dir,
+# an operator API key and SQLite `synchronous=$SYNC` (default: full, the server's default). Every
+# wrk run is bounded (-d${DURATION}s, 64 connections, 2 threads) and prints req/s, p50/p99 latency and
+# the ratio to GET /health. Memory is VmRSS of the server process; start-up is the time from exec
+# to the first 200 from /ready.
+#
+# Environment: DURATION (10), CONNECTIONS (64), THREADS (2), SYNC (full|normal), PUSH_SERVICES
+# (10000, pushed services flipped), TOTAL_SERVICES (100000), SKIP_BUILD, SKIP_PUSHGATEWAY.
+# --guard compares the health/report-flip ratio with the `guard-baseline` line of BENCHMARKS.md and
+# exits 1 when it dropped by more than a third.
+set -euo pipefail
+[ -n "${TRACE:-}" ] && set -x
+MODE=full
+[ "${1:-}" = "--guard" ] && MODE=guard
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+DURATION=${DURATION:-10}
+CONNECTIONS=${CONNECTIONS:-64}
+THREADS=${THREADS:-2}
+SYNC=${SYNC:-full}
+PUSH_SERVICES=${PUSH_SERVICES:-10000}
+TOTAL_SERVICES=${TOTAL_SERVICES:-100000}
+if [ "$MODE" = guard ]; then DURATION=${GUARD_DURATION:-5}; PUSH_SERVICES=${GUARD_SERVICES:-2000}; fi
+LUA="$ROOT/Benchmarks/ingest.lua"
+BIN="$ROOT/.build/release/itops"
+
+apt_install() { # $1 = command, $2 = Debian package
+  command -v "$1" >/dev/null && return
+  echo "installing $2 with apt-get" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  local sudo=""
+  [ "$(id -u)" = 0 ] || sudo=sudo
+  $sudo apt-get update -qq >&2 && $sudo apt-get install -y -qq "$2" >&2
+}
+apt_install wrk wrk
+if [ -z "${SKIP_BUILD:-}" ]; then
+  (cd "$ROOT" && swift build -c release --product itops >&2)
+fi
+[ -x "$BIN" ] || { echo "no release build at $BIN" >&2; exit 1; }
+ulimit -n 8192 2>/dev/null || true
+
+WORK=$(mktemp -d)
+SERVER=""
+GATEWAY=""
+cleanup() {
+  [ -n "$SERVER" ] && kill "$SERVER" 2>/dev/null && wait "$SERVER" 2>/dev/null
+  [ -n "$GATEWAY" ] && kill "$GATEWAY" 2>/dev/null && wait "$GATEWAY" 2>/dev/null
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+PORT=$(free_port)
+URL="http://127.0.0.1:$PORT"
+KEY=bench-operator-key-0123456789
+
+start_server() { # sets SERVER and STARTUP_MS (exec to first 200 from /ready)
+  local begin end
+  begin=$(date +%s%N)
+  ITOPS_PORT=$PORT ITOPS_DATA_DIR="$WORK/data" ITOPS_JWT_SECRET=$(printf 's%.0s' {1..40}) \
+    ITOPS_OPERATOR_API_KEY=$KEY ITOPS_SQLITE_SYNCHRONOUS=$SYNC ITOPS_LOG_LEVEL=warning \
+    "$BIN" serve >>"$WORK/server.log" 2>&1 &
+  SERVER=$!
+  for _ in $(seq 3000); do
+    if curl -sf -o /dev/null "$URL/ready" 2>/dev/null; then
+      end=$(date +%s%N)
+      STARTUP_MS=$(((end - begin) / 1000000))
+      return
+    fi
+    kill -0 "$SERVER" 2>/dev/null || { cat "$WORK/server.log" >&2; exit 1; }
+    sleep 0.01
+  done
+  echo "server did not become ready" >&2
+  exit 1
+}
+stop_server() { kill "$SERVER"; wait "$SERVER" 2>/dev/null || true; SERVER=""; }
+rss_mb() { awk '/VmRSS/ {printf "%.1f", $2 / 1024}' "/proc/$1/status"; }
+
+# wrk output → "rate p50_ms p99_ms non2xx errors"
+summarize() {
+  awk '
+    function ms(v) {
+      if (v ~ /us$/) return substr(v, 1, length(v) - 2) / 1000
+      if (v ~ /ms$/) return substr(v, 1, length(v) - 2) + 0
+      if (v ~ /s$/) return substr(v, 1, length(v) - 1) * 1000
+      return v
+    }
+    /Requests\/sec/ { rate = $2 }
+    $1 == "50%" { p50 = ms($2) }
+    $1 == "99%" { p99 = ms($2) }
+    /Non-2xx/ { bad = $5 }
+    /Socket errors/ { errs = $0; sub(/.*Socket errors: */, "", errs); gsub(/ /, "", errs) }
+    END { printf "%s %.2f %.2f %d %s\n", rate, p50, p99, bad, (errs == "" ? "-" : errs) }'
+}
+
+HEALTH_RATE=""
+declare -A RESULT
+# run NAME URLBASE PATH [MODE COUNT] [UNIT MULTIPLIER]: one bounded wrk run, printed as one row
+run() {
+  local name=$1 base=$2 path=$3 mode=${4:-} count=${5:-0} unit=${6:-} mult=${7:-1}
+  local args=(-t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --latency --timeout 5s)
+  local out
+  if [ -n "$mode" ]; then
+    out=$(wrk "${args[@]}" -s "$LUA" "$base$path" -- "$mode" "$count" "$KEY" "$THREADS")
+  else
+    out=$(wrk "${args[@]}" "$base$path")
+  fi
+  read -r rate p50 p99 bad errs <<<"$(summarize <<<"$out")"
+  [ -z "$HEALTH_RATE" ] && HEALTH_RATE=$rate
+  RESULT[$name]=$rate
+  python3 - "$name" "$rate" "$p50" "$p99" "$HEALTH_RATE" "$bad" "$errs" "$unit" "$mult" <<'PY'
+import sys
+name, rate, p50, p99, health, bad, errs, unit, mult = sys.argv[1:]
+rate, health, mult = float(rate), float(health), float(mult)
+extra = f"  = {rate * mult:,.0f} {unit}/s" if unit else ""
+problems = "" if (bad == "0" and errs == "-") else f"  [non-2xx {bad}, socket errors {errs}]"
+print(f"{name:<28} {rate:>10,.0f} req/s  p50 {float(p50):7.2f} ms  p99 {float(p99):7.2f} ms  "
+      f"ratio {rate / health:6.3f}{extra}{problems}")
+PY
+}
+
+# seed URLBASE MODE COUNT: one pass over the items (Benchmarks/ingest-seed.py, 8 connections)
+seed() { python3 "$ROOT/Benchmarks/ingest-seed.py" "$1" "$KEY" "$2" "$3"; }
+
+count_services() {
+  sqlite3_count=$(python3 - "$WORK/data/itops.db" <<'PY'
+import sqlite3, sys
+print(sqlite3.connect(sys.argv[1]).execute("select count(*) from services").fetchone()[0])
+PY
+)
+  echo "$sqlite3_count"
+}
+
+start_server
+echo "itops release build $(git -C "$ROOT" rev-parse --short HEAD)$(git -C "$ROOT" diff --quiet || echo '+changes'), SQLite synchronous=$SYNC"
+echo "wrk -t$THREADS -c$CONNECTIONS -d${DURATION}s per row, loopback, $(nproc) cores shared by server and wrk; load before: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "start-up (empty database): ${STARTUP_MS} ms; RSS idle, empty: $(rss_mb "$SERVER") MB"
+echo
+run "GET /health" "$URL" /health
+seed "$URL" push "$PUSH_SERVICES"
+run "health/report no change" "$URL" /api/v1/health/report push-same "$PUSH_SERVICES"
+run "health/report flip" "$URL" /api/v1/health/report push-flip "$PUSH_SERVICES"
+if [ "$MODE" = guard ]; then
+  run "GET /health (again)" "$URL" /health
+  python3 - "${RESULT[health/report flip]}" "${RESULT[GET /health]}" "${RESULT[GET /health (again)]}" \
+    "$ROOT/BENCHMARKS.md" <<'PY'
+import re, sys
+flip, h1, h2, path = float(sys.argv[1]), float(sys.argv[2]), float(sys.argv[3]), sys.argv[4]
+health = max(h1, h2)   # the better of the two /health runs: the guard errs on the strict side
+ratio = flip / health
+match = re.search(r"guard-baseline: health/report flip / GET /health = ([0-9.]+)", open(path).read())
+if not match:
+    sys.exit("BENCHMARKS.md has no 'guard-baseline: health/report flip / GET /health = X' line")
+baseline = float(match.group(1))
+floor = baseline * 2 / 3
+verdict = "ok" if ratio >= floor else "REGRESSION"
+print(f"guard: health/report flip / GET /health = {ratio:.3f}; baseline {baseline:.3f}, floor {floor:.3f}: {verdict}")
+sys.exit(0 if ratio >= floor else 1)
+PY
+  exit $?
+fi
+run "backup/report" "$URL" /api/v1/backup/report backup "$PUSH_SERVICES"
+echo "RSS idle with $(count_services) services (after the runs above): $(rss_mb "$SERVER") MB"
+
+# Operator syncs of 200 services per node: seed enough nodes to reach TOTAL_SERVICES services.
+NODES=$(((TOTAL_SERVICES - $(count_services)) / 200))
+seed "$URL" operator "$NODES"
+CONNECTIONS=8 run "operator/status (200, same)" "$URL" /api/v1/operator/status operator "$NODES" "service updates" 200
+CONNECTIONS=8 run "operator/status (200, flip)" "$URL" /api/v1/operator/status operator-flip "$NODES" "service updates" 200
+SERVICES=$(count_services)
+echo "RSS idle with $SERVICES services (after the runs above): $(rss_mb "$SERVER") MB"
+stop_server
+start_server
+echo "restart with $SERVICES services: start-up ${STARTUP_MS} ms to /ready; RSS idle after restart: $(rss_mb "$SERVER") MB"
+run "health/report create" "$URL" /api/v1/health/report push-create 0
+run "GET /health (again)" "$URL" /health
+
+if [ -z "${SKIP_PUSHGATEWAY:-}" ]; then
+  apt_install prometheus-pushgateway prometheus-pushgateway
+  GPORT=$(free_port)
+  prometheus-pushgateway --web.listen-address="127.0.0.1:$GPORT" >"$WORK/pushgateway.log" 2>&1 &
+  GATEWAY=$!
+  for _ in $(seq 100); do curl -sf -o /dev/null "http://127.0.0.1:$GPORT/-/ready" && break; sleep 0.1; done
+  seed "http://127.0.0.1:$GPORT" pushgateway "$PUSH_SERVICES"
+  run "Pushgateway push (flip)" "http://127.0.0.1:$GPORT" /metrics pushgateway "$PUSH_SERVICES"
+  echo "Pushgateway RSS with $PUSH_SERVICES groups: $(rss_mb "$GATEWAY") MB"
+  python3 - "${RESULT[health/report flip]}" "${RESULT[Pushgateway push (flip)]}" <<'PY'
+import sys
+flip, gateway = map(float, sys.argv[1:])
+print(f"health/report flip / Pushgateway push: {flip / gateway:.1f}x")
+PY
+fi
