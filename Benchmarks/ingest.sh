@@ -201,10 +201,10 @@ if [ -z "${SKIP_PUSHGATEWAY:-}" ]; then
   seed "http://127.0.0.1:$GPORT" pushgateway 100
   run "Pushgateway push, 100 groups" "http://127.0.0.1:$GPORT" /metrics pushgateway 100
   python3 - "${RESULT[health/report flip]}" "${RESULT[Pushgateway push (flip)]}" \
-    "${RESULT[Pushgateway push, 100 groups]}" <<'PY'
+    "${RESULT[Pushgateway push, 100 groups]}" "$GATEWAY_GROUPS" <<'PY'
 import sys
-flip, gateway, small = map(float, sys.argv[1:])
-print(f"health/report flip / Pushgateway push: {flip / gateway:.1f}x against a 1,000-group Pushgateway, "
+flip, gateway, small, groups = map(float, sys.argv[1:])
+print(f"health/report flip / Pushgateway push: {flip / gateway:.1f}x against a {groups:,.0f}-group Pushgateway, "
       f"{flip / small:.1f}x against a 100-group Pushgateway")
 PY
 fi
