@@ -71,6 +71,43 @@ struct ServiceRecord: Codable, Sendable {
     var statusChangedAt: Int64
     var createdAt: Int64
 
+    /// Reads a `SELECT *` row column by column. `SQLRowDecoder` (keyed `Codable`, a key strategy
+    /// per column per row) was 41 % of an operator sync's CPU, which reads every service of the node.
+    init(row: any SQLRow) throws {
+        func value<T: Decodable>(_ column: String, _: T.Type = T.self) throws -> T {
+            try row.decode(column: column, as: T.self)
+        }
+        func optional<T: Decodable>(_ column: String, _: T.Type = T.self) throws -> T? {
+            try row.decodeNil(column: column) ? nil : row.decode(column: column, as: T.self)
+        }
+        id = try value("id")
+        nodeId = try value("node_id")
+        name = try value("name")
+        displayName = try optional("display_name")
+        status = try value("status")
+        message = try optional("message")
+        criticality = try optional("criticality")
+        serviceType = try optional("service_type")
+        tags = try value("tags")
+        namespace = try optional("namespace")
+        workloadType = try optional("workload_type")
+        replicas = try optional("replicas")
+        readyReplicas = try optional("ready_replicas")
+        slaGroup = try optional("sla_group")
+        source = try value("source")
+        registered = try value("registered")
+        backupExpected = try value("backup_expected")
+        backupMaxAgeDays = try value("backup_max_age_days")
+        lastBackupAt = try optional("last_backup_at")
+        lastBackupStatus = try optional("last_backup_status")
+        lastBackupSuccessAt = try optional("last_backup_success_at")
+        backupOverdue = try value("backup_overdue")
+        expectedIntervalSeconds = try optional("expected_interval_seconds")
+        lastSeenAt = try value("last_seen_at")
+        statusChangedAt = try value("status_changed_at")
+        createdAt = try value("created_at")
+    }
+
     init(_ s: Service) {
         id = s.id.uuidString.lowercased()
         nodeId = s.nodeId.value

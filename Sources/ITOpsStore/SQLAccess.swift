@@ -15,11 +15,17 @@ struct SQLAccess: StoreWriter {
     // MARK: Helpers
 
     func all<R: Decodable>(_ query: SQLQueryString, as _: R.Type) async throws -> [R] {
-        try await db.raw(query).all().map { try $0.decode(model: R.self, keyDecodingStrategy: Self.snake) }
+        try await db.raw(query).all().map { try Self.decode($0, as: R.self) }
     }
 
     func first<R: Decodable>(_ query: SQLQueryString, as _: R.Type) async throws -> R? {
-        try await db.raw(query).first().map { try $0.decode(model: R.self, keyDecodingStrategy: Self.snake) }
+        try await db.raw(query).first().map { try Self.decode($0, as: R.self) }
+    }
+
+    /// Services, the rows read by the thousand, skip the keyed `Codable` decoder.
+    private static func decode<R: Decodable>(_ row: any SQLRow, as _: R.Type) throws -> R {
+        if R.self == ServiceRecord.self, let record = try ServiceRecord(row: row) as? R { return record }
+        return try row.decode(model: R.self, keyDecodingStrategy: snake)
     }
 
     func insertRow(_ table: String, _ record: some Encodable & Sendable) async throws {
