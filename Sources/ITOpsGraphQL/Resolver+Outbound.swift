@@ -185,21 +185,6 @@ extension Resolver {
 
     // MARK: Helpers
 
-    static func uuid(_ text: String, field: String) throws -> UUID {
-        guard let id = UUID(uuidString: text) else {
-            throw ITOpsError.invalid("\(field): '\(text.prefix(64))' is not a UUID")
-        }
-        return id
-    }
-
-    static func limit(_ first: Int?) throws -> Int {
-        let first = first ?? defaultPageSize
-        guard (1...maxPageSize).contains(first) else {
-            throw ITOpsError.invalid("first: must be between 1 and \(maxPageSize)")
-        }
-        return first
-    }
-
     static func definition(_ input: WorkflowInputDTO) throws -> WorkflowDefinition {
         let steps = try input.steps.enumerated().map { index, step in
             guard let type = WorkflowStepType(rawValue: step.type) else {

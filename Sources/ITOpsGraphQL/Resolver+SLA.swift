@@ -61,24 +61,9 @@ extension Resolver {
         return engine
     }
 
-    private static func uuid(_ text: String, _ field: String) throws -> UUID {
-        guard let id = UUID(uuidString: text) else {
-            throw ITOpsError.invalid("\(field): '\(text.prefix(64))' is not a UUID")
-        }
-        return id
-    }
-
-    private static func limit(_ first: Int?, default fallback: Int = 50) throws -> Int {
-        let value = first ?? fallback
-        guard (1...maxPageSize).contains(value) else {
-            throw ITOpsError.invalid("first: must be between 1 and \(maxPageSize)")
-        }
-        return value
-    }
-
     func slaSnapshotTrend(context: GraphQLContext, arguments: SnapshotTrendArguments) async throws -> [SLAPeriodDTO] {
         let engine = try engine(context)
-        let id = try Self.uuid(arguments.serviceId, "serviceId")
+        let id = try Self.uuid(arguments.serviceId, field: "serviceId")
         return try await engine.snapshotTrend(serviceId: id, hoursBack: arguments.hoursBack ?? 1).map(SLAPeriodDTO.init)
     }
 
@@ -97,7 +82,7 @@ extension Resolver {
         let scope: SLAScope
         switch (filter?.serviceId, filter?.slaGroup) {
         case (.some, .some): throw ITOpsError.invalid("filter: give serviceId or slaGroup, not both")
-        case (.some(let id), nil): scope = .service(try Self.uuid(id, "filter.serviceId"))
+        case (.some(let id), nil): scope = .service(try Self.uuid(id, field: "filter.serviceId"))
         case (nil, .some(let group)): scope = .group(group)
         case (nil, nil): scope = .fleet
         }
@@ -146,7 +131,7 @@ extension Resolver {
         let reader = context.backend.reader
         var incidents: [Incident]
         if let text = arguments.serviceId {
-            let id = try Self.uuid(text, "serviceId")
+            let id = try Self.uuid(text, field: "serviceId")
             incidents = try await reader.incidents(serviceId: id).reversed()
                 .filter { ($0.closedAt ?? now) > now.addingTimeInterval(-Double(days) * 86_400) }
         } else {

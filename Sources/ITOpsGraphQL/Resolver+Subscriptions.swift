@@ -25,12 +25,7 @@ extension Resolver {
         -> AsyncStream<ServiceStatusChangedDTO>
     {
         let node = try arguments.nodeId.map { try NodePath(validating: $0, field: "nodeId") }
-        let service = try arguments.serviceId.map { text -> UUID in
-            guard let id = UUID(uuidString: text) else {
-                throw ITOpsError.invalid("serviceId: '\(text.prefix(64))' is not a UUID")
-            }
-            return id
-        }
+        let service = try arguments.serviceId.map { try Self.uuid($0, field: "serviceId") }
         return try Self.events(context) { event in
             guard case .serviceStatusChanged(let change) = event else { return nil }
             if let service, change.serviceId != service { return nil }

@@ -63,9 +63,7 @@ struct Resolver: Sendable {
 
     func service(context: GraphQLContext, arguments: IDArgument) async throws -> ServiceDTO? {
         try context.require(.viewer)
-        guard let id = UUID(uuidString: arguments.id) else {
-            throw ITOpsError.invalid("id: '\(arguments.id.prefix(64))' is not a UUID")
-        }
+        let id = try Self.uuid(arguments.id, field: "id")
         return try await context.backend.reader.service(id: id).map(ServiceDTO.init)
     }
 
@@ -107,6 +105,23 @@ struct Resolver: Sendable {
     }
 
     // MARK: Helpers
+
+    /// A UUID argument; `invalid` naming `field` otherwise.
+    static func uuid(_ text: String, field: String) throws -> UUID {
+        guard let id = UUID(uuidString: text) else {
+            throw ITOpsError.invalid("\(field): '\(text.prefix(64))' is not a UUID")
+        }
+        return id
+    }
+
+    /// A `first:` page size, 1–`maxPageSize`, `fallback` when absent.
+    static func limit(_ first: Int?, default fallback: Int = defaultPageSize) throws -> Int {
+        let value = first ?? fallback
+        guard (1...maxPageSize).contains(value) else {
+            throw ITOpsError.invalid("first: must be between 1 and \(maxPageSize)")
+        }
+        return value
+    }
 
     static func filter(_ input: ServiceFilterInput?) throws -> ServiceFilter {
         guard let input else { return ServiceFilter() }

@@ -87,8 +87,8 @@ extension SLAEngine {
         guard day + SLAPeriod.day <= SLAPeriod.ms(now) else {
             throw ITOpsError.invalid("date: \(SLAPeriod.dayKey(day)) has not ended yet; reports cover past UTC days")
         }
-        let figures = try await dayFigures(day)
         let inventory = try await inventory()
+        let figures = try await dayFigures(day, inventory: inventory)
         let services = Dictionary(uniqueKeysWithValues: inventory.services.map { ($0.id.stored, $0) })
         func entry(
             scope: String, name: String, figures: AvailabilityFigures, definition: SLADefinition?, service: Service?,
@@ -164,7 +164,7 @@ extension SLAEngine {
 
     /// One day's figures per service (by stored id) and per group: the rollups when the day is
     /// closed and clean, computed from history otherwise.
-    func dayFigures(_ day: Int64) async throws -> (
+    func dayFigures(_ day: Int64, inventory: SLAInventory) async throws -> (
         services: [String: AvailabilityFigures], groups: [String: AvailabilityFigures]
     ) {
         let horizon = try await reader.rollupHorizon(policy: policy) ?? day
@@ -179,7 +179,7 @@ extension SLAEngine {
                 Dictionary(try await groups.map { ($0.scopeId, $0.figures) }, uniquingKeysWith: +)
             )
         }
-        let computed = try await computeDay(day)
+        let computed = try await computeDay(day, inventory: inventory)
         return (
             Dictionary(computed.services.map { ($0.scopeId, $0.figures) }, uniquingKeysWith: +),
             Dictionary(computed.groups.map { ($0.scopeId, $0.figures) }, uniquingKeysWith: +)

@@ -20,16 +20,17 @@ extension SLAEngine {
         let closable = SLAPeriod.dayStart(now - Int64(settings.rollupGrace * 1000))
         var horizon: Int64
         let stored = try await reader.rollupHorizon(policy: policy)
+        // One inventory for the whole pass: the days it closes are past, so later services do not count.
+        let inventory = try await inventory()
         if let stored {
             horizon = stored
         } else {
             // First run (or a new policy): start at the first day any service existed.
-            let inventory = try await inventory()
             horizon = inventory.services.map { SLAPeriod.dayStart(SLAPeriod.ms($0.createdAt)) }.min() ?? closable
         }
         var closed = 0
         while horizon < closable, closed < maxDays {
-            let day = try await computeDay(horizon)
+            let day = try await computeDay(horizon, inventory: inventory)
             let next = horizon + SLAPeriod.day
             let policy = self.policy
             try await store.write { tx in
@@ -53,9 +54,8 @@ extension SLAEngine {
     }
 
     /// The figures of the day starting at `start`, for every service that existed and every group.
-    func computeDay(_ start: Int64) async throws -> SLADay {
+    func computeDay(_ start: Int64, inventory: SLAInventory) async throws -> SLADay {
         let end = start + SLAPeriod.day
-        let inventory = try await inventory()
         let services = inventory.services.filter { SLAPeriod.ms($0.createdAt) < end }
         async let previous = reader.rollups(
             kind: .service, scopeId: nil, monthly: false, from: start - SLAPeriod.day, to: start, policy: policy)
@@ -114,11 +114,12 @@ extension SLAEngine {
         let dirty = try await reader.dirtyRollupDays(limit: limit)
         guard !dirty.isEmpty else { return }
         let horizon = try await reader.rollupHorizon(policy: policy) ?? 0
+        let inventory = try await inventory()
         for day in Set(dirty.map(\.day)).sorted() {
             let ids = Set(dirty.filter { $0.day == day }.map(\.serviceId))
             let stale = try await reader.rollups(
                 kind: .service, scopeId: nil, monthly: false, from: day, to: day + 1, policy: policy)
-            let computed = try await computeDay(day)
+            let computed = try await computeDay(day, inventory: inventory)
             let before = Dictionary(stale.map { ($0.scopeId, $0.endStatus) }, uniquingKeysWith: { $1 })
             let policy = self.policy
             try await store.write { tx in
