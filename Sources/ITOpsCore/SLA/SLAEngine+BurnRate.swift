@@ -34,7 +34,7 @@ extension SLAEngine {
         let now = SLAPeriod.ms(nowDate)
         let longest = rules.map(\.long).max() ?? 0
         let inventory = try await inventory()
-        let timelines = try await liveTimelines(inventory, services: inventory.services, from: now - longest, now: now)
+        let timelines = try await liveTimelines(of: inventory.services, from: now - longest, now: now)
         var firing: [BurnAlertState: (Alert, Double)] = [:]
         func evaluate(
             _ timeline: CoverageTimeline, definition: SLADefinition, kind: SLAScopeKind, id: String,

@@ -37,7 +37,7 @@ extension SLAEngine {
         let now = SLAPeriod.ms(clock.now())
         let current = SLAPeriod.bucketStart(now)
         let from = current - Int64(hoursBack) * 12 * SLAPeriod.bucket
-        let timeline = try await liveTimelines(inventory, services: [service], from: from, now: now)[service.id]
+        let timeline = try await liveTimelines(of: [service], from: from, now: now)[service.id]
         let definition = inventory.definition(of: service)
         return stride(from: from, through: current, by: Int64.Stride(SLAPeriod.bucket)).map { start in
             let end = start + SLAPeriod.bucket
@@ -134,7 +134,7 @@ extension SLAEngine {
         let liveFrom = max(horizon, periods.first?.start ?? horizon)
         var live: [CoverageTimeline] = []
         if liveFrom < now {
-            let timelines = try await liveTimelines(inventory, services: liveServices, from: liveFrom, now: now)
+            let timelines = try await liveTimelines(of: liveServices, from: liveFrom, now: now)
             switch scope {
             case .service(let id): live = timelines[id].map { [$0] } ?? []
             case .group:
@@ -185,7 +185,7 @@ extension SLAEngine {
             kind: .group, scopeId: nil, monthly: true, from: monthStart, to: monthStart + 1, policy: policy)
         let closedServices = Dictionary(try await serviceRows.map { ($0.scopeId, $0.figures) }, uniquingKeysWith: +)
         let closedGroups = Dictionary(try await groupRows.map { ($0.scopeId, $0.figures) }, uniquingKeysWith: +)
-        let timelines = try await liveTimelines(inventory, services: inventory.services, from: horizon, now: now)
+        let timelines = try await liveTimelines(of: inventory.services, from: horizon, now: now)
         let key = SLAPeriod.monthKey(monthStart)
         var services: [UUID: SLAPeriodResult] = [:]
         for service in inventory.services {

@@ -153,7 +153,7 @@ extension SLAEngine {
     }
 
     /// Coverage of every service (and group) over `[from, now)`, read from raw history.
-    func liveTimelines(_ inventory: SLAInventory, services: [Service], from: Int64, now: Int64) async throws
+    func liveTimelines(of services: [Service], from: Int64, now: Int64) async throws
         -> [UUID: CoverageTimeline]
     {
         guard from < now else { return [:] }
