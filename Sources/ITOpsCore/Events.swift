@@ -99,6 +99,8 @@ public struct Alert: Sendable, Equatable, Codable {
         case slaBurnRateCleared = "sla_burn_rate_cleared"
         /// The daily SLA report was generated.
         case slaReportGenerated = "sla_report_generated"
+        /// An admin planned a maintenance window longer than `ITOPS_MAX_EXCLUSION_WINDOW`.
+        case exclusionWindowPlanned = "exclusion_window_planned"
     }
     public var kind: Kind
     /// The node concerned; `nil` for alerts about an SLA group or the whole fleet.

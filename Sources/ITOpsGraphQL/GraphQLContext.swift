@@ -49,6 +49,9 @@ public struct GraphQLContext: Sendable {
     public let backend: any GraphQLBackend
     /// Why a credential that was sent was refused (expired, forged), reported by `require`.
     public let credentialProblem: ITOpsError?
+    /// The list items this operation may still return and its memoised work; the executor gives
+    /// every operation a fresh one sized by `GraphQLLimits.maxResultItems`.
+    public var budget: RequestBudget
 
     public init(
         principal: Principal?, client: String, backend: any GraphQLBackend, credentialProblem: ITOpsError? = nil
@@ -57,6 +60,20 @@ public struct GraphQLContext: Sendable {
         self.client = client
         self.backend = backend
         self.credentialProblem = credentialProblem
+        budget = RequestBudget(maxItems: GraphQLLimits().maxResultItems)
+    }
+
+    /// Counts `count` list items of the answer against the budget; `QUERY_TOO_COMPLEX` past it.
+    public func charge(_ count: Int) throws {
+        do {
+            try budget.charge(count)
+        } catch {
+            throw GraphQLExecutor.LimitError(
+                code: GraphQLExecutor.Code.tooComplex,
+                message:
+                    "the answer would hold more than \(error.limit) list items; ask for smaller pages (first/after) or fewer nested lists"
+            )
+        }
     }
 
     /// The principal, if it holds at least `role`; `UNAUTHENTICATED` or `FORBIDDEN` otherwise.

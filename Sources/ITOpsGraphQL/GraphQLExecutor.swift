@@ -1,6 +1,7 @@
 import Foundation
 import GraphQL
 import ITOpsCore
+import Synchronization
 
 /// Runs GraphQL operations for every transport, so that HTTP and WebSocket share one pipeline:
 /// size check, per-principal rate, the document cache (parse and validate once), depth and cost
@@ -30,7 +31,22 @@ public final class GraphQLExecutor: Sendable {
         public static let parseFailed = "GRAPHQL_PARSE_FAILED"
         /// A subscription over a transport without streams (HTTP).
         public static let operationNotSupported = "OPERATION_NOT_SUPPORTED"
+        /// The operation ran past `GraphQLLimits.deadline`.
+        public static let timeout = "TIMEOUT"
+        /// Too many operations are running and waiting on this instance.
+        public static let overloaded = "OVERLOADED"
     }
+
+    /// A limit passed while an operation runs (its `extensions.code` and message).
+    public struct LimitError: Error, Sendable {
+        public let code: String
+        public let message: String
+    }
+
+    /// The threads GraphQL work runs on: as many as the machine has cores, shared by every
+    /// executor of the process, apart from the cooperative pool that serves everything else.
+    public static let workers = WorkerExecutor(
+        threads: ProcessInfo.processInfo.activeProcessorCount, name: "itops-graphql")
 
     /// The schema and its resolvers.
     public let api: ITOpsAPI
@@ -39,6 +55,7 @@ public final class GraphQLExecutor: Sendable {
     let cache: DocumentCache
     let table: FieldTable
     let rateLimiter: RateLimiter
+    let admission: AdmissionControl
 
     /// One executor per application; `clock` refills the rate buckets.
     public init(api: ITOpsAPI, limits: GraphQLLimits, clock: any WallClock) {
@@ -47,6 +64,7 @@ public final class GraphQLExecutor: Sendable {
         cache = DocumentCache(capacity: limits.documentCacheSize)
         table = FieldTable(schema: api.schema.schema)
         rateLimiter = RateLimiter(rate: limits.requestsPerSecond, burst: limits.burst, clock: clock)
+        admission = AdmissionControl(limit: limits.maxConcurrentOperations, maxWaiting: limits.maxQueuedOperations)
     }
 
     /// The operation type `query` would run (for transports that treat subscriptions apart),
@@ -71,6 +89,46 @@ public final class GraphQLExecutor: Sendable {
                 "too many requests: at most \(Self.format(limits.requestsPerSecond)) a second; retry in \(Self.format(wait.rounded(.up))) s",
                 extra: ["retryAfterSeconds": .number(Number(Int(max(1, wait.rounded(.up)))))])
         }
+        guard await admission.enter() else {
+            return refuse(
+                Code.overloaded,
+                "the server is running too many GraphQL operations; retry in a second",
+                extra: ["retryAfterSeconds": .number(1)])
+        }
+        return await withDeadline {
+            defer { self.admission.leave() }
+            var context = context
+            context.budget = RequestBudget(maxItems: self.limits.maxResultItems)
+            return await self.analyseAndRun(
+                query: query, variables: variables, operationName: operationName, context: context,
+                allowSubscriptions: allowSubscriptions)
+        }
+    }
+
+    /// Runs `body` on the GraphQL threads; answers `TIMEOUT` if it has not finished by the deadline.
+    /// The late work is cancelled and keeps its admission slot until it actually ends, so abandoned
+    /// operations cannot pile up.
+    private func withDeadline(_ body: @escaping @Sendable () async -> Outcome) async -> Outcome {
+        let deadline = limits.deadline
+        let race = DeadlineRace()
+        return await withCheckedContinuation { continuation in
+            race.start(continuation)
+            let work = Task(executorPreference: Self.workers) {
+                let outcome = await body()
+                race.finish(outcome)
+            }
+            race.arm(
+                after: deadline,
+                timeout: Self.refusal(
+                    Code.timeout, "the operation did not finish within \(Self.describe(deadline)); ask for less"),
+                onFire: { work.cancel() })
+        }
+    }
+
+    private func analyseAndRun(
+        query: String, variables: [String: Map], operationName: String?, context: GraphQLContext,
+        allowSubscriptions: Bool
+    ) async -> Outcome {
         let prepared = prepared(query)
         guard let document = prepared.document else {
             return .single(GraphQLResult(data: nil, errors: prepared.errors))
@@ -85,14 +143,20 @@ public final class GraphQLExecutor: Sendable {
         for case let fragment as FragmentDefinition in document.definitions {
             fragments[fragment.name.value] = fragment
         }
-        let analysis = QueryAnalysis(fragments: fragments, table: table, limits: limits, variables: variables)
-        let depth = analysis.depth(operation.selectionSet)
-        if depth > limits.maxDepth {
-            return refuse(
-                Code.tooDeep, "the query is nested \(depth) levels deep; at most \(limits.maxDepth) are allowed")
+        var analysis = QueryAnalysis(
+            fragments: fragments, table: table, limits: limits, variables: variables, operation: operation)
+        let depth: Int
+        let cost: Int
+        do {
+            depth = try analysis.depth(operation.selectionSet)
+            if depth > limits.maxDepth {
+                return refuse(
+                    Code.tooDeep, "the query is nested \(depth) levels deep; at most \(limits.maxDepth) are allowed")
+            }
+            cost = try analysis.cost(operation.selectionSet, type: table.rootType(operation.operation))
+        } catch {
+            return refuse(Code.tooComplex, "the query takes too many steps to analyse; send a smaller document")
         }
-        let cost = analysis.cost(
-            operation.selectionSet, type: table.rootType(operation.operation), cap: limits.maxComplexity)
         if cost > limits.maxComplexity {
             return refuse(
                 Code.tooComplex,
@@ -166,6 +230,9 @@ public final class GraphQLExecutor: Sendable {
                             message: "the document does not parse", extensions: ["code": .string(Code.parseFailed)])
                     ])
             }
+            if let problem = Self.shapeProblem(document, budget: limits.maxExpandedFields) {
+                return PreparedDocument(document: nil, errors: [problem])
+            }
             let errors = validate(schema: api.schema.schema, ast: document, rules: specifiedRules)
             return PreparedDocument(
                 document: errors.isEmpty ? document : nil,
@@ -174,6 +241,33 @@ public final class GraphQLExecutor: Sendable {
                         message: $0.message, locations: $0.locations,
                         extensions: ["code": .string(Code.validationFailed)])
                 })
+        }
+    }
+
+    /// A fragment cycle, or a document that expands past `budget` fields: refused before the
+    /// validation rules walk the expanded document.
+    private static func shapeProblem(_ document: Document, budget: Int) -> GraphQLError? {
+        do {
+            _ = try DocumentShape.expandedFields(document, budget: budget)
+            return nil
+        } catch .cycle(let name) {
+            return GraphQLError(
+                message: "cannot spread fragment \"\(name.prefix(64))\" within itself",
+                extensions: ["code": .string(Code.validationFailed)])
+        } catch {
+            return GraphQLError(
+                message:
+                    "the document expands to more than \(budget) fields once its fragments are spread; send a smaller document",
+                extensions: ["code": .string(Code.tooComplex)])
+        }
+    }
+
+    /// Waits until no operation is running — including ones already answered `TIMEOUT` whose work
+    /// goes on — or `limit` passes; the server calls it before closing the database.
+    public func drain(within limit: Duration) async {
+        let deadline = ContinuousClock.now + limit
+        while admission.running > 0, ContinuousClock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(10))
         }
     }
 
@@ -196,9 +290,18 @@ public final class GraphQLExecutor: Sendable {
     }
 
     private func refuse(_ code: String, _ message: String, extra: [String: Map] = [:]) -> Outcome {
+        Self.refusal(code, message, extra: extra)
+    }
+
+    private static func refusal(_ code: String, _ message: String, extra: [String: Map] = [:]) -> Outcome {
         var extensions = extra
         extensions["code"] = .string(code)
         return .single(GraphQLResult(data: nil, errors: [GraphQLError(message: message, extensions: extensions)]))
+    }
+
+    private static func describe(_ duration: Duration) -> String {
+        let (seconds, attoseconds) = duration.components
+        return seconds >= 1 ? "\(seconds) s" : "\(attoseconds / 1_000_000_000_000_000) ms"
     }
 
     private static func format(_ value: Double) -> String {
@@ -216,6 +319,47 @@ extension ITOpsAPI {
 extension GraphQLExecutor {
     /// Whether `code` is one of the limit refusals (counted in metrics by the transports).
     public static func isLimitCode(_ code: String) -> Bool {
-        [Code.documentTooLarge, Code.tooDeep, Code.tooComplex, Code.rateLimited].contains(code)
+        [Code.documentTooLarge, Code.tooDeep, Code.tooComplex, Code.rateLimited, Code.timeout, Code.overloaded]
+            .contains(code)
+    }
+}
+
+/// Whichever comes first — the operation's outcome or its deadline — answers the caller, once.
+private final class DeadlineRace: Sendable {
+    private let waiting = Mutex<CheckedContinuation<GraphQLExecutor.Outcome, Never>?>(nil)
+    private let timer = Mutex<Task<Void, Never>?>(nil)
+
+    func start(_ continuation: CheckedContinuation<GraphQLExecutor.Outcome, Never>) {
+        waiting.withLock { $0 = continuation }
+    }
+
+    /// Answers with `outcome` unless the deadline already did, and stops the timer.
+    func finish(_ outcome: GraphQLExecutor.Outcome) {
+        timer.withLock { $0?.cancel() }
+        answer(outcome)
+    }
+
+    /// Starts the timer: at `deadline`, answers `timeout` (if nothing has yet) and calls `onFire`.
+    func arm(
+        after deadline: Duration, timeout: GraphQLExecutor.Outcome, onFire: @escaping @Sendable () -> Void
+    ) {
+        let task = Task {
+            try? await Task.sleep(for: deadline)
+            guard !Task.isCancelled else { return }
+            if self.answer(timeout) { onFire() }
+        }
+        timer.withLock { $0 = task }
+        // The operation may have finished before the timer was stored.
+        if waiting.withLock({ $0 == nil }) { task.cancel() }
+    }
+
+    @discardableResult
+    private func answer(_ outcome: GraphQLExecutor.Outcome) -> Bool {
+        guard let continuation = waiting.withLock({ slot -> CheckedContinuation<GraphQLExecutor.Outcome, Never>? in
+            defer { slot = nil }
+            return slot
+        }) else { return false }
+        continuation.resume(returning: outcome)
+        return true
     }
 }

@@ -12,6 +12,37 @@ public struct GraphQLLimits: Sendable, Equatable {
     public var maxComplexity = 20_000
     /// The assumed length of a list field that has no `first` argument.
     public var defaultListSize = 20
+    /// Largest page a `first` argument accepts; a page size that cannot be known before execution
+    /// (a variable without a value) is costed at this size.
+    public var maxPageSize = 500
+    /// The page a paged field returns without `first`, by field name (costed at that size).
+    public var defaultPageSizes: [String: Int] = [
+        "services": 50, "users": 50, "apiKeys": 50, "incidents": 50, "exclusionWindows": 50, "slaReports": 50,
+        "webhookDeliveries": 50, "webhooks": 50, "workflows": 50,
+    ]
+    /// Fields that cost more than 1, by `Type.field`: the ones that compute SLA figures over a month
+    /// or more, . Each alias of such a field pays again, so a document
+    /// cannot repeat them past `maxComplexity`.
+    public var weights: [String: Int] = [
+        "Query.slaGroups": 1_000, "Query.slaDashboardStats": 1_000, "Query.slaTrendData": 1_000,
+        "Query.slaErrorBudgets": 1_000, "Query.slaSnapshotTrend": 100, "Mutation.generateSlaReport": 2_000,
+    ]
+    /// Most fields a document may hold once its fragments are expanded, checked before validation
+    /// (whose rules walk the expanded document) — `QUERY_TOO_COMPLEX`.
+    public var maxExpandedFields = 10_000
+    /// Most steps the depth and cost analysis may take (`QUERY_TOO_COMPLEX`).
+    public var analysisVisitBudget = 100_000
+    /// Most list items one answer may hold, counted while it is built: lists whose length depends
+    /// on the data (`nodes`, `slaGroups`, `SLAGroup.services`) stop the answer past it
+    /// (`QUERY_TOO_COMPLEX`).
+    public var maxResultItems = 20_000
+    /// Longest a query or mutation may run before it is answered with `TIMEOUT`.
+    public var deadline: Duration = .seconds(10)
+    /// Queries and mutations running at once on this instance; more wait, and past
+    /// `maxQueuedOperations` waiting ones are refused with `OVERLOADED`.
+    public var maxConcurrentOperations = 16
+    /// Operations that may wait for a slot.
+    public var maxQueuedOperations = 256
     /// Sustained requests per second per principal (anonymous callers: per client address);
     /// each GraphQL operation, over either transport, takes one token (`RATE_LIMITED`); 0 turns
     /// the limit off.

@@ -1,12 +1,14 @@
 import Foundation
 import GraphQL
 
-/// The shape of the schema that cost analysis needs: for each type, each field's named type and
-/// whether it is a list. Built once with the schema.
+/// The shape of the schema that cost analysis needs: for each type, each field's named type,
+/// whether it is a list, and whether it takes a `first` page size. Built once with the schema.
 struct FieldTable: Sendable {
     struct Entry: Sendable {
         let typeName: String
         let isList: Bool
+        /// The field declares a `first` argument.
+        let isPaged: Bool
     }
     private var table: [String: [String: Entry]] = [:]
     let queryType: String?
@@ -32,7 +34,8 @@ struct FieldTable: Sendable {
                 var type: any GraphQLType = field.type
                 if let nonNull = type as? GraphQLNonNull { type = nonNull.ofType }
                 entries[fieldName] = Entry(
-                    typeName: getNamedType(type: field.type)?.name ?? "", isList: type is GraphQLList)
+                    typeName: getNamedType(type: field.type)?.name ?? "", isList: type is GraphQLList,
+                    isPaged: field.args.contains { $0.key == "first" })
             }
             table[name] = entries
         }
@@ -52,26 +55,115 @@ struct FieldTable: Sendable {
     }
 }
 
+/// A document's size with every fragment spread expanded, computed before validation: the
+/// specified validation rules walk the expanded selection, so a small document of fragments that
+/// each spread the next one twice would otherwise cost exponential time. Linear in the document:
+/// each fragment's size is computed once and reused.
+enum DocumentShape {
+    enum Problem: Error, Equatable {
+        /// The fragments spread each other in a cycle (the spec forbids it).
+        case cycle(String)
+        /// The expanded document has more fields than `budget`.
+        case tooLarge(budget: Int)
+    }
+
+    /// The number of fields of the largest operation once fragments are expanded; throws past `budget`.
+    static func expandedFields(_ document: Document, budget: Int) throws(Problem) -> Int {
+        var fragments: [String: FragmentDefinition] = [:]
+        for case let fragment as FragmentDefinition in document.definitions {
+            fragments[fragment.name.value] = fragment
+        }
+        var sizes: [String: Int] = [:]
+        var inProgress: Set<String> = []
+        func size(_ set: SelectionSet) throws(Problem) -> Int {
+            var total = 0
+            for selection in set.selections {
+                switch selection {
+                case let field as Field:
+                    total = total &+ 1
+                    if let child = field.selectionSet { total = total &+ (try size(child)) }
+                case let spread as FragmentSpread:
+                    total = total &+ (try fragmentSize(spread.name.value))
+                case let inline as InlineFragment:
+                    total = total &+ (try size(inline.selectionSet))
+                default:
+                    continue
+                }
+                if total > budget || total < 0 { throw .tooLarge(budget: budget) }
+            }
+            return total
+        }
+        func fragmentSize(_ name: String) throws(Problem) -> Int {
+            if let known = sizes[name] { return known }
+            guard let fragment = fragments[name] else { return 0 }  // validation reports it
+            guard inProgress.insert(name).inserted else { throw .cycle(name) }
+            let value = try size(fragment.selectionSet)
+            inProgress.remove(name)
+            sizes[name] = value
+            return value
+        }
+        var largest = 0
+        for case let operation as OperationDefinition in document.definitions {
+            largest = max(largest, try size(operation.selectionSet))
+        }
+        for name in fragments.keys { _ = try fragmentSize(name) }
+        return largest
+    }
+}
+
 /// Depth and cost of one operation of a document.
+///
+/// Linear in the document: a fragment's depth and cost are computed once per (fragment, list
+/// context) and reused at every spread, and every step is counted against `visitBudget`.
+/// Fragment cycles are refused before this runs (`DocumentShape`).
 struct QueryAnalysis {
+    /// Thrown when the analysis takes more steps than its budget allows.
+    struct BudgetExceeded: Error {}
+
     let fragments: [String: FragmentDefinition]
     let table: FieldTable
     let limits: GraphQLLimits
+    /// The operation's variables after coercion: given values, else the declared defaults.
     let variables: [String: Map]
+    private var depthMemo: [String: Int] = [:]
+    private var costMemo: [String: Int] = [:]
+    private var visits = 0
+    private let visitBudget: Int
+
+    init(
+        fragments: [String: FragmentDefinition], table: FieldTable, limits: GraphQLLimits, variables: [String: Map],
+        operation: OperationDefinition? = nil
+    ) {
+        self.fragments = fragments
+        self.table = table
+        self.limits = limits
+        var coerced = variables
+        for definition in operation?.variableDefinitions ?? [] where coerced[definition.variable.name.value] == nil {
+            if let value = definition.defaultValue { coerced[definition.variable.name.value] = Self.literal(value) }
+        }
+        self.variables = coerced
+        visitBudget = limits.analysisVisitBudget
+    }
 
     /// Deepest nesting of fields that have selections (a scalar field adds nothing).
-    func depth(_ set: SelectionSet, seen: Set<String> = []) -> Int {
+    mutating func depth(_ set: SelectionSet) throws(BudgetExceeded) -> Int {
         var deepest = 0
         for selection in set.selections {
+            try visit()
             switch selection {
             case let field as Field:
-                if let child = field.selectionSet { deepest = max(deepest, 1 + depth(child, seen: seen)) }
+                if let child = field.selectionSet { deepest = max(deepest, 1 + (try depth(child))) }
             case let spread as FragmentSpread:
                 let name = spread.name.value
-                guard !seen.contains(name), let fragment = fragments[name] else { continue }
-                deepest = max(deepest, depth(fragment.selectionSet, seen: seen.union([name])))
+                if let known = depthMemo[name] {
+                    deepest = max(deepest, known)
+                } else if let fragment = fragments[name] {
+                    let value = try depth(fragment.selectionSet)
+                    depthMemo[name] = value
+                    deepest = max(deepest, value)
+                }
             case let inline as InlineFragment:
-                deepest = max(deepest, depth(inline.selectionSet, seen: seen))
+                deepest = max(deepest, try depth(inline.selectionSet))
             default:
                 continue
             }
@@ -79,43 +171,49 @@ struct QueryAnalysis {
         return deepest
     }
 
-    /// Every field costs 1; the cost of what a list field selects is multiplied by its length:
-    /// `first`, or `defaultListSize`. `edges` of a connection sized by `first` counts once.
-    /// Stops counting once `cap` is passed.
-    func cost(_ set: SelectionSet, type: String?, sizedParent: Bool = false, seen: Set<String> = [], cap: Int) -> Int {
+    /// Every field costs 1 (fields in `limits.weights` cost their weight); what a list field selects
+    /// counts once per element: its `first` (from the coerced variables; a page size that cannot be
+    /// known counts as `maxPageSize`), a paged field's default page without it, or
+    /// `defaultListSize` for other lists. `edges` of a connection sized by `first` counts once.
+    /// Saturates instead of overflowing.
+    mutating func cost(_ set: SelectionSet, type: String?, sizedParent: Bool = false) throws(BudgetExceeded) -> Int {
         var total = 0
         for selection in set.selections {
-            if total > cap { return total }
+            try visit()
             switch selection {
             case let field as Field:
-                total += 1
+                let name = field.name.value
+                total = Self.add(total, limits.weights["\(type ?? "").\(name)"] ?? 1)
                 guard let child = field.selectionSet else { continue }
-                let entry = table.entry(type, field.name.value)
-                let first = firstArgument(field)
+                let entry = table.entry(type, name)
+                let first = pageSize(field, entry: entry)
                 let factor: Int
                 if let first {
                     factor = first
                 } else if entry?.isList == true {
-                    factor =
-                        sizedParent && field.name.value == "edges" || field.name.value.hasPrefix("__")
-                            || (type?.hasPrefix("__") ?? false) ? 1 : limits.defaultListSize
+                    let introspection = name.hasPrefix("__") || (type?.hasPrefix("__") ?? false)
+                    factor = sizedParent && name == "edges" || introspection ? 1 : limits.defaultListSize
                 } else {
                     factor = 1
                 }
-                let inner = cost(
-                    child, type: entry?.typeName, sizedParent: first != nil, seen: seen,
-                    cap: cap / max(factor, 1) + 1)
-                total += factor.multipliedReportingOverflow(by: inner).overflow ? Int.max / 2 : factor * inner
+                let inner = try cost(child, type: entry?.typeName, sizedParent: first != nil)
+                total = Self.add(total, Self.multiply(factor, inner))
             case let spread as FragmentSpread:
                 let name = spread.name.value
-                guard !seen.contains(name), let fragment = fragments[name] else { continue }
-                total += cost(
-                    fragment.selectionSet, type: fragment.typeCondition.name.value, sizedParent: sizedParent,
-                    seen: seen.union([name]), cap: cap)
+                guard let fragment = fragments[name] else { continue }
+                let key = "\(name)|\(sizedParent)"
+                if let known = costMemo[key] {
+                    total = Self.add(total, known)
+                } else {
+                    let value = try cost(
+                        fragment.selectionSet, type: fragment.typeCondition.name.value, sizedParent: sizedParent)
+                    costMemo[key] = value
+                    total = Self.add(total, value)
+                }
             case let inline as InlineFragment:
-                total += cost(
-                    inline.selectionSet, type: inline.typeCondition?.name.value ?? type, sizedParent: sizedParent,
-                    seen: seen, cap: cap)
+                total = Self.add(
+                    total,
+                    try cost(inline.selectionSet, type: inline.typeCondition?.name.value ?? type, sizedParent: sizedParent))
             default:
                 continue
             }
@@ -123,16 +221,46 @@ struct QueryAnalysis {
         return total
     }
 
-    private func firstArgument(_ field: Field) -> Int? {
-        guard let argument = field.arguments.first(where: { $0.name.value == "first" }) else { return nil }
-        switch argument.value {
-        case let int as IntValue:
-            return Int(int.value).map { max(0, $0) }
-        case let variable as Variable:
-            if case .number(let number) = variables[variable.name.value] { return max(0, number.intValue) }
-            return nil
-        default:
-            return nil
+    private mutating func visit() throws(BudgetExceeded) {
+        visits += 1
+        if visits > visitBudget { throw BudgetExceeded() }
+    }
+
+    /// The page size a field asks for: `first` as given or through a variable; the maximum when it
+    /// cannot be known (a variable without a value, a value that is not a number); a paged field's
+    /// default page without `first`; `nil` for fields that are not paged.
+    private func pageSize(_ field: Field, entry: FieldTable.Entry?) -> Int? {
+        guard let argument = field.arguments.first(where: { $0.name.value == "first" }) else {
+            guard entry?.isPaged == true else { return nil }
+            return limits.defaultPageSizes[field.name.value] ?? limits.defaultListSize
         }
+        let value: Map?
+        switch argument.value {
+        case let variable as Variable: value = variables[variable.name.value]
+        default: value = Self.literal(argument.value)
+        }
+        guard case .number(let number) = value else { return limits.maxPageSize }
+        let double = number.doubleValue
+        guard double.isFinite else { return limits.maxPageSize }
+        return Int(max(0, min(double, Double(Int32.max))))
+    }
+
+    /// The value of a literal (numbers only matter here).
+    private static func literal(_ value: any Value) -> Map? {
+        switch value {
+        case let int as IntValue: return Int(int.value).map { .number(Number($0)) } ?? .number(Number(Int32.max))
+        case let float as FloatValue: return Double(float.value).map { .number(Number($0)) }
+        default: return nil
+        }
+    }
+
+    private static func add(_ a: Int, _ b: Int) -> Int {
+        let (sum, overflow) = a.addingReportingOverflow(b)
+        return overflow ? Int.max / 2 : min(sum, Int.max / 2)
+    }
+
+    private static func multiply(_ a: Int, _ b: Int) -> Int {
+        let (product, overflow) = a.multipliedReportingOverflow(by: b)
+        return overflow ? Int.max / 2 : min(product, Int.max / 2)
     }
 }

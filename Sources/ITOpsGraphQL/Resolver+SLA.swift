@@ -96,11 +96,15 @@ extension Resolver {
     }
 
     func slaDashboardStats(context: GraphQLContext, arguments: NoArguments) async throws -> SLADashboardStatsDTO {
-        SLADashboardStatsDTO(try await engine(context).dashboard())
+        let engine = try engine(context)
+        return SLADashboardStatsDTO(try await context.budget.memoised("slaDashboardStats") { try await engine.dashboard() })
     }
 
     func slaErrorBudgets(context: GraphQLContext, arguments: NoArguments) async throws -> [SLAErrorBudgetDTO] {
-        try await engine(context).errorBudgets().map(SLAErrorBudgetDTO.init)
+        let engine = try engine(context)
+        let budgets = try await context.budget.memoised("slaErrorBudgets") { try await engine.errorBudgets() }
+        try context.charge(budgets.count)
+        return budgets.map(SLAErrorBudgetDTO.init)
     }
 
     func slaDefinitions(context: GraphQLContext, arguments: NoArguments) async throws -> [SLADefinitionDTO] {
@@ -170,7 +174,7 @@ extension Resolver {
         let (window, _) = try await engine.startExclusionWindow(
             Commands.ExclusionWindowStart(
                 service: arguments.service, nodeId: arguments.nodeId, reason: arguments.reason,
-                expectedEndAt: arguments.expectedEndAt), by: principal.label)
+                expectedEndAt: arguments.expectedEndAt), by: principal.label, byAdmin: principal.role == .admin)
         return try await describe(window, engine: engine, context: context)
     }
 
@@ -209,6 +213,7 @@ extension Resolver {
     /// `slaGroups { status currentUptime }`: this month to date, when the SLA plugin is enabled.
     static func currentMonth(_ context: GraphQLContext) async throws -> [String: SLAPeriodResult]? {
         guard let engine = context.backend.sla, (try? context.requirePlugin(.sla)) != nil else { return nil }
-        return try await engine.currentMonth().groups
+        // Memoised: every alias of `slaGroups` in one operation shares one computation.
+        return try await context.budget.memoised("slaCurrentMonthGroups") { try await engine.currentMonth().groups }
     }
 }

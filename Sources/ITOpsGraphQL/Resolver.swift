@@ -54,6 +54,7 @@ struct Resolver: Sendable {
         let reader = context.backend.reader
         let page = try await reader.services(matching: filter, after: cursor, limit: first + 1)
         let shown = page.prefix(first)
+        try context.charge(shown.count)
         let edges = shown.map { ServiceEdgeDTO(cursor: Self.encodeCursor($0), node: ServiceDTO($0)) }
         return ServiceConnectionDTO(
             edges: edges,
@@ -69,13 +70,15 @@ struct Resolver: Sendable {
 
     func nodes(context: GraphQLContext, arguments: ListArguments) async throws -> [NodeDTO] {
         try context.require(.viewer)
-        return try Self.slice(try await context.backend.reader.nodes(), key: \.id.value, arguments)
-            .map(NodeDTO.init)
+        let nodes = try Self.slice(try await context.backend.reader.nodes(), key: \.id.value, arguments)
+        try context.charge(nodes.count)
+        return nodes.map(NodeDTO.init)
     }
 
     func slaGroups(context: GraphQLContext, arguments: ListArguments) async throws -> [SLAGroupDTO] {
         try context.require(.viewer)
         let groups = try Self.slice(try await context.backend.reader.slaGroups(), key: \.name, arguments)
+        try context.charge(groups.count)
         let members = SLAGroupMembers(names: groups.map(\.name), reader: context.backend.reader)
         let month = groups.isEmpty ? nil : try await Self.currentMonth(context)
         return groups.map { group in

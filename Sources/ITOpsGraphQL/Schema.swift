@@ -35,6 +35,7 @@ enum GraphQLErrorMapping {
             // Parse and validation errors carry no original error; their message is for the client.
             return ("GRAPHQL_VALIDATION_FAILED", error.message)
         }
+        if let limit = original as? GraphQLExecutor.LimitError { return (limit.code, limit.message) }
         if let domain = original as? ITOpsError {
             switch domain.code {
             case .unauthenticated: return ("UNAUTHENTICATED", domain.message)

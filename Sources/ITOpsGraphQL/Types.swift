@@ -197,12 +197,17 @@ struct SLAGroupDTO: Codable, Sendable {
 
     func services(context: GraphQLContext, arguments: NoArguments) async throws -> [ServiceDTO] {
         try context.require(.viewer)
-        if let members { return try await members.services(of: name).map(ServiceDTO.init) }
+        if let members {
+            let services = try await members.services(of: name)
+            try context.charge(services.count)
+            return services.map(ServiceDTO.init)
+        }
         var result: [ServiceDTO] = []
         var cursor: ServiceCursor?
         let filter = ServiceFilter(slaGroup: name)
         while true {
             let page = try await context.backend.reader.services(matching: filter, after: cursor, limit: 500)
+            try context.charge(page.count)
             result += page.map(ServiceDTO.init)
             guard page.count == 500, let last = page.last else { return result }
             cursor = ServiceCursor(nodeId: last.nodeId.value, name: last.name)

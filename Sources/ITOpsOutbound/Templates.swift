@@ -30,6 +30,12 @@ public enum Templates {
     public static let apiVersion = "itops/v1"
     /// Largest document accepted.
     public static let maxBytes = 1_048_576
+    /// Most nodes a document may hold once its aliases are expanded: anchors and aliases are
+    /// allowed, but a "billion laughs" document (aliases of aliases) is refused before anything
+    /// walks it.
+    public static let maxNodes = 200_000
+    /// Deepest nesting of mappings and sequences accepted.
+    public static let maxNesting = 64
 
     /// A parsed, validated document; a kind is nil when the document leaves it out.
     public struct Document: Sendable, Equatable {
@@ -125,6 +131,7 @@ public enum Templates {
         } catch {
             throw ITOpsError.invalid("yaml: not a readable YAML document: \(error)")
         }
+        if let root { try checkSize(root) }
         var reader = NodeReader()
         let document = reader.document(root)
         guard reader.problems.isEmpty, let document else {
@@ -133,6 +140,37 @@ public enum Templates {
             throw ITOpsError.invalid(shown.joined(separator: "; ") + more)
         }
         return document
+    }
+}
+
+extension Templates {
+    /// Counts the nodes of the tree as aliases expand it, stopping as soon as it passes `maxNodes`
+    /// (so the count itself never walks an exponential tree) or nests deeper than `maxNesting`.
+    static func checkSize(_ root: YAMLNode) throws {
+        var count = 0
+        func visit(_ node: YAMLNode, depth: Int) throws {
+            count += 1
+            guard count <= maxNodes else {
+                throw ITOpsError(
+                    .payloadTooLarge,
+                    "yaml: the document expands to more than \(maxNodes) nodes (aliases included); split it or remove aliases")
+            }
+            guard depth <= maxNesting else {
+                throw ITOpsError.invalid("yaml: nested deeper than \(maxNesting) levels (line \(node.mark?.line ?? 0))")
+            }
+            switch node {
+            case .mapping(let mapping):
+                for (key, value) in mapping {
+                    try visit(key, depth: depth + 1)
+                    try visit(value, depth: depth + 1)
+                }
+            case .sequence(let sequence):
+                for element in sequence { try visit(element, depth: depth + 1) }
+            case .scalar, .alias:
+                return
+            }
+        }
+        try visit(root, depth: 0)
     }
 }
 

@@ -10,7 +10,7 @@ import ServiceLifecycle
 /// tests share.
 public func buildApplication(runtime: ITOpsRuntime, runJobs: Bool = true) -> some ApplicationProtocol {
     let router = Router(context: AppRequestContext.self)
-    router.add(middleware: RequestMiddleware(metrics: runtime.metrics))
+    router.add(middleware: RequestMiddleware(metrics: runtime.metrics, proxies: runtime.config.trustedProxies))
     let auth = Authenticator(runtime: runtime)
     let graphQL = GraphQLExecutor(api: runtime.graphQL, limits: runtime.config.graphQL, clock: runtime.clock)
     SystemRoutes(runtime: runtime, auth: auth, graphQL: graphQL).add(to: router)
@@ -23,11 +23,12 @@ public func buildApplication(runtime: ITOpsRuntime, runJobs: Bool = true) -> som
     GraphQLWebSocketRoute(runtime: runtime, auth: auth, graphQL: graphQL).add(to: webSocketRouter)
     var app = Application(
         router: router,
-        server: .http1WebSocketUpgrade(
-            webSocketRouter: webSocketRouter, configuration: .init(ws: GraphQLWebSocketRoute.configuration)),
+        server: .guardedHTTP1WebSocketUpgrade(
+            webSocketRouter: webSocketRouter, webSocket: GraphQLWebSocketRoute.configuration,
+            idleTimeout: .milliseconds(Int64(runtime.config.httpIdleTimeout * 1000)), limiter: runtime.connections),
         configuration: .init(address: .hostname(runtime.config.host, port: runtime.config.port), serverName: "itops"),
         logger: runtime.logger)
-    app.addServices(StoreCloser(runtime: runtime), EventLogJob(runtime: runtime))
+    app.addServices(StoreCloser(runtime: runtime, graphQL: graphQL), EventLogJob(runtime: runtime))
     if runJobs {
         app.addServices(SweepJob(runtime: runtime, interval: runtime.config.sweepInterval))
         app.addServices(LicenseWatchJob(license: runtime.license, events: runtime.events))

@@ -37,6 +37,16 @@ public struct Config: Sendable {
     public var bcryptCost = 12
     /// GraphQL limits (depth, cost, size, rate, WebSocket buffers), the same on HTTP and WebSocket.
     public var graphQL = GraphQLLimits()
+    /// Proxies whose `X-Forwarded-For` names the client (`ITOPS_TRUSTED_PROXIES`); none by default.
+    public var trustedProxies = TrustedProxies()
+    /// An HTTP connection that sends nothing (between requests, or in the middle of one) for this
+    /// long is closed.
+    public var httpIdleTimeout: TimeInterval = 30
+    /// Connections one client address may hold open at once; 0 is no limit.
+    public var maxConnectionsPerAddress = 128
+    /// Longest maintenance window an admin may plan with `expectedEndAt` (others are held to
+    /// `maxExclusionWindow`).
+    public var maxPlannedExclusionWindow: TimeInterval = 7 * 86_400
 
     /// How `UNKNOWN` time counts in SLA math.
 
@@ -64,7 +74,21 @@ public struct Config: Sendable {
         ),
         ("ITOPS_PUSH_STALE_AFTER", "300s", "a pushed service silent this long turns UNKNOWN"),
         ("ITOPS_SLA_UNKNOWN_POLICY", "exclude", "`exclude` or `down`: how UNKNOWN time counts in SLA math"),
-        ("ITOPS_MAX_EXCLUSION_WINDOW", "24h", "cap for a maintenance window without expectedEndAt"),
+        (
+            "ITOPS_MAX_EXCLUSION_WINDOW", "24h",
+            "longest maintenance window: the cap of one without expectedEndAt, and the furthest expectedEndAt a non-admin may set"
+        ),
+        (
+            "ITOPS_MAX_PLANNED_EXCLUSION_WINDOW", "7d",
+            "furthest expectedEndAt an admin may set (recorded as an sla:alert); nothing may be longer"
+        ),
+        (
+            "ITOPS_TRUSTED_PROXIES", "empty",
+            "comma-separated addresses or CIDR ranges of proxies whose X-Forwarded-For names the client"
+        ),
+        ("ITOPS_HTTP_IDLE_TIMEOUT", "30s", "an HTTP connection silent this long (idle or mid-request) is closed"),
+        ("ITOPS_MAX_CONNECTIONS_PER_ADDRESS", "128", "connections one client address may hold open; 0 is no limit"),
+        ("ITOPS_GRAPHQL_TIMEOUT", "10s", "longest a GraphQL query or mutation may run before it is answered TIMEOUT"),
         (
             "ITOPS_SECURITY_WEBHOOK_HOST_ALLOWLIST", "empty",
             "comma-separated host names outbound calls may reach despite the SSRF guard"
@@ -176,6 +200,30 @@ public struct Config: Sendable {
         read("ITOPS_MAX_EXCLUSION_WINDOW") { value throws(ConfigProblem) in
             config.maxExclusionWindow = try duration(value)
         }
+        read("ITOPS_MAX_PLANNED_EXCLUSION_WINDOW") { value throws(ConfigProblem) in
+            config.maxPlannedExclusionWindow = try duration(value)
+        }
+        read("ITOPS_TRUSTED_PROXIES") { value throws(ConfigProblem) in
+            switch TrustedProxies.parse(value) {
+            case .success(let proxies): config.trustedProxies = proxies
+            case .failure(let bad):
+                throw ConfigProblem("'\(bad.entry.prefix(64))' is not an address or CIDR range (10.0.0.0/8, ::1)")
+            }
+        }
+        read("ITOPS_HTTP_IDLE_TIMEOUT") { value throws(ConfigProblem) in
+            let timeout = try duration(value)
+            guard timeout >= 1, timeout <= 3600 else { throw ConfigProblem("must be between 1s and 1h") }
+            config.httpIdleTimeout = timeout
+        }
+        read("ITOPS_MAX_CONNECTIONS_PER_ADDRESS") { value throws(ConfigProblem) in
+            guard let limit = Int(value), limit >= 0 else { throw ConfigProblem("must be a whole number, 0 for no limit") }
+            config.maxConnectionsPerAddress = limit
+        }
+        read("ITOPS_GRAPHQL_TIMEOUT") { value throws(ConfigProblem) in
+            let timeout = try duration(value)
+            guard timeout >= 1, timeout <= 600 else { throw ConfigProblem("must be between 1s and 10m") }
+            config.graphQL.deadline = .milliseconds(Int64(timeout * 1000))
+        }
         read("ITOPS_SWEEP_INTERVAL") { value throws(ConfigProblem) in config.sweepInterval = try duration(value) }
         read("ITOPS_SLA_UNKNOWN_POLICY") { value throws(ConfigProblem) in
             guard let policy = UnknownPolicy(rawValue: value) else { throw ConfigProblem("must be exclude or down") }
@@ -227,6 +275,11 @@ public struct Config: Sendable {
         read("ITOPS_GRAPHQL_MAX_COMPLEXITY") { value throws(ConfigProblem) in
             guard let cost = Int(value), cost >= 1 else { throw ConfigProblem("must be a whole number, at least 1") }
             config.graphQL.maxComplexity = cost
+            config.graphQL.maxResultItems = cost
+        }
+        if config.maxPlannedExclusionWindow < config.maxExclusionWindow {
+            problems.append(
+                "ITOPS_MAX_PLANNED_EXCLUSION_WINDOW: must not be shorter than ITOPS_MAX_EXCLUSION_WINDOW")
         }
         if (config.adminEmail == nil) != (config.adminPassword == nil) {
             problems.append("ITOPS_ADMIN_EMAIL and ITOPS_ADMIN_PASSWORD: set both or neither")

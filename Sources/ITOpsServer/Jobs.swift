@@ -1,5 +1,6 @@
 import Foundation
 import ITOpsCore
+import ITOpsGraphQL
 import Logging
 import ServiceLifecycle
 
@@ -125,9 +126,12 @@ struct EventLogJob: ServiceLifecycle.Service {
 /// Closes the database after everything else has stopped.
 struct StoreCloser: ServiceLifecycle.Service {
     let runtime: ITOpsRuntime
+    /// Operations still running (even after their caller got `TIMEOUT`) end before the database closes.
+    var graphQL: GraphQLExecutor?
 
     func run() async throws {
         try? await gracefulShutdown()
+        await graphQL?.drain(within: runtime.config.graphQL.deadline * 2)
         await runtime.shutdown()
     }
 }

@@ -30,6 +30,8 @@ public final class ITOpsRuntime: Sendable {
     let tokens: AccessTokens
     let metrics: ITOpsMetrics
     let graphQL: ITOpsAPI
+    /// Open connections per client address, capped by `maxConnectionsPerAddress`.
+    public let connections: ConnectionLimiter
 
     private init(
         config: Config, store: SQLStore, events: any EventBus, clock: any WallClock, ingest: Ingest, sla: SLAEngine,
@@ -50,6 +52,7 @@ public final class ITOpsRuntime: Sendable {
         self.graphQL = graphQL
         self.license = license
         self.outbound = outbound
+        connections = ConnectionLimiter(limit: config.maxConnectionsPerAddress, proxies: config.trustedProxies)
     }
 
     /// Opens the database (applying migrations), loads or generates secrets, and creates the
@@ -57,6 +60,7 @@ public final class ITOpsRuntime: Sendable {
     public static func start(config: Config, clock: any WallClock = SystemWallClock(), logger: Logger) async throws
         -> ITOpsRuntime
     {
+        try DataDirectory.secure(config: config, logger: logger)
         let secret = try config.jwtSecret ?? loadOrGenerateSecret(dataDirectory: config.dataDirectory, logger: logger)
         let store = try await SQLStore.open(config.storeLocation, clock: clock, logger: logger)
         do {
@@ -68,6 +72,7 @@ public final class ITOpsRuntime: Sendable {
             var slaSettings = SLAEngine.Settings()
             slaSettings.unknownPolicy = config.slaUnknownPolicy
             slaSettings.maxExclusionWindow = config.maxExclusionWindow
+            slaSettings.maxPlannedExclusionWindow = config.maxPlannedExclusionWindow
             let sla = SLAEngine(store: store, events: events, clock: clock, settings: slaSettings)
             try await sla.seedDefinitions()
             let tokens = await AccessTokens.make(secret: secret, clock: clock)
@@ -143,7 +148,8 @@ public final class ITOpsRuntime: Sendable {
         {
             return existing
         }
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            at: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         let secret = Secrets.randomHex(bytes: 32)
         FileManager.default.createFile(
             atPath: file.path, contents: Data(secret.utf8), attributes: [.posixPermissions: 0o600])

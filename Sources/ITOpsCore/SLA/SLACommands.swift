@@ -37,7 +37,9 @@ extension Commands {
 
 extension SLAEngine {
     /// Validates the reference's body and opens (or returns the active) window.
-    public func startExclusionWindow(_ command: Commands.ExclusionWindowStart, by requester: String?) async throws
+    public func startExclusionWindow(
+        _ command: Commands.ExclusionWindowStart, by requester: String?, byAdmin: Bool = false
+    ) async throws
         -> (window: ExclusionWindow, created: Bool)
     {
         let nodeId = try Check.nodePath(command.nodeId, defaultUnknown: true)
@@ -52,7 +54,8 @@ extension SLAEngine {
         }
         return try await startExclusionWindow(
             ExclusionWindowRequest(
-                nodeId: nodeId, service: name, reason: reason, expectedEndAt: expectedEndAt, requestedBy: requester))
+                nodeId: nodeId, service: name, reason: reason, expectedEndAt: expectedEndAt, requestedBy: requester,
+                byAdmin: byAdmin))
     }
 
     /// Validates the reference's body and stops the active window.

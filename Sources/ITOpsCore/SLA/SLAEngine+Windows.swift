@@ -7,13 +7,19 @@ public struct ExclusionWindowRequest: Sendable {
     public var reason: String?
     public var expectedEndAt: Date?
     public var requestedBy: String?
+    /// The requester is an admin: it may plan a window up to `maxPlannedExclusionWindow`.
+    public var byAdmin: Bool
 
-    public init(nodeId: NodePath, service: String, reason: String?, expectedEndAt: Date?, requestedBy: String?) {
+    public init(
+        nodeId: NodePath, service: String, reason: String?, expectedEndAt: Date?, requestedBy: String?,
+        byAdmin: Bool = false
+    ) {
         self.nodeId = nodeId
         self.service = service
         self.reason = reason
         self.expectedEndAt = expectedEndAt
         self.requestedBy = requestedBy
+        self.byAdmin = byAdmin
     }
 }
 
@@ -27,14 +33,27 @@ extension SLAEngine {
         if let reason = request.reason, reason.count > 1_000 {
             throw ITOpsError.invalid("reason: must be at most 1000 characters")
         }
+        var planned = false
         if let end = request.expectedEndAt {
             guard end > now else { throw ITOpsError.invalid("expectedEndAt: must be in the future") }
-            guard end.timeIntervalSince(now) <= 366 * 86_400 else {
-                throw ITOpsError.invalid("expectedEndAt: must be within a year")
+            let span = end.timeIntervalSince(now)
+            if span > cap {
+                // A forgotten window must not hide downtime: the cap holds for explicit ends too.
+                guard request.byAdmin else {
+                    throw ITOpsError.forbidden(
+                        "expectedEndAt: at most \(Self.describe(cap)) ahead (ITOPS_MAX_EXCLUSION_WINDOW); a longer planned window needs an admin"
+                    )
+                }
+                guard span <= settings.maxPlannedExclusionWindow else {
+                    throw ITOpsError.invalid(
+                        "expectedEndAt: at most \(Self.describe(settings.maxPlannedExclusionWindow)) ahead (ITOPS_MAX_PLANNED_EXCLUSION_WINDOW)"
+                    )
+                }
+                planned = true
             }
         }
         let cap = self.cap
-        return try await store.write { tx in
+        let opened: (window: ExclusionWindow, created: Bool) = try await store.write { tx in
             guard let service = try await tx.service(nodeId: request.nodeId, name: request.service) else {
                 throw ITOpsError.notFound("service: no service '\(request.service)' on node \(request.nodeId)")
             }
@@ -49,6 +68,28 @@ extension SLAEngine {
             try await tx.insert(window)
             return (window, true)
         }
+        if planned, opened.created, let end = request.expectedEndAt {
+            // Recorded where operators look: a long window is announced like any SLA alert.
+            events.publish([
+                .slaAlert(
+                    Alert(
+                        kind: .exclusionWindowPlanned, nodeId: request.nodeId, serviceId: opened.window.serviceId,
+                        serviceName: request.service,
+                        message:
+                            "\(request.requestedBy ?? "an admin") planned a maintenance window on \(request.service) until \(ISO8601.format(end)), longer than ITOPS_MAX_EXCLUSION_WINDOW",
+                        at: now))
+            ])
+        }
+        return opened
+    }
+
+    /// `36h`, `7d`, `90m` or seconds: how long a cap is, for messages.
+    static func describe(_ interval: TimeInterval) -> String {
+        let seconds = Int(interval)
+        if seconds % 86_400 == 0 { return "\(seconds / 86_400)d" }
+        if seconds % 3_600 == 0 { return "\(seconds / 3_600)h" }
+        if seconds % 60 == 0 { return "\(seconds / 60)m" }
+        return "\(seconds)s"
     }
 
     /// Stops the active window of a service; `notFound` when the service or an active window is missing.

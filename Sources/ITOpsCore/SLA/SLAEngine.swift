@@ -9,8 +9,11 @@ import Foundation
 public struct SLAEngine: Sendable {
     public struct Settings: Sendable {
         public var unknownPolicy: UnknownPolicy = .exclude
-        /// Cap of a window opened without `expectedEndAt` (default 24 h).
+        /// Cap of a window opened without `expectedEndAt`, and the furthest `expectedEndAt` a
+        /// non-admin may set (default 24 h).
         public var maxExclusionWindow: TimeInterval = 86_400
+        /// The furthest `expectedEndAt` an admin may set (default 7 days).
+        public var maxPlannedExclusionWindow: TimeInterval = 7 * 86_400
         /// A day is rolled up this long after it ended, so writes stamped before midnight land first.
         public var rollupGrace: TimeInterval = 120
         public init() {}

@@ -49,14 +49,15 @@ struct Accounts: Sendable {
 
     func login(email rawEmail: String, password: String, client: String) async throws -> AuthSession {
         let email = rawEmail.lowercased()
-        try throttle.check(email: email, client: client)
-        let user = try await store.reader.user(email: email)
-        let valid = try await hasher.verify(password, hash: user?.passwordHash ?? decoyHash)
-        guard let user, valid else {
-            throttle.recordFailure(email: email, client: client)
+        guard email.utf8.count <= 254, password.utf8.count <= 1_024 else {
             throw ITOpsError.unauthenticated("invalid email or password")
         }
-        throttle.recordSuccess(email: email)
+        // Counted before bcrypt runs, so parallel guesses are all counted.
+        let reservation = try throttle.reserve(email: email, client: client)
+        let user = try await store.reader.user(email: email)
+        let valid = try await hasher.verify(password, hash: user?.passwordHash ?? decoyHash)
+        guard let user, valid else { throw ITOpsError.unauthenticated("invalid email or password") }
+        throttle.succeeded(reservation)
         return try await openSession(for: user, family: UUID())
     }
 

@@ -1,7 +1,9 @@
 import Crypto
 import Foundation
 import HummingbirdBcrypt
+import ITOpsCore
 import NIOPosix
+import Synchronization
 
 /// Random secrets and their hashes.
 enum Secrets {
@@ -38,16 +40,58 @@ enum Secrets {
     }
 }
 
-/// Slow, salted password hashing (bcrypt), run off the event loops.
+/// Slow, salted password hashing (bcrypt) on threads of its own — never on the event loops, the
+/// cooperative pool or the database's thread pool — with a bound on how many checks may wait:
+/// past it a sign-in is refused at once with 429 rather than queued behind a flood.
 struct PasswordHasher: Sendable {
+    /// Half the cores (at least one): a sign-in flood can take no more than that.
+    static let pool: NIOThreadPool = {
+        let pool = NIOThreadPool(numberOfThreads: max(1, ProcessInfo.processInfo.activeProcessorCount / 2))
+        pool.start()
+        return pool
+    }()
+
     let cost: Int
+    /// Hashes running or waiting at most, per process.
+    let admission: HashAdmission
+
+    init(cost: Int, maxPending: Int = 16) {
+        self.cost = cost
+        admission = HashAdmission(limit: maxPending)
+    }
 
     func hash(_ password: String) async throws -> String {
         let cost = UInt8(cost)
-        return try await NIOThreadPool.singleton.runIfActive { Bcrypt.hash(password, cost: cost) }
+        return try await admitted { Bcrypt.hash(password, cost: cost) }
     }
 
     func verify(_ password: String, hash: String) async throws -> Bool {
-        try await NIOThreadPool.singleton.runIfActive { Bcrypt.verify(password, hash: hash) }
+        try await admitted { Bcrypt.verify(password, hash: hash) }
     }
+
+    private func admitted<T: Sendable>(_ work: @escaping @Sendable () -> T) async throws -> T {
+        guard admission.enter() else {
+            throw ITOpsError(.rateLimited, "too many sign-ins at once; try again in a few seconds")
+        }
+        defer { admission.leave() }
+        return try await Self.pool.runIfActive(work)
+    }
+}
+
+/// A counter of password checks in progress, refusing past its limit.
+final class HashAdmission: Sendable {
+    private let limit: Int
+    private let count = Mutex(0)
+
+    init(limit: Int) { self.limit = max(1, limit) }
+
+    func enter() -> Bool {
+        count.withLock { count in
+            guard count < limit else { return false }
+            count += 1
+            return true
+        }
+    }
+
+    func leave() { count.withLock { $0 -= 1 } }
 }

@@ -72,7 +72,10 @@ struct GraphQLWebSocketRoute {
                 let subprotocol = GraphQLSubprotocol.negotiate(context.request.headers)?.0 ?? .transportWS
                 let session = GraphQLWebSocketSession(
                     subprotocol: subprotocol, runtime: runtime, auth: auth, graphQL: graphQL,
-                    client: context.requestContext.clientAddress, channel: context.requestContext.channel,
+                    client: runtime.config.trustedProxies.client(
+                        peer: context.requestContext.clientAddress,
+                        forwardedFor: context.request.headers[values: .forwardedFor]),
+                    channel: context.requestContext.channel,
                     upgradeRequest: context.request, logger: context.logger)
                 try await session.run(inbound: inbound, outbound: outbound)
             })

@@ -177,12 +177,20 @@ final class GraphQLWebSocketSession: Sendable {
             }
             return close(GraphQLCloseCode.forbidden, "Forbidden: \(reason)")
         }
+        // No anonymous sockets: a socket without a credential could run queries and hold a slot.
+        // Sign-in (`login`) is over HTTP; the token it returns opens the socket.
+        guard let principal else {
+            if subprotocol == .legacy {
+                send(Self.envelope(type: "connection_error", payload: Self.json(["message": "no credential"])))
+            }
+            return close(GraphQLCloseCode.unauthorized, "Unauthorized: connection_init carries no credential")
+        }
         state.withLock { state in
             state.principal = principal
             state.acknowledged = true
         }
         send(Self.envelope(type: "connection_ack"))
-        if let expiresAt = principal?.expiresAt { watchExpiry(expiresAt) }
+        if let expiresAt = principal.expiresAt { watchExpiry(expiresAt) }
         if subprotocol == .legacy {
             send(Self.envelope(type: "ka"))
             addTimer {

@@ -7,7 +7,9 @@ import NIOCore
 public struct AppRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
     /// The client's address, for login throttling and logs; `unknown` when there is no socket.
-    public let clientAddress: String
+    /// The socket's peer, or — when the peer is a trusted proxy — the client it names in
+    /// `X-Forwarded-For` (set by `RequestMiddleware`).
+    public var clientAddress: String
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)

@@ -13,12 +13,18 @@ extension HTTPField.Name {
 struct RequestMiddleware: RouterMiddleware {
     typealias Context = AppRequestContext
     let metrics: ITOpsMetrics
+    /// Proxies whose `X-Forwarded-For` is believed.
+    var proxies = TrustedProxies()
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response)
         async throws -> Response
     {
         let start = ContinuousClock.now
         var context = context
+        if !proxies.ranges.isEmpty {
+            context.clientAddress = proxies.client(
+                peer: context.clientAddress, forwardedFor: request.headers[values: .forwardedFor])
+        }
         let requestId =
             request.headers[.requestID].flatMap { $0.count <= 64 && !$0.isEmpty ? $0 : nil }
             ?? Secrets.randomHex(bytes: 8)

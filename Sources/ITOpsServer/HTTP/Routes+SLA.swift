@@ -35,7 +35,7 @@ struct SLARoutes {
     }
 
     func add(to router: Router<AppRequestContext>) {
-        let sla = router.group("api/v1/sla", requiring: .sla, gate: runtime.license)
+        let sla = router.group("api/v1/sla", requiring: .sla, gate: runtime.license, auth: auth)
         let engine = runtime.sla
         let cap = runtime.config.maxExclusionWindow
 
@@ -43,7 +43,8 @@ struct SLARoutes {
             let principal = try await auth.require(.operator, request)
             var request = request
             let command = try await request.decodeJSON(Commands.ExclusionWindowStart.self, context: context)
-            let (window, created) = try await engine.startExclusionWindow(command, by: principal.label)
+            let (window, created) = try await engine.startExclusionWindow(
+                command, by: principal.label, byAdmin: principal.role == .admin)
             return try jsonResponse(
                 WindowResponse(
                     message: created ? "exclusion window started" : "an exclusion window is already active",
