@@ -211,6 +211,16 @@ public final class GraphQLExecutor: Sendable {
     /// Parse and validation, once per distinct document.
     func prepared(_ query: String) -> PreparedDocument {
         cache.document(for: query) {
+            let nesting = DocumentShape.nesting(query, limit: limits.maxNesting)
+            if nesting > limits.maxNesting {
+                return PreparedDocument(
+                    document: nil,
+                    errors: [
+                        GraphQLError(
+                            message: "the document nests brackets more than \(limits.maxNesting) deep",
+                            extensions: ["code": .string(Code.tooDeep)])
+                    ])
+            }
             let document: Document
             do {
                 document = try parse(source: Source(body: query, name: "GraphQL request"))

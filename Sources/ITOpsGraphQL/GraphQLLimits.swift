@@ -27,6 +27,9 @@ public struct GraphQLLimits: Sendable, Equatable {
         "Query.slaGroups": 1_000, "Query.slaDashboardStats": 1_000, "Query.slaTrendData": 1_000,
         "Query.slaErrorBudgets": 1_000, "Query.slaSnapshotTrend": 100, "Mutation.generateSlaReport": 2_000,
     ]
+    /// Deepest nesting of brackets (`{`, `[`, `(`) in the document's text, checked before parsing
+    /// (`QUERY_TOO_DEEP`): the parser is recursive.
+    public var maxNesting = 64
     /// Most fields a document may hold once its fragments are expanded, checked before validation
     /// (whose rules walk the expanded document) — `QUERY_TOO_COMPLEX`.
     public var maxExpandedFields = 10_000

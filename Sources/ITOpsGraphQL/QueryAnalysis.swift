@@ -67,6 +67,49 @@ enum DocumentShape {
         case tooLarge(budget: Int)
     }
 
+    /// The deepest nesting of `{`, `[` and `(` in the document's text, outside strings and comments,
+    /// stopping as soon as it passes `limit`. Checked before parsing: the parser is recursive, and
+    /// a 20 KB document of nested selections would otherwise overflow its stack.
+    static func nesting(_ text: String, limit: Int) -> Int {
+        let bytes = Array(text.utf8)
+        let quote = UInt8(ascii: "\""), backslash = UInt8(ascii: "\\"), newline = UInt8(ascii: "\n")
+        func isBlockQuote(_ index: Int) -> Bool {
+            index + 2 < bytes.count && bytes[index] == quote && bytes[index + 1] == quote && bytes[index + 2] == quote
+        }
+        var depth = 0
+        var deepest = 0
+        var index = 0
+        while index < bytes.count {
+            let byte = bytes[index]
+            if isBlockQuote(index) {
+                // A block string runs to the next `"""` not preceded by a backslash.
+                index += 3
+                while index < bytes.count, !(isBlockQuote(index) && bytes[index - 1] != backslash) { index += 1 }
+                index += 3
+                continue
+            }
+            switch byte {
+            case quote:
+                index += 1
+                while index < bytes.count, bytes[index] != quote, bytes[index] != newline {
+                    index += bytes[index] == backslash ? 2 : 1
+                }
+            case UInt8(ascii: "#"):
+                while index < bytes.count, bytes[index] != newline, bytes[index] != UInt8(ascii: "\r") { index += 1 }
+            case UInt8(ascii: "{"), UInt8(ascii: "["), UInt8(ascii: "("):
+                depth += 1
+                deepest = max(deepest, depth)
+                if deepest > limit { return deepest }
+            case UInt8(ascii: "}"), UInt8(ascii: "]"), UInt8(ascii: ")"):
+                depth = max(0, depth - 1)
+            default:
+                break
+            }
+            index += 1
+        }
+        return deepest
+    }
+
     /// The number of fields of the largest operation once fragments are expanded; throws past `budget`.
     static func expandedFields(_ document: Document, budget: Int) throws(Problem) -> Int {
         var fragments: [String: FragmentDefinition] = [:]

@@ -117,6 +117,23 @@ struct GraphQLHardeningTests {
         }
     }
 
+    @Test("a deeply nested document is refused before the recursive parser sees it; strings and comments do not count")
+    func nestingBeforeParsing() async throws {
+        #expect(DocumentShape.nesting("{ a(x: \"{{{{\") { b } } # {{{{{", limit: 64) == 2)
+        #expect(DocumentShape.nesting("{ a(x: \"\"\"{{{ \\\"\"\" {{\"\"\") }", limit: 64) == 2)
+        #expect(DocumentShape.nesting(String(repeating: "{", count: 1_000), limit: 64) == 65)
+        let app = try await TestApp.make()
+        try await app.run { client in
+            let deep = "{" + String(repeating: "a{", count: 10_000) + String(repeating: "}", count: 10_001)
+            let response = try await client.graphQL(deep)
+            #expect(response.errorCode == "QUERY_TOO_DEEP", "\(response.text.prefix(300))")
+            let list = "{ services(filter: {tag: " + String(repeating: "[", count: 8_000)
+                + String(repeating: "]", count: 8_000) + "}) { totalCount } }"
+            #expect(try await client.graphQL(list).errorCode == "QUERY_TOO_DEEP")
+            #expect(try await client.get("/health", key: nil).status == .ok)
+        }
+    }
+
     @Test("the analysis itself stops after its visit budget")
     func analysisVisitBudget() async throws {
         var limits = GraphQLLimits()
