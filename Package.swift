@@ -121,6 +121,7 @@ let package = Package(
             name: "itops",
             dependencies: [
                 "ITOpsServer",
+                "ITOpsStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings

@@ -37,6 +37,9 @@ public struct Config: Sendable {
     public var bcryptCost = 12
     /// GraphQL limits (depth, cost, size, rate, WebSocket buffers), the same on HTTP and WebSocket.
     public var graphQL = GraphQLLimits()
+    /// How long a stop (SIGTERM, SIGINT) may take: in-flight requests, the write batch, WebSockets and jobs
+    /// get this long to finish before the process exits anyway.
+    public var shutdownTimeout: TimeInterval = 30
 
     /// How `UNKNOWN` time counts in SLA math.
 
@@ -85,6 +88,10 @@ public struct Config: Sendable {
         ("ITOPS_GRAPHQL_RATE_BURST", "200", "GraphQL operations a principal may send at once after a quiet spell"),
         ("ITOPS_GRAPHQL_MAX_DEPTH", "15", "deepest GraphQL field nesting accepted"),
         ("ITOPS_GRAPHQL_MAX_COMPLEXITY", "20000", "largest GraphQL query cost accepted (fields, lists by first or 20)"),
+        (
+            "ITOPS_SHUTDOWN_TIMEOUT", "30s",
+            "on SIGTERM: how long in-flight requests, the write batch and WebSockets get before the process exits"
+        ),
     ]
 
     /// Every variable name, for flag mapping and unknown-variable warnings.
@@ -227,6 +234,11 @@ public struct Config: Sendable {
         read("ITOPS_GRAPHQL_MAX_COMPLEXITY") { value throws(ConfigProblem) in
             guard let cost = Int(value), cost >= 1 else { throw ConfigProblem("must be a whole number, at least 1") }
             config.graphQL.maxComplexity = cost
+        }
+        read("ITOPS_SHUTDOWN_TIMEOUT") { value throws(ConfigProblem) in
+            let timeout = try duration(value)
+            guard timeout <= 600 else { throw ConfigProblem("must be at most 10m") }
+            config.shutdownTimeout = timeout
         }
         if (config.adminEmail == nil) != (config.adminPassword == nil) {
             problems.append("ITOPS_ADMIN_EMAIL and ITOPS_ADMIN_PASSWORD: set both or neither")

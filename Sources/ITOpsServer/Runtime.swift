@@ -30,6 +30,8 @@ public final class ITOpsRuntime: Sendable {
     let tokens: AccessTokens
     let metrics: ITOpsMetrics
     let graphQL: ITOpsAPI
+    /// Open GraphQL WebSockets, closed with 1001 by a graceful stop.
+    let webSockets = WebSocketRegistry()
 
     private init(
         config: Config, store: SQLStore, events: any EventBus, clock: any WallClock, ingest: Ingest, sla: SLAEngine,
@@ -84,10 +86,11 @@ public final class ITOpsRuntime: Sendable {
             }
             let license = try await LicenseManager.start(
                 config: config, store: store, events: events, clock: clock, logger: logger)
+            let metrics = ITOpsMetrics()
             let outbound = makeOutbound(config: config, store: store, events: events, clock: clock, logger: logger)
             return ITOpsRuntime(
                 config: config, store: store, events: events, clock: clock, ingest: ingest, sla: sla, logger: logger,
-                accounts: accounts, apiKeys: apiKeys, tokens: tokens, metrics: ITOpsMetrics(), graphQL: try ITOpsAPI(),
+                accounts: accounts, apiKeys: apiKeys, tokens: tokens, metrics: metrics, graphQL: try ITOpsAPI(),
                 license: license, outbound: outbound)
         } catch {
             await store.shutdown()

@@ -77,3 +77,24 @@ public final class SQLStore: Store {
         (await writer.batches, await writer.writes)
     }
 }
+
+/// A look at a database without changing it: its schema state and, for a server database, its clock.
+public struct DatabaseInspection: Sendable {
+    /// Where the schema stands relative to this build.
+    public let schema: SchemaState
+    /// The database server's clock when asked (`nil` for SQLite, which shares this machine's clock).
+    public let serverTime: Date?
+}
+
+extension SQLStore {
+    /// Reads the schema state (and the server clock) without applying migrations or creating anything:
+    /// `itops migrate --dry-run` and `itops doctor`.
+    public static func inspect(_ location: StoreLocation, logger: Logger) async throws -> DatabaseInspection {
+        switch location {
+        case .sqlite(let path, _):
+            return try await inspectSQLite(path: path, logger: logger)
+        case .postgres(let url):
+            return try await inspectPostgres(url: url, logger: logger)
+        }
+    }
+}

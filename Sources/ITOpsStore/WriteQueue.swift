@@ -54,9 +54,14 @@ actor WriteQueue {
         return typed
     }
 
-    /// Fails every waiting write and refuses new ones.
-    func close() {
+    /// Refuses new writes, lets the writes already queued commit (the running batch and the ones waiting for
+    /// it: a graceful stop loses nothing it accepted), then fails whatever is left if the caller's task is
+    /// cancelled first (a stop past its timeout).
+    func close() async {
         closed = true
+        while draining, !Task.isCancelled {
+            try? await Task.sleep(for: .milliseconds(5))
+        }
         let waiting = pending
         pending = []
         for write in waiting {
