@@ -72,6 +72,11 @@ public final class SQLStore: Store {
         await onShutdown()
     }
 
+    /// Calls `observer` with the number of writes in every committed group-commit transaction.
+    public func observeBatches(_ observer: @escaping @Sendable (Int) -> Void) async {
+        await writer.observeBatches(observer)
+    }
+
     /// Write transactions committed so far and the writes they held (group-commit ratio).
     public func commitStatistics() async -> (batches: Int, writes: Int) {
         (await writer.batches, await writer.writes)

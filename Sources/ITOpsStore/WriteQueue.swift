@@ -30,6 +30,11 @@ actor WriteQueue {
     /// Batches committed and writes in them, for metrics and tests.
     private(set) var batches = 0
     private(set) var writes = 0
+    /// Told the size of every committed batch (metrics).
+    private var batchObserver: (@Sendable (Int) -> Void)?
+
+    /// Sets the observer told the size of every committed batch.
+    func observeBatches(_ observer: @escaping @Sendable (Int) -> Void) { batchObserver = observer }
 
     /// `beginStatements` open a write transaction in the dialect (and take its write lock).
     init(connections: any WriteConnectionSource, beginStatements: [String], maxBatch: Int = 512, logger: Logger) {
@@ -93,6 +98,7 @@ actor WriteQueue {
         }
         batches += 1
         writes += batch.count
+        batchObserver?(batch.count)
         for (write, result) in zip(batch, results) {
             write.continuation.resume(with: result)
         }

@@ -75,9 +75,13 @@ struct GraphQLWebSocketRoute {
                     subprotocol: subprotocol, runtime: runtime, auth: auth, graphQL: graphQL,
                     client: context.requestContext.clientAddress, channel: context.requestContext.channel,
                     upgradeRequest: context.request, logger: context.logger)
+                runtime.metrics.webSocketOpened()
                 // A graceful stop (SIGTERM) closes the session with 1001 (`ShutdownWatchdog`).
                 let registration = runtime.webSockets.register { session.closeForShutdown() }
-                defer { runtime.webSockets.unregister(registration) }
+                defer {
+                    runtime.webSockets.unregister(registration)
+                    runtime.metrics.webSocketClosed()
+                }
                 try await session.run(inbound: inbound, outbound: outbound)
             })
     }
