@@ -134,6 +134,23 @@ struct OperabilityTests {
         #expect(printed.output.contains("passed with warnings"))
     }
 
+    @Test("itops doctor on PostgreSQL checks the schema and the clock against the database's")
+    func doctorPostgres() async throws {
+        guard TestBackend.all.contains(.postgres) else { return }
+        let database = try await TestDatabase.create()
+        defer { try? database.drop() }
+        var logger = Logger(label: "doctor-test")
+        logger.logLevel = .critical
+        let findings = await Doctor.run(
+            environment: [
+                "ITOPS_DATABASE_URL": database.url, "ITOPS_JWT_SECRET": String(repeating: "j", count: 40),
+                "ITOPS_DATA_DIR": FileManager.default.temporaryDirectory.appendingPathComponent("itops-doctor-pg-\(UUID().uuidString)").path,
+            ], logger: logger)
+        #expect(findings.contains { $0.check == "clock" && $0.level == .ok }, "\(findings)")
+        #expect(findings.contains { $0.check == "schema" && $0.level == .ok }, "\(findings)")
+        #expect(!findings.contains { $0.level == .fail }, "\(findings)")
+    }
+
     @Test("itops --version prints the version")
     func version() async throws {
         let outcome = try await ITOpsBinary.run(["--version"])
