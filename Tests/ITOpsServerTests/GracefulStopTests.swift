@@ -3,6 +3,7 @@ import Foundation
 import HTTPTypes
 import HummingbirdWSClient
 import ITOpsCore
+import ITOpsServer
 import ITOpsStore
 import Logging
 import NIOCore
@@ -65,6 +66,16 @@ struct GracefulStopTests {
         #expect(missing.isEmpty, "lost \(missing.count) of \(names.count) acknowledged reports: \(missing.prefix(5))")
         // The lock went with the process: the next start (or a restore) may take it.
         #expect(!DatabaseLock.isHeld(databasePath: directory.appendingPathComponent("itops.db").path))
+    }
+
+    @Test("ITOPS_SHUTDOWN_TIMEOUT takes a duration up to 10 minutes")
+    func timeoutVariable() throws {
+        #expect(try Config.load(environment: [:]).shutdownTimeout == 30)
+        #expect(try Config.load(environment: ["ITOPS_SHUTDOWN_TIMEOUT": "5s"]).shutdownTimeout == 5)
+        #expect(try Config.load(environment: [:], overrides: ["ITOPS_SHUTDOWN_TIMEOUT": "2m"]).shutdownTimeout == 120)
+        for bad in ["11m", "0", "soon"] {
+            #expect(throws: ConfigError.self) { try Config.load(environment: ["ITOPS_SHUTDOWN_TIMEOUT": bad]) }
+        }
     }
 
     @Test("a second itops serve on the same SQLite data directory refuses to start")

@@ -72,7 +72,7 @@ struct SelfBackupTests {
 
         // A valid SQLite file that is not an ITOps database.
         let foreign = root.appendingPathComponent("foreign.db").path
-        try sqliteExec(foreign, "CREATE TABLE t (x INTEGER)")
+        try await sqliteExec(foreign, "CREATE TABLE t (x INTEGER)")
         let notOurs = try await ITOpsBinary.run(["restore", "--from", foreign], environment: environment)
         #expect(notOurs.status == 1)
         #expect(notOurs.errors.contains("is not an ITOps database"), "\(notOurs.errors)")

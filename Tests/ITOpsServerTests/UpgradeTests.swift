@@ -3,19 +3,25 @@ import ITOpsCore
 import ITOpsServer
 import ITOpsStore
 import Logging
+import NIOPosix
+import SQLiteKit
 import Testing
 
-/// Runs SQL on an SQLite file through Python's sqlite3 (the tests' way to fake what a newer build left).
-func sqliteExec(_ path: String, _ sql: String) throws {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = [
-        "python3", "-c", "import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); c.executescript(sys.argv[2]); c.commit()",
-        path, sql,
-    ]
-    try process.run()
-    process.waitUntilExit()
-    #expect(process.terminationStatus == 0, "sqlite3 failed on \(sql)")
+/// Runs `sql` (one or more statements) on the SQLite file at `path`: the tests' way to fake what a newer build
+/// or another program left behind.
+func sqliteExec(_ path: String, _ sql: String) async throws {
+    let connection = try await SQLiteConnection.open(
+        storage: .file(path: path), threadPool: .singleton, logger: Logger(label: "test"),
+        on: MultiThreadedEventLoopGroup.singleton.any())
+    do {
+        for statement in sql.split(separator: ";") where !statement.trimmingCharacters(in: .whitespaces).isEmpty {
+            _ = try await connection.query(String(statement)).get()
+        }
+        try await connection.close()
+    } catch {
+        try? await connection.close()
+        throw error
+    }
 }
 
 @Suite("Upgrades: schema version", .serialized)
@@ -37,7 +43,7 @@ struct UpgradeTests {
         let future = known + 1
         let fake = "INSERT INTO schema_migrations (version, name, applied_at) VALUES (\(future), 'from-the-future', 0)"
         switch location {
-        case .sqlite(let path, _): try sqliteExec(path, fake)
+        case .sqlite(let path, _): try await sqliteExec(path, fake)
         case .postgres(let url): try TemplateDatabase.runPSQL(url, fake)
         }
         let inspection = try await SQLStore.inspect(location, logger: Logger(label: "test"))
@@ -79,13 +85,13 @@ struct UpgradeTests {
         ).schema.known
 
         // An older database (the last migration not applied yet) lists exactly that one.
-        try sqliteExec(database, "DELETE FROM schema_migrations WHERE version = \(known)")
+        try await sqliteExec(database, "DELETE FROM schema_migrations WHERE version = \(known)")
         let older = try await ITOpsBinary.run(["migrate", "--dry-run"], environment: environment)
         #expect(older.output.contains("database schema version \(known - 1); this build knows \(known)"))
         #expect(older.output.contains("pending migrations"))
         #expect(older.output.contains("  \(known) "))
         #expect(!older.output.contains("  \(known - 1) "))
-        try sqliteExec(
+        try await sqliteExec(
             database,
             "INSERT INTO schema_migrations (version, name, applied_at) VALUES (\(known), 'restored', 0); INSERT INTO schema_migrations (version, name, applied_at) VALUES (\(known + 7), 'future', 0)"
         )
