@@ -89,13 +89,15 @@ public final class GraphQLExecutor: Sendable {
                 "too many requests: at most \(Self.format(limits.requestsPerSecond)) a second; retry in \(Self.format(wait.rounded(.up))) s",
                 extra: ["retryAfterSeconds": .number(Number(Int(max(1, wait.rounded(.up)))))])
         }
-        guard await admission.enter() else {
-            return refuse(
-                Code.overloaded,
-                "the server is running too many GraphQL operations; retry in a second",
-                extra: ["retryAfterSeconds": .number(1)])
-        }
+        // The deadline covers the wait for a slot too: a caller queued behind slow operations is
+        // answered TIMEOUT rather than left waiting.
         return await withDeadline {
+            guard await self.admission.enter() else {
+                return Self.refusal(
+                    Code.overloaded,
+                    "the server is running too many GraphQL operations; retry in a second",
+                    extra: ["retryAfterSeconds": .number(1)])
+            }
             defer { self.admission.leave() }
             var context = context
             context.budget = RequestBudget(maxItems: self.limits.maxResultItems)
@@ -110,6 +112,7 @@ public final class GraphQLExecutor: Sendable {
     /// operations cannot pile up.
     private func withDeadline(_ body: @escaping @Sendable () async -> Outcome) async -> Outcome {
         let deadline = limits.deadline
+        let end = ContinuousClock.now + deadline  // counted from arrival, however late the timer starts
         let race = DeadlineRace()
         return await withCheckedContinuation { continuation in
             race.start(continuation)
@@ -118,7 +121,7 @@ public final class GraphQLExecutor: Sendable {
                 race.finish(outcome)
             }
             race.arm(
-                after: deadline,
+                until: end,
                 timeout: Self.refusal(
                     Code.timeout, "the operation did not finish within \(Self.describe(deadline)); ask for less"),
                 onFire: { work.cancel() })
@@ -351,10 +354,12 @@ private final class DeadlineRace: Sendable {
 
     /// Starts the timer: at `deadline`, answers `timeout` (if nothing has yet) and calls `onFire`.
     func arm(
-        after deadline: Duration, timeout: GraphQLExecutor.Outcome, onFire: @escaping @Sendable () -> Void
+        until deadline: ContinuousClock.Instant, timeout: GraphQLExecutor.Outcome,
+        onFire: @escaping @Sendable () -> Void
     ) {
-        let task = Task {
-            try? await Task.sleep(for: deadline)
+        // On the GraphQL threads as well: a starved cooperative pool must not delay the deadline.
+        let task = Task(executorPreference: GraphQLExecutor.workers) {
+            try? await Task.sleep(until: deadline, clock: .continuous)
             guard !Task.isCancelled else { return }
             if self.answer(timeout) { onFire() }
         }

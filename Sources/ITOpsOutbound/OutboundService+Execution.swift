@@ -61,6 +61,7 @@ extension OutboundService {
         execution.resumeAt = nil
         execution.leaseUntil = nil
         try await save(execution)
+        settings.onOutcome?("workflow", execution.status)
     }
 
     /// One step; never throws: what went wrong is the step's result.

@@ -22,6 +22,9 @@ public final class OutboundService: OutboundAdmin {
         public var pollInterval: Duration = .seconds(1)
         /// Rows claimed at once.
         public var batch = 16
+        /// Told every outcome: `("webhook", status)` after each delivery attempt (`Pending` means a retry is
+        /// scheduled) and `("workflow", status)` when an execution finishes. The server counts them in `/metrics`.
+        public var onOutcome: (@Sendable (_ kind: String, _ status: DeliveryStatus) -> Void)?
 
         /// The defaults.
         public init() {}
@@ -406,6 +409,7 @@ public final class OutboundService: OutboundAdmin {
             done.nextAttemptAt = nil
             done.completedAt = now
         }
+        settings.onOutcome?("webhook", done.status)
         if done.status != .success {
             logger.notice(
                 "webhook delivery \(done.status.rawValue)",

@@ -18,6 +18,7 @@ public func buildApplication(runtime: ITOpsRuntime, runJobs: Bool = true) -> som
     LicenseRoutes(runtime: runtime, auth: auth).add(to: router)
     SLARoutes(runtime: runtime, auth: auth).add(to: router)
     TemplateRoutes(runtime: runtime, auth: auth).add(to: router)
+    OpenAPIDocument.add(to: router)
 
     let webSocketRouter = Router(context: GraphQLWebSocketContext.self)
     GraphQLWebSocketRoute(runtime: runtime, auth: auth, graphQL: graphQL).add(to: webSocketRouter)

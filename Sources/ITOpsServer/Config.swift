@@ -47,6 +47,9 @@ public struct Config: Sendable {
     /// Longest maintenance window an admin may plan with `expectedEndAt` (others are held to
     /// `maxExclusionWindow`).
     public var maxPlannedExclusionWindow: TimeInterval = 7 * 86_400
+    /// How long a stop (SIGTERM, SIGINT) may take: in-flight requests, the write batch, WebSockets and jobs
+    /// get this long to finish before the process exits anyway.
+    public var shutdownTimeout: TimeInterval = 30
 
     /// How `UNKNOWN` time counts in SLA math.
 
@@ -109,6 +112,10 @@ public struct Config: Sendable {
         ("ITOPS_GRAPHQL_RATE_BURST", "200", "GraphQL operations a principal may send at once after a quiet spell"),
         ("ITOPS_GRAPHQL_MAX_DEPTH", "15", "deepest GraphQL field nesting accepted"),
         ("ITOPS_GRAPHQL_MAX_COMPLEXITY", "20000", "largest GraphQL query cost accepted (fields, lists by first or 20)"),
+        (
+            "ITOPS_SHUTDOWN_TIMEOUT", "30s",
+            "on SIGTERM: how long in-flight requests, the write batch and WebSockets get before the process exits"
+        ),
     ]
 
     /// Every variable name, for flag mapping and unknown-variable warnings.
@@ -280,6 +287,11 @@ public struct Config: Sendable {
         if config.maxPlannedExclusionWindow < config.maxExclusionWindow {
             problems.append(
                 "ITOPS_MAX_PLANNED_EXCLUSION_WINDOW: must not be shorter than ITOPS_MAX_EXCLUSION_WINDOW")
+        }
+        read("ITOPS_SHUTDOWN_TIMEOUT") { value throws(ConfigProblem) in
+            let timeout = try duration(value)
+            guard timeout <= 600 else { throw ConfigProblem("must be at most 10m") }
+            config.shutdownTimeout = timeout
         }
         if (config.adminEmail == nil) != (config.adminPassword == nil) {
             problems.append("ITOPS_ADMIN_EMAIL and ITOPS_ADMIN_PASSWORD: set both or neither")

@@ -78,12 +78,14 @@ struct SLAJob: ServiceLifecycle.Service {
                 let report = try await sla.generateDueReport()
                 return (closed, alerts.count, report?.date)
             }
+            if result != nil { runtime.metrics.slaJobRan(at: Date(), failed: false) }
             if let (closed, alerts, report) = result, closed > 0 || alerts > 0 || report != nil {
                 runtime.logger.notice(
                     "sla job",
                     metadata: ["days_rolled_up": "\(closed)", "alerts": "\(alerts)", "report": "\(report ?? "none")"])
             }
         } catch {
+            runtime.metrics.slaJobRan(at: Date(), failed: true)
             runtime.logger.error("sla job failed", metadata: ["error": "\(error)"])
         }
     }

@@ -32,6 +32,8 @@ public final class ITOpsRuntime: Sendable {
     let graphQL: ITOpsAPI
     /// Open connections per client address, capped by `maxConnectionsPerAddress`.
     public let connections: ConnectionLimiter
+    /// Open GraphQL WebSockets, closed with 1001 by a graceful stop.
+    let webSockets = WebSocketRegistry()
 
     private init(
         config: Config, store: SQLStore, events: any EventBus, clock: any WallClock, ingest: Ingest, sla: SLAEngine,
@@ -89,10 +91,13 @@ public final class ITOpsRuntime: Sendable {
             }
             let license = try await LicenseManager.start(
                 config: config, store: store, events: events, clock: clock, logger: logger)
-            let outbound = makeOutbound(config: config, store: store, events: events, clock: clock, logger: logger)
+            let metrics = ITOpsMetrics()
+            await store.observeBatches { metrics.writeBatch(size: $0) }
+            let outbound = makeOutbound(
+                config: config, store: store, events: events, clock: clock, logger: logger, metrics: metrics)
             return ITOpsRuntime(
                 config: config, store: store, events: events, clock: clock, ingest: ingest, sla: sla, logger: logger,
-                accounts: accounts, apiKeys: apiKeys, tokens: tokens, metrics: ITOpsMetrics(), graphQL: try ITOpsAPI(),
+                accounts: accounts, apiKeys: apiKeys, tokens: tokens, metrics: metrics, graphQL: try ITOpsAPI(),
                 license: license, outbound: outbound)
         } catch {
             await store.shutdown()
@@ -102,7 +107,8 @@ public final class ITOpsRuntime: Sendable {
 
     /// The outbound service: one SSRF guard from the configuration, one client, the SLA definitions port.
     static func makeOutbound(
-        config: Config, store: SQLStore, events: any EventBus, clock: any WallClock, logger: Logger
+        config: Config, store: SQLStore, events: any EventBus, clock: any WallClock, logger: Logger,
+        metrics: ITOpsMetrics
     ) -> OutboundService {
         let policy = SSRFPolicy(hostAllowlist: config.webhookHostAllowlist, allowPrivate: config.allowPrivateWebhooks)
         if policy.allowPrivate {
@@ -113,10 +119,12 @@ public final class ITOpsRuntime: Sendable {
         settings.connectTimeout = min(.seconds(5), settings.timeout)
         settings.userAgent = "ITOps/\(version)"
         let client = OutboundHTTPClient(guardian: SSRFGuard(policy: policy), settings: settings)
+        var outboundSettings = OutboundService.Settings()
+        outboundSettings.onOutcome = { kind, status in metrics.outboundOutcome(kind: kind, status: status.rawValue) }
         // Templates import and export the SLA engine's definitions (one per tier).
         return OutboundService(
             store: store, events: events, clock: clock, client: client, slaCatalog: StoreSLADefinitionCatalog(),
-            logger: logger)
+            logger: logger, settings: outboundSettings)
     }
 
     /// Creates a user (CLI and tests).

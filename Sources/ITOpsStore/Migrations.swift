@@ -340,6 +340,31 @@ enum Migrations {
             ]),
     ]
 
+    /// The newest schema version this build knows.
+    static var latest: Int { all.last?.version ?? 0 }
+
+    /// The versions recorded in `schema_migrations` (none when the table does not exist yet).
+    static func applied(on db: any SQLDatabase, tableExists: Bool) async throws -> [Int] {
+        guard tableExists else { return [] }
+        return try await db.raw("SELECT version FROM schema_migrations ORDER BY version").all().map {
+            try $0.decode(column: "version", as: Int.self)
+        }
+    }
+
+    /// What `applied` means for this build.
+    static func state(applied: [Int]) -> SchemaState {
+        SchemaState(
+            applied: applied.sorted(), known: latest,
+            pending: all.filter { !applied.contains($0.version) }.map { .init(version: $0.version, name: $0.name) })
+    }
+
+    /// The refusal of a database whose schema is newer than this build.
+    static func newerError(database: Int) -> MigrationError {
+        MigrationError(
+            "the database is at schema version \(database), newer than this build knows (\(latest)); upgrade ITOps (or restore a backup taken before the upgrade)"
+        )
+    }
+
     /// Applies every migration not yet recorded, each in its own transaction.
     /// Returns the versions applied.
     static func apply(on db: any SQLDatabase, now: Date, logger: Logger) async throws -> [Int] {
@@ -356,11 +381,7 @@ enum Migrations {
             try await db.raw("SELECT version FROM schema_migrations").all().map {
                 try $0.decode(column: "version", as: Int.self)
             })
-        if let newest = applied.max(), newest > (all.last?.version ?? 0) {
-            throw MigrationError(
-                "the database is at schema version \(newest), newer than this build knows (\(all.last?.version ?? 0)); upgrade ITOps"
-            )
-        }
+        if let newest = applied.max(), newest > latest { throw newerError(database: newest) }
         var ran: [Int] = []
         for migration in all where !applied.contains(migration.version) {
             try await db.raw("BEGIN").run()
@@ -382,6 +403,26 @@ enum Migrations {
         }
         return ran
     }
+}
+
+/// Where a database's schema stands relative to this build (`itops migrate --dry-run`, `itops doctor`).
+public struct SchemaState: Sendable, Equatable {
+    /// One migration: its number and name.
+    public struct Step: Sendable, Equatable {
+        public let version: Int
+        public let name: String
+    }
+    /// Versions recorded in the database, ascending.
+    public let applied: [Int]
+    /// The newest version this build knows.
+    public let known: Int
+    /// Migrations this build would apply, in order.
+    public let pending: [Step]
+
+    /// The database's version (its highest applied migration; 0 for an empty database).
+    public var database: Int { applied.last ?? 0 }
+    /// The database was migrated by a newer build: this one refuses to start on it.
+    public var isNewerThanBuild: Bool { database > known }
 }
 
 /// The schema could not be brought up to date.

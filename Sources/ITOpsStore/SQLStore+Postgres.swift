@@ -438,3 +438,27 @@ final class PostgresEventBus: EventBus {
         deadline.cancel()
     }
 }
+
+extension SQLStore {
+    /// The schema state of the PostgreSQL database at `url`, and its clock.
+    static func inspectPostgres(url: String, logger: Logger) async throws -> DatabaseInspection {
+        let sqlConfiguration = try SQLPostgresConfiguration(url: url)
+        let client = PostgresClient(
+            configuration: try PostgresClient.Configuration(sqlConfiguration.coreConfiguration),
+            backgroundLogger: logger)
+        let runner = Task { await client.run() }
+        defer { runner.cancel() }
+        return try await PooledPostgres(client: client, logger: logger).withConnection { db in
+            let exists = try await db.raw(
+                "SELECT count(*) AS n FROM information_schema.tables WHERE table_name = 'schema_migrations' AND table_schema = current_schema()"
+            ).first()?.decode(column: "n", as: Int.self) ?? 0
+            let applied = try await Migrations.applied(on: db, tableExists: exists > 0)
+            let milliseconds = try await db.raw(
+                "SELECT CAST(EXTRACT(EPOCH FROM clock_timestamp()) * 1000 AS BIGINT) AS ms"
+            ).first()?.decode(column: "ms", as: Int64.self)
+            return DatabaseInspection(
+                schema: Migrations.state(applied: applied),
+                serverTime: milliseconds.map { Date(timeIntervalSince1970: Double($0) / 1000) })
+        }
+    }
+}

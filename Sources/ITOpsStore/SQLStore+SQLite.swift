@@ -71,3 +71,23 @@ struct SingleConnection: WriteConnectionSource {
         try await body(db)
     }
 }
+
+extension SQLStore {
+    /// The schema state of the SQLite file at `path`; a missing file is an empty database (not created).
+    static func inspectSQLite(path: String, logger: Logger) async throws -> DatabaseInspection {
+        guard FileManager.default.fileExists(atPath: path) else {
+            return DatabaseInspection(schema: Migrations.state(applied: []), serverTime: nil)
+        }
+        let applied = try await withSQLite(path: path, logger: logger) { try await appliedSQLiteMigrations($0) }
+        return DatabaseInspection(schema: Migrations.state(applied: applied), serverTime: nil)
+    }
+
+    /// The migrations recorded in an SQLite database (none when it has no `schema_migrations` table).
+    static func appliedSQLiteMigrations(_ db: any SQLDatabase) async throws -> [Int] {
+        let exists =
+            try await db.raw(
+                "SELECT count(*) AS n FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'"
+            ).first()?.decode(column: "n", as: Int.self) ?? 0
+        return try await Migrations.applied(on: db, tableExists: exists > 0)
+    }
+}

@@ -72,8 +72,34 @@ public final class SQLStore: Store {
         await onShutdown()
     }
 
+    /// Calls `observer` with the number of writes in every committed group-commit transaction.
+    public func observeBatches(_ observer: @escaping @Sendable (Int) -> Void) async {
+        await writer.observeBatches(observer)
+    }
+
     /// Write transactions committed so far and the writes they held (group-commit ratio).
     public func commitStatistics() async -> (batches: Int, writes: Int) {
         (await writer.batches, await writer.writes)
+    }
+}
+
+/// A look at a database without changing it: its schema state and, for a server database, its clock.
+public struct DatabaseInspection: Sendable {
+    /// Where the schema stands relative to this build.
+    public let schema: SchemaState
+    /// The database server's clock when asked (`nil` for SQLite, which shares this machine's clock).
+    public let serverTime: Date?
+}
+
+extension SQLStore {
+    /// Reads the schema state (and the server clock) without applying migrations or creating anything:
+    /// `itops migrate --dry-run` and `itops doctor`.
+    public static func inspect(_ location: StoreLocation, logger: Logger) async throws -> DatabaseInspection {
+        switch location {
+        case .sqlite(let path, _):
+            return try await inspectSQLite(path: path, logger: logger)
+        case .postgres(let url):
+            return try await inspectPostgres(url: url, logger: logger)
+        }
     }
 }

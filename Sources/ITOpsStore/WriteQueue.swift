@@ -30,6 +30,11 @@ actor WriteQueue {
     /// Batches committed and writes in them, for metrics and tests.
     private(set) var batches = 0
     private(set) var writes = 0
+    /// Told the size of every committed batch (metrics).
+    private var batchObserver: (@Sendable (Int) -> Void)?
+
+    /// Sets the observer told the size of every committed batch.
+    func observeBatches(_ observer: @escaping @Sendable (Int) -> Void) { batchObserver = observer }
 
     /// `beginStatements` open a write transaction in the dialect (and take its write lock).
     init(connections: any WriteConnectionSource, beginStatements: [String], maxBatch: Int = 512, logger: Logger) {
@@ -54,9 +59,14 @@ actor WriteQueue {
         return typed
     }
 
-    /// Fails every waiting write and refuses new ones.
-    func close() {
+    /// Refuses new writes, lets the writes already queued commit (the running batch and the ones waiting for
+    /// it: a graceful stop loses nothing it accepted), then fails whatever is left if the caller's task is
+    /// cancelled first (a stop past its timeout).
+    func close() async {
         closed = true
+        while draining, !Task.isCancelled {
+            try? await Task.sleep(for: .milliseconds(5))
+        }
         let waiting = pending
         pending = []
         for write in waiting {
@@ -88,6 +98,7 @@ actor WriteQueue {
         }
         batches += 1
         writes += batch.count
+        batchObserver?(batch.count)
         for (write, result) in zip(batch, results) {
             write.continuation.resume(with: result)
         }

@@ -84,6 +84,9 @@ struct ConfigOptions: ParsableArguments {
     @Option(name: .customLong("graphql-max-complexity"), help: "Overrides ITOPS_GRAPHQL_MAX_COMPLEXITY.")
     var graphqlMaxComplexity: String?
 
+    @Option(name: .customLong("shutdown-timeout"), help: "Overrides ITOPS_SHUTDOWN_TIMEOUT.")
+    var shutdownTimeout: String?
+
     /// The flags that were given, keyed by variable name.
     var overrides: [String: String] {
         let pairs: [(String, String?)] = [
@@ -113,6 +116,7 @@ struct ConfigOptions: ParsableArguments {
             ("ITOPS_GRAPHQL_RATE_BURST", graphqlRateBurst),
             ("ITOPS_GRAPHQL_MAX_DEPTH", graphqlMaxDepth),
             ("ITOPS_GRAPHQL_MAX_COMPLEXITY", graphqlMaxComplexity),
+            ("ITOPS_SHUTDOWN_TIMEOUT", shutdownTimeout),
         ]
         return Dictionary(uniqueKeysWithValues: pairs.compactMap { name, value in value.map { (name, $0) } })
     }

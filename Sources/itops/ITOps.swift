@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import ITOpsCore
 import ITOpsServer
+import ITOpsStore
 import Logging
 
 @main
@@ -10,7 +11,10 @@ struct ITOps: AsyncParsableCommand {
         commandName: "itops",
         abstract: "ITOps: self-hosted IT-operations backend.",
         version: ITOpsRuntime.version,
-        subcommands: [Serve.self, Migrate.self, UserCommand.self, APIKeyCommand.self, SchemaCommand.self],
+        subcommands: [
+            Serve.self, Migrate.self, UserCommand.self, APIKeyCommand.self, SchemaCommand.self, OpenAPICommand.self,
+            BackupCommand.self, RestoreCommand.self, DoctorCommand.self,
+        ],
         defaultSubcommand: Serve.self)
 }
 
@@ -43,17 +47,37 @@ struct Serve: AsyncParsableCommand {
 
     func run() async throws {
         let config = try options.load()
-        let logger = makeLogger(config)
-        let app = try await buildApplication(config: config, logger: logger)
-        try await app.runService()
+        try await serve(config: config, logger: makeLogger(config))
     }
 }
 
 struct Migrate: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Apply pending database migrations and exit.")
     @OptionGroup var options: ConfigOptions
+    @Flag(help: "List the pending migrations without applying them.") var dryRun = false
 
     func run() async throws {
+        if dryRun {
+            let config = try options.load()
+            var logger = makeLogger(config)
+            logger.logLevel = max(config.logLevel, .warning)
+            let schema = try await SQLStore.inspect(config.storeLocation, logger: logger).schema
+            if schema.isNewerThanBuild {
+                FileHandle.standardError.write(
+                    Data(
+                        "the database is at schema version \(schema.database), newer than this build knows (\(schema.known)); upgrade ITOps\n"
+                            .utf8))
+                throw ExitCode(1)
+            }
+            print("database schema version \(schema.database); this build knows \(schema.known)")
+            if schema.pending.isEmpty {
+                print("no pending migrations")
+            } else {
+                print("pending migrations (applied by `itops migrate` or at start-up):")
+                for step in schema.pending { print("  \(step.version) \(step.name)") }
+            }
+            return
+        }
         try await withRuntime(options) { _ in print("database is up to date") }
     }
 }

@@ -96,22 +96,7 @@ struct OperationsTests {
 func runCLI(_ arguments: [String], environment: [String: String]) throws -> (
     status: Int32, stdout: String, stderr: String
 ) {
-    let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-    let executable = try #require(
-        [binary, binary.deletingLastPathComponent()].map { $0.appendingPathComponent("itops") }
-            .first { FileManager.default.isExecutableFile(atPath: $0.path) })
-    let process = Process()
-    process.executableURL = executable
-    process.arguments = arguments
-    var env = environment
-    env["PATH"] = ProcessInfo.processInfo.environment["PATH"]
-    process.environment = env
-    let out = Pipe()
-    let err = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    process.standardInput = FileHandle.nullDevice
-    try process.run()
+    let (process, out, err) = try ITOpsBinary.start(arguments, environment: environment)
     let stdout = out.fileHandleForReading.readDataToEndOfFile()
     let stderr = err.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()

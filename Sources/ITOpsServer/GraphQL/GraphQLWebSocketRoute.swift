@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import HTTPTypes
 import Hummingbird
 import HummingbirdWebSocket
@@ -77,7 +78,49 @@ struct GraphQLWebSocketRoute {
                         forwardedFor: context.request.headers[values: .forwardedFor]),
                     channel: context.requestContext.channel,
                     upgradeRequest: context.request, logger: context.logger)
+                runtime.metrics.webSocketOpened()
+                // A graceful stop (SIGTERM) closes the session with 1001 (`ShutdownWatchdog`).
+                let registration = runtime.webSockets.register { session.closeForShutdown() }
+                defer {
+                    runtime.webSockets.unregister(registration)
+                    runtime.metrics.webSocketClosed()
+                }
                 try await session.run(inbound: inbound, outbound: outbound)
             })
+    }
+}
+
+/// The open GraphQL WebSocket sessions, so that a graceful stop closes them with 1001 (going away) before the
+/// HTTP server's own shutdown, which would close them with 1000.
+final class WebSocketRegistry: Sendable {
+    private struct State {
+        var stopping = false
+        var sessions: [UUID: @Sendable () -> Void] = [:]
+    }
+    private let state = Mutex(State())
+
+    /// Registers a session's `close`; when the server is already stopping, calls it at once.
+    func register(_ close: @escaping @Sendable () -> Void) -> UUID {
+        let id = UUID()
+        let stopping = state.withLock { state in
+            if !state.stopping { state.sessions[id] = close }
+            return state.stopping
+        }
+        if stopping { close() }
+        return id
+    }
+
+    func unregister(_ id: UUID) { _ = state.withLock { $0.sessions.removeValue(forKey: id) } }
+
+    /// Sessions open now.
+    var count: Int { state.withLock { $0.sessions.count } }
+
+    /// Closes every open session, and every one that opens from now on.
+    func closeAll() {
+        let closers = state.withLock { state in
+            state.stopping = true
+            return Array(state.sessions.values)
+        }
+        for close in closers { close() }
     }
 }

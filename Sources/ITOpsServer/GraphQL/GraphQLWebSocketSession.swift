@@ -349,6 +349,9 @@ final class GraphQLWebSocketSession: Sendable {
 
     private var isClosing: Bool { state.withLock { $0.closing } }
 
+    /// Closes the session with 1001 (going away): the server is stopping.
+    func closeForShutdown() { close(1001, "Server shutting down") }
+
     /// Stops every operation, sends the close frame after what is being written, and cuts the
     /// connection if the client has not gone within a few seconds (a client that stopped
     /// reading cannot take the close frame).
