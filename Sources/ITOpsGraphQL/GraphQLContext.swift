@@ -40,6 +40,10 @@ public protocol GraphQLBackend: Sendable {
     var sla: SLAEngine? { get }
     /// Webhooks, workflows and templates; `nil` (the default) where the backend has none.
     var outbound: (any OutboundAdmin)? { get }
+    /// Tickets; `nil` (the default) where the backend has none.
+    var tickets: TicketDesk? { get }
+    /// The audit trail; `nil` (the default) where the backend has none.
+    var audit: AuditTrail? { get }
 }
 
 /// Per-request context: who asks, from where, and the backend.
@@ -49,6 +53,8 @@ public struct GraphQLContext: Sendable {
     public let backend: any GraphQLBackend
     /// Why a credential that was sent was refused (expired, forged), reported by `require`.
     public let credentialProblem: ITOpsError?
+    /// The request's id (`X-Request-Id`), recorded in the audit trail.
+    public var requestId: String?
 
     public init(
         principal: Principal?, client: String, backend: any GraphQLBackend, credentialProblem: ITOpsError? = nil

@@ -109,7 +109,9 @@ public final class GraphQLExecutor: Sendable {
             let result = try await execute(
                 schema: api.schema.schema, documentAST: document, rootValue: api.resolver, context: context,
                 variableValues: variables, operationName: operationName)
-            return .single(GraphQLErrorMapping.map(result))
+            let mapped = GraphQLErrorMapping.map(result)
+            await audit(operation, variables: variables, result: mapped, context: context)
+            return .single(mapped)
         } catch {
             return .single(GraphQLErrorMapping.map(GraphQLResult(data: nil, errors: [GraphQLError(error)])))
         }

@@ -37,6 +37,8 @@ public struct Config: Sendable {
     public var bcryptCost = 12
     /// GraphQL limits (depth, cost, size, rate, WebSocket buffers), the same on HTTP and WebSocket.
     public var graphQL = GraphQLLimits()
+    /// Days of audit entries to keep (whole UTC days are pruned); `nil` keeps everything.
+    public var auditRetentionDays: Int?
 
     /// How `UNKNOWN` time counts in SLA math.
 
@@ -85,6 +87,10 @@ public struct Config: Sendable {
         ("ITOPS_GRAPHQL_RATE_BURST", "200", "GraphQL operations a principal may send at once after a quiet spell"),
         ("ITOPS_GRAPHQL_MAX_DEPTH", "15", "deepest GraphQL field nesting accepted"),
         ("ITOPS_GRAPHQL_MAX_COMPLEXITY", "20000", "largest GraphQL query cost accepted (fields, lists by first or 20)"),
+        (
+            "ITOPS_AUDIT_RETENTION", "forever",
+            "days of audit trail to keep (`90` or `90d`); older whole days are pruned, the chain still verifies"
+        ),
     ]
 
     /// Every variable name, for flag mapping and unknown-variable warnings.
@@ -170,6 +176,17 @@ public struct Config: Sendable {
                 throw ConfigProblem("'\(value)' is not a number of days (0–3650)")
             }
             config.trialDays = days
+        }
+        read("ITOPS_AUDIT_RETENTION") { value throws(ConfigProblem) in
+            if value == "forever" {
+                config.auditRetentionDays = nil
+                return
+            }
+            let digits = value.hasSuffix("d") ? String(value.dropLast()) : value
+            guard let days = Int(digits), (1...36_500).contains(days) else {
+                throw ConfigProblem("'\(value)' is not `forever` or a number of days (1–36500, e.g. 90d)")
+            }
+            config.auditRetentionDays = days
         }
         read("ITOPS_HEARTBEAT_TIMEOUT") { value throws(ConfigProblem) in config.heartbeatTimeout = try duration(value) }
         read("ITOPS_PUSH_STALE_AFTER") { value throws(ConfigProblem) in config.pushStaleAfter = try duration(value) }

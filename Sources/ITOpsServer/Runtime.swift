@@ -25,6 +25,10 @@ public final class ITOpsRuntime: Sendable {
     public let license: LicenseManager
     /// Webhooks, workflows and templates; every outbound call goes through its SSRF-guarded client.
     public let outbound: OutboundService
+    /// Tickets (plugin `ticketing`): life cycle, timeline, automatic tickets.
+    public let tickets: TicketDesk
+    /// The tamper-evident audit trail (plugin `audit`).
+    public let audit: AuditTrail
     let accounts: Accounts
     let apiKeys: APIKeys
     let tokens: AccessTokens
@@ -34,7 +38,7 @@ public final class ITOpsRuntime: Sendable {
     private init(
         config: Config, store: SQLStore, events: any EventBus, clock: any WallClock, ingest: Ingest, sla: SLAEngine,
         logger: Logger, accounts: Accounts, apiKeys: APIKeys, tokens: AccessTokens, metrics: ITOpsMetrics,
-        graphQL: ITOpsAPI, license: LicenseManager, outbound: OutboundService
+        graphQL: ITOpsAPI, license: LicenseManager, outbound: OutboundService, tickets: TicketDesk, audit: AuditTrail
     ) {
         self.config = config
         self.store = store
@@ -50,6 +54,8 @@ public final class ITOpsRuntime: Sendable {
         self.graphQL = graphQL
         self.license = license
         self.outbound = outbound
+        self.tickets = tickets
+        self.audit = audit
     }
 
     /// Opens the database (applying migrations), loads or generates secrets, and creates the
@@ -84,11 +90,14 @@ public final class ITOpsRuntime: Sendable {
             }
             let license = try await LicenseManager.start(
                 config: config, store: store, events: events, clock: clock, logger: logger)
-            let outbound = makeOutbound(config: config, store: store, events: events, clock: clock, logger: logger)
+            let tickets = TicketDesk(store: store, events: events, clock: clock, gate: license)
+            let outbound = makeOutbound(
+                config: config, store: store, events: events, clock: clock, tickets: tickets, logger: logger)
+            let audit = AuditTrail(store: store, clock: clock, gate: license, logger: logger)
             return ITOpsRuntime(
                 config: config, store: store, events: events, clock: clock, ingest: ingest, sla: sla, logger: logger,
                 accounts: accounts, apiKeys: apiKeys, tokens: tokens, metrics: ITOpsMetrics(), graphQL: try ITOpsAPI(),
-                license: license, outbound: outbound)
+                license: license, outbound: outbound, tickets: tickets, audit: audit)
         } catch {
             await store.shutdown()
             throw error
@@ -97,7 +106,8 @@ public final class ITOpsRuntime: Sendable {
 
     /// The outbound service: one SSRF guard from the configuration, one client, the SLA definitions port.
     static func makeOutbound(
-        config: Config, store: SQLStore, events: any EventBus, clock: any WallClock, logger: Logger
+        config: Config, store: SQLStore, events: any EventBus, clock: any WallClock, tickets: TicketDesk?,
+        logger: Logger
     ) -> OutboundService {
         let policy = SSRFPolicy(hostAllowlist: config.webhookHostAllowlist, allowPrivate: config.allowPrivateWebhooks)
         if policy.allowPrivate {
@@ -111,7 +121,7 @@ public final class ITOpsRuntime: Sendable {
         // Templates import and export the SLA engine's definitions (one per tier).
         return OutboundService(
             store: store, events: events, clock: clock, client: client, slaCatalog: StoreSLADefinitionCatalog(),
-            logger: logger)
+            tickets: tickets, logger: logger)
     }
 
     /// Creates a user (CLI and tests).
@@ -164,6 +174,8 @@ struct Backend: GraphQLBackend {
 
     var sla: SLAEngine? { runtime.sla }
     var outbound: (any OutboundAdmin)? { runtime.outbound }
+    var tickets: TicketDesk? { runtime.tickets }
+    var audit: AuditTrail? { runtime.audit }
 
     func login(email: String, password: String, client: String) async throws -> AuthSession {
         try await runtime.accounts.login(email: email, password: password, client: client)

@@ -10,7 +10,9 @@ struct ITOps: AsyncParsableCommand {
         commandName: "itops",
         abstract: "ITOps: self-hosted IT-operations backend.",
         version: ITOpsRuntime.version,
-        subcommands: [Serve.self, Migrate.self, UserCommand.self, APIKeyCommand.self, SchemaCommand.self],
+        subcommands: [
+            Serve.self, Migrate.self, UserCommand.self, APIKeyCommand.self, SchemaCommand.self, AuditCommand.self,
+        ],
         defaultSubcommand: Serve.self)
 }
 

@@ -36,6 +36,7 @@ struct SLARoutes {
 
     func add(to router: Router<AppRequestContext>) {
         let sla = router.group("api/v1/sla", requiring: .sla, gate: runtime.license)
+            .add(middleware: AuditMiddleware(runtime: runtime, auth: auth, targetType: "sla"))
         let engine = runtime.sla
         let cap = runtime.config.maxExclusionWindow
 
