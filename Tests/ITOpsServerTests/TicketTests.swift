@@ -236,6 +236,30 @@ struct TicketTests {
         }
     }
 
+    @Test("an exclusion window naming a change ticket shows in the ticket's timeline; an unknown ticket opens no window", arguments: TestBackend.all)
+    func exclusionWindowTicket(backend: TestBackend) async throws {
+        let app = try await TestApp.make(backend)
+        try await app.run { (client: Client) async throws in
+            _ = try await client.createTicket(#"{"title": "Upgrade db to 17"}"#)
+            let push = try await client.post(
+                "/api/v1/health/report", "{\"service\": \"db\", \"nodeId\": \"org/prod\", \"status\": \"OPERATIONAL\"}")
+            #expect(push.status == .ok)
+            let unknown = try await client.post(
+                "/api/v1/sla/exclusion-window/start",
+                "{\"service\": \"db\", \"nodeId\": \"org/prod\", \"reason\": \"upgrade\", \"ticketId\": \"ITOPS-9\"}")
+            #expect(unknown.status.code == 422)
+            #expect(unknown.error?.contains("ticketId") == true, "\(unknown.text)")
+            let started = try await client.post(
+                "/api/v1/sla/exclusion-window/start",
+                "{\"service\": \"db\", \"nodeId\": \"org/prod\", \"reason\": \"upgrade\", \"ticketId\": \"ITOPS-1\"}")
+            #expect(started.status == .created, "\(started.text)")
+            let ticket = try #require(try await app.runtime.tickets.ticket(reference: "ITOPS-1"))
+            let timeline = try await app.runtime.tickets.timeline(ticketId: ticket.id)
+            let entry = try #require(timeline.first { $0.kind == .exclusionWindow })
+            #expect(entry.body?.contains("org/prod/db") == true && entry.body?.contains("upgrade") == true)
+        }
+    }
+
     @Test("concurrent causes never open two tickets for one cause", arguments: TestBackend.all)
     func concurrentDedupe(backend: TestBackend) async throws {
         let app = try await TestApp.make(backend)

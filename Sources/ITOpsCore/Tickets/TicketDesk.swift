@@ -364,3 +364,38 @@ public final class TicketDesk: Sendable {
         return id
     }
 }
+
+extension TicketDesk {
+    /// The ticket an exclusion window names (`ticketId`: id or key), checked before the window opens:
+    /// `PLUGIN_NOT_LICENSED` without ticketing, `invalid` naming the field when there is no such ticket.
+    public func changeTicket(_ reference: String) async throws -> Ticket {
+        try gate.require(.ticketing)
+        guard let ticket = try? await ticket(reference: reference) else {
+            throw ITOpsError.invalid("ticketId: no ticket '\(reference.prefix(64))'")
+        }
+        return ticket
+    }
+
+    /// Records in `ticket`'s timeline that `window` was opened for it.
+    public func noteExclusionWindow(_ window: ExclusionWindow, service: String, on ticket: Ticket, by actor: TicketActor)
+        async throws
+    {
+        let now = clock.now()
+        var text = "Exclusion window \(window.id.uuidString.lowercased()) on \(service) from \(window.startedAt.iso8601)"
+        if let end = window.expectedEndAt { text += " until \(end.iso8601)" }
+        if let reason = window.reason, !reason.isEmpty { text += ": \(reason)" }
+        let body = text
+        let updated = try await store.write { writer -> Ticket? in
+            let tickets = try writer.ticketWriter()
+            guard var current = try await tickets.ticket(id: ticket.id) else { return nil }
+            try await tickets.insert(
+                TicketTimelineEntry(
+                    ticketId: current.id, at: now, actor: actor, kind: .exclusionWindow, field: "exclusionWindow",
+                    after: window.id.uuidString.lowercased(), body: body))
+            current.updatedAt = now
+            try await tickets.update(current)
+            return current
+        }
+        if let updated { events.publish([.ticketUpdated(Self.event(updated))]) }
+    }
+}
