@@ -314,4 +314,29 @@ struct TicketMultiInstanceTests {
         await b.runtime.shutdown()
         await a.finish()
     }
+
+    @Test("two instances appending to the audit trail at once keep one unbroken chain")
+    func auditChainAcrossInstances() async throws {
+        let a = try await TestApp.make(.postgres)
+        let b = try await TestApp.make(reusing: a)
+        await withTaskGroup(of: Void.self) { group in
+            for (name, app) in [("a", a), ("b", b)] {
+                for index in 0..<25 {
+                    group.addTask {
+                        await app.runtime.audit.record(
+                            AuditDraft(
+                                principal: nil, action: "test.\(name)", targetId: "\(index)", outcome: .success,
+                                client: nil, requestId: nil))
+                    }
+                }
+            }
+        }
+        let entries = try await a.runtime.store.reader.auditReader().auditEntries(fromSeq: 1, limit: 1000)
+        #expect(entries.map(\.seq) == Array(1...50))
+        #expect(entries.filter { $0.action == "test.a" }.count == 25)
+        let result = try await b.runtime.audit.verify()
+        #expect(result.isIntact && result.checked == 50, "\(String(describing: result.problem))")
+        await b.runtime.shutdown()
+        await a.finish()
+    }
 }
