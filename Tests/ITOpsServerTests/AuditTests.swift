@@ -18,7 +18,7 @@ enum ITOpsCLI {
     }
 
     /// `itops audit verify` against `app`'s database: exit status and standard error.
-    static func verify(_ app: TestApp) throws -> (status: Int32, output: String) {
+    static func verify(_ app: TestApp) async throws -> (status: Int32, output: String) {
         let executable = try #require(executable, "itops is not built; run swift build --build-tests")
         let process = Process()
         process.executableURL = executable
@@ -29,16 +29,25 @@ enum ITOpsCLI {
         environment["ITOPS_LOG_LEVEL"] = "error"
         if let url = app.database?.url { environment["ITOPS_DATABASE_URL"] = url }
         process.environment = environment
-        let out = Pipe()
-        let err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        process.waitUntilExit()
-        let text =
-            String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            + String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        return (process.terminationStatus, text)
+        // Output goes to a file and the exit is awaited, so no thread of the shared pool blocks on the child.
+        try FileManager.default.createDirectory(at: app.directory, withIntermediateDirectories: true)
+        let log = app.directory.appendingPathComponent("verify-\(UUID().uuidString).log")
+        FileManager.default.createFile(atPath: log.path, contents: nil)
+        let handle = try FileHandle(forWritingTo: log)
+        process.standardOutput = handle
+        process.standardError = handle
+        let status: Int32 = try await withCheckedThrowingContinuation { continuation in
+            process.terminationHandler = { continuation.resume(returning: $0.terminationStatus) }
+            do {
+                try process.run()
+            } catch {
+                process.terminationHandler = nil
+                continuation.resume(throwing: error)
+            }
+        }
+        try? handle.close()
+        let text = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
+        return (status, text)
     }
 }
 
@@ -219,7 +228,7 @@ struct AuditTests {
             let result = try await app.runtime.audit.verify()
             #expect(result.problem?.kind == expected.0 && result.problem?.seq == expected.1, "\(tamper): \(String(describing: result.problem))")
             await app.runtime.shutdown()
-            let cli = try ITOpsCLI.verify(app)
+            let cli = try await ITOpsCLI.verify(app)
             #expect(cli.status != 0, "\(tamper): \(cli.output)")
             #expect(cli.output.contains("#\(expected.1)"), "\(tamper): \(cli.output)")
             try? FileManager.default.removeItem(at: app.directory)
@@ -232,7 +241,7 @@ struct AuditTests {
         let app = try await TestApp.make()
         await app.recordAudit(3)
         await app.runtime.shutdown()
-        let cli = try ITOpsCLI.verify(app)
+        let cli = try await ITOpsCLI.verify(app)
         #expect(cli.status == 0, "\(cli.output)")
         #expect(cli.output.contains("3 entries verified"))
         try? FileManager.default.removeItem(at: app.directory)
