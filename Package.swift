@@ -39,6 +39,8 @@ let package = Package(
             name: "ITOpsCore",
             dependencies: [
                 .product(name: "Logging", package: "swift-log"),
+                // SHA-256 of the audit chain.
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -154,6 +156,12 @@ let package = Package(
             name: "itops-sla-bench",
             dependencies: ["ITOpsCore", "ITOpsServer", .product(name: "Logging", package: "swift-log")],
             path: "Benchmarks/SLAQueries",
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "itops-ticket-bench",
+            dependencies: ["ITOpsCore", "ITOpsServer", .product(name: "Logging", package: "swift-log")],
+            path: "Benchmarks/TicketQueries",
             swiftSettings: swiftSettings
         ),
         .testTarget(

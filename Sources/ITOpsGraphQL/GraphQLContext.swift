@@ -40,6 +40,10 @@ public protocol GraphQLBackend: Sendable {
     var sla: SLAEngine? { get }
     /// Webhooks, workflows and templates; `nil` (the default) where the backend has none.
     var outbound: (any OutboundAdmin)? { get }
+    /// Tickets; `nil` (the default) where the backend has none.
+    var tickets: TicketDesk? { get }
+    /// The audit trail; `nil` (the default) where the backend has none.
+    var audit: AuditTrail? { get }
 }
 
 /// Per-request context: who asks, from where, and the backend.
@@ -52,6 +56,8 @@ public struct GraphQLContext: Sendable {
     /// The list items this operation may still return and its memoised work; the executor gives
     /// every operation a fresh one sized by `GraphQLLimits.maxResultItems`.
     public var budget: RequestBudget
+    /// The request's id (`X-Request-Id`), recorded in the audit trail.
+    public var requestId: String?
 
     public init(
         principal: Principal?, client: String, backend: any GraphQLBackend, credentialProblem: ITOpsError? = nil

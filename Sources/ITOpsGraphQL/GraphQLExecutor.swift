@@ -91,7 +91,7 @@ public final class GraphQLExecutor: Sendable {
         }
         // The deadline covers the wait for a slot too: a caller queued behind slow operations is
         // answered TIMEOUT rather than left waiting.
-        return await withDeadline {
+        return await withDeadline { race in
             guard await self.admission.enter() else {
                 return Self.refusal(
                     Code.overloaded,
@@ -103,34 +103,34 @@ public final class GraphQLExecutor: Sendable {
             context.budget = RequestBudget(maxItems: self.limits.maxResultItems)
             return await self.analyseAndRun(
                 query: query, variables: variables, operationName: operationName, context: context,
-                allowSubscriptions: allowSubscriptions)
+                allowSubscriptions: allowSubscriptions, race: race)
         }
     }
 
     /// Runs `body` on the GraphQL threads; answers `TIMEOUT` if it has not finished by the deadline.
     /// The late work is cancelled and keeps its admission slot until it actually ends, so abandoned
     /// operations cannot pile up.
-    private func withDeadline(_ body: @escaping @Sendable () async -> Outcome) async -> Outcome {
+    private func withDeadline(_ body: @escaping @Sendable (DeadlineRace) async -> Outcome) async -> Outcome {
         let deadline = limits.deadline
         let end = ContinuousClock.now + deadline  // counted from arrival, however late the timer starts
         let race = DeadlineRace()
         return await withCheckedContinuation { continuation in
             race.start(continuation)
             let work = Task(executorPreference: Self.workers) {
-                let outcome = await body()
+                let outcome = await body(race)
                 race.finish(outcome)
             }
             race.arm(
                 until: end,
                 timeout: Self.refusal(
-                    Code.timeout, "the operation did not finish within \(Self.describe(deadline)); ask for less"),
+                    Code.timeout, "the operation did not finish within \(Self.describe(deadline)); ask for less (a mutation answered TIMEOUT was not run)"),
                 onFire: { work.cancel() })
         }
     }
 
     private func analyseAndRun(
         query: String, variables: [String: Map], operationName: String?, context: GraphQLContext,
-        allowSubscriptions: Bool
+        allowSubscriptions: Bool, race: DeadlineRace
     ) async -> Outcome {
         let prepared = prepared(query)
         guard let document = prepared.document else {
@@ -172,11 +172,19 @@ public final class GraphQLExecutor: Sendable {
             }
             return await subscribe(query: query, variables: variables, operationName: operationName, context: context)
         }
+        // A mutation is not cut off half-way: once it starts it runs to the end (its statements are
+        // bounded by the database's own timeouts), and its caller gets its real result. Past the
+        // deadline before it starts, it never starts.
+        if operation.operation == .mutation, !race.disarm() {
+            return refuse(Code.timeout, "the mutation waited past the deadline and was not run; nothing was changed")
+        }
         do {
             let result = try await execute(
                 schema: api.schema.schema, documentAST: document, rootValue: api.resolver, context: context,
                 variableValues: variables, operationName: operationName)
-            return .single(GraphQLErrorMapping.map(result))
+            let mapped = GraphQLErrorMapping.map(result)
+            await audit(operation, variables: variables, result: mapped, context: context)
+            return .single(mapped)
         } catch {
             return .single(GraphQLErrorMapping.map(GraphQLResult(data: nil, errors: [GraphQLError(error)])))
         }
@@ -338,21 +346,37 @@ extension GraphQLExecutor {
 }
 
 /// Whichever comes first — the operation's outcome or its deadline — answers the caller, once.
-private final class DeadlineRace: Sendable {
-    private let waiting = Mutex<CheckedContinuation<GraphQLExecutor.Outcome, Never>?>(nil)
+final class DeadlineRace: Sendable {
+    private struct State {
+        var waiting: CheckedContinuation<GraphQLExecutor.Outcome, Never>?
+        /// The deadline no longer applies (a mutation started).
+        var disarmed = false
+    }
+    private let state = Mutex(State())
     private let timer = Mutex<Task<Void, Never>?>(nil)
 
     func start(_ continuation: CheckedContinuation<GraphQLExecutor.Outcome, Never>) {
-        waiting.withLock { $0 = continuation }
+        state.withLock { $0.waiting = continuation }
     }
 
     /// Answers with `outcome` unless the deadline already did, and stops the timer.
     func finish(_ outcome: GraphQLExecutor.Outcome) {
         timer.withLock { $0?.cancel() }
-        answer(outcome)
+        take(ignoringDisarm: true)?.resume(returning: outcome)
     }
 
-    /// Starts the timer: at `deadline`, answers `timeout` (if nothing has yet) and calls `onFire`.
+    /// Lifts the deadline; `false` when it has already been answered.
+    func disarm() -> Bool {
+        let armed = state.withLock { state -> Bool in
+            guard state.waiting != nil else { return false }
+            state.disarmed = true
+            return true
+        }
+        if armed { timer.withLock { $0?.cancel() } }
+        return armed
+    }
+
+    /// Starts the timer: at `deadline`, answers `timeout` (unless answered or disarmed) and calls `onFire`.
     func arm(
         until deadline: ContinuousClock.Instant, timeout: GraphQLExecutor.Outcome,
         onFire: @escaping @Sendable () -> Void
@@ -360,21 +384,20 @@ private final class DeadlineRace: Sendable {
         // On the GraphQL threads as well: a starved cooperative pool must not delay the deadline.
         let task = Task(executorPreference: GraphQLExecutor.workers) {
             try? await Task.sleep(until: deadline, clock: .continuous)
-            guard !Task.isCancelled else { return }
-            if self.answer(timeout) { onFire() }
+            guard !Task.isCancelled, let continuation = self.take(ignoringDisarm: false) else { return }
+            continuation.resume(returning: timeout)
+            onFire()
         }
         timer.withLock { $0 = task }
-        // The operation may have finished before the timer was stored.
-        if waiting.withLock({ $0 == nil }) { task.cancel() }
+        // The operation may have finished (or been disarmed) before the timer was stored.
+        if state.withLock({ $0.waiting == nil || $0.disarmed }) { task.cancel() }
     }
 
-    @discardableResult
-    private func answer(_ outcome: GraphQLExecutor.Outcome) -> Bool {
-        guard let continuation = waiting.withLock({ slot -> CheckedContinuation<GraphQLExecutor.Outcome, Never>? in
-            defer { slot = nil }
-            return slot
-        }) else { return false }
-        continuation.resume(returning: outcome)
-        return true
+    private func take(ignoringDisarm: Bool) -> CheckedContinuation<GraphQLExecutor.Outcome, Never>? {
+        state.withLock { state in
+            guard ignoringDisarm || !state.disarmed else { return nil }
+            defer { state.waiting = nil }
+            return state.waiting
+        }
     }
 }

@@ -35,6 +35,7 @@ extension Resolver {
         let nodeId: String?
         let reason: String?
         let expectedEndAt: String?
+        let ticketId: String?
     }
 
     struct StopWindowArguments: Codable, Sendable {
@@ -171,10 +172,17 @@ extension Resolver {
     {
         let engine = try engine(context, .operator)
         let principal = try context.require(.operator)
-        let (window, _) = try await engine.startExclusionWindow(
+        var ticket: Ticket?
+        if let reference = arguments.ticketId { ticket = try await Self.desk(context).changeTicket(reference) }
+        let (window, created) = try await engine.startExclusionWindow(
             Commands.ExclusionWindowStart(
                 service: arguments.service, nodeId: arguments.nodeId, reason: arguments.reason,
                 expectedEndAt: arguments.expectedEndAt), by: principal.label, byAdmin: principal.role == .admin)
+        if let ticket, created, let desk = context.backend.tickets {
+            try await desk.noteExclusionWindow(
+                window, service: "\(arguments.nodeId ?? "unknown")/\(arguments.service)", on: ticket,
+                by: TicketActor(principal))
+        }
         return try await describe(window, engine: engine, context: context)
     }
 

@@ -58,21 +58,27 @@ extension Resolver {
     }
 
     func ticketCreated(context: GraphQLContext, arguments: NoArguments) async throws -> AsyncStream<TicketEventDTO> {
-        try Self.events(context) { event in
+        try context.require(.viewer)
+        try context.requirePlugin(.ticketing)
+        return try Self.events(context) { event in
             guard case .ticketCreated(let ticket) = event else { return nil }
             return TicketEventDTO(ticket)
         }
     }
 
     func ticketUpdated(context: GraphQLContext, arguments: NoArguments) async throws -> AsyncStream<TicketEventDTO> {
-        try Self.events(context) { event in
+        try context.require(.viewer)
+        try context.requirePlugin(.ticketing)
+        return try Self.events(context) { event in
             guard case .ticketUpdated(let ticket) = event else { return nil }
             return TicketEventDTO(ticket)
         }
     }
 
     func ticketDeleted(context: GraphQLContext, arguments: NoArguments) async throws -> AsyncStream<TicketEventDTO> {
-        try Self.events(context) { event in
+        try context.require(.viewer)
+        try context.requirePlugin(.ticketing)
+        return try Self.events(context) { event in
             guard case .ticketDeleted(let ticket) = event else { return nil }
             return TicketEventDTO(ticket)
         }

@@ -141,6 +141,8 @@ extension ITOpsAPI {
                     Argument("nodeId", at: \.nodeId)
                     Argument("reason", at: \.reason)
                     Argument("expectedEndAt", at: \.expectedEndAt).description("ISO 8601.")
+                    Argument("ticketId", at: \.ticketId).description(
+                        "A change ticket (id or key): its timeline shows the window. Plugin ticketing.")
                 }
                 .description("Operator. Returns the active window if one is open already.")
                 Field("stopExclusionWindow", at: Resolver.stopExclusionWindow) {

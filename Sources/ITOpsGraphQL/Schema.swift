@@ -14,7 +14,10 @@ public struct ITOpsAPI: Sendable {
 
     /// Every part of the schema; a feature adds its own `PartialSchema` here.
     static var partials: [PartialSchema<Resolver, GraphQLContext>] {
-        [authSchema, inventorySchema, licenseSchema, accessSchema, subscriptionSchema, slaSchema, outboundSchema]
+        [
+            authSchema, inventorySchema, licenseSchema, accessSchema, subscriptionSchema, slaSchema, outboundSchema,
+            ticketSchema, auditSchema,
+        ]
     }
 }
 

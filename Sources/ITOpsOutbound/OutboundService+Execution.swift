@@ -73,11 +73,34 @@ extension OutboundService {
                 index: index, type: .delay, status: .success, output: "waiting \(step.seconds ?? 0) s", at: now)
         case .createTicket:
             let title = WorkflowRules.render(step.title ?? "", execution: execution)
-            let description = step.description.map { WorkflowRules.render($0, execution: execution) }
-            var output = "ticket requested: \(title)"
-            if let description, !description.isEmpty { output += " — \(description)" }
-            output += " (recorded only: ticketing is not available yet)"
-            return StepResult(index: index, type: .createTicket, status: .success, output: output, at: now)
+            let description = step.description.map { WorkflowRules.render($0, execution: execution) } ?? ""
+            guard let tickets else {
+                return StepResult(
+                    index: index, type: .createTicket, status: .failed, error: "ticketing is not available", at: now)
+            }
+            // One open ticket per workflow, service and title: a repeat of the event comments on it.
+            let fields = JSONText.fields(of: execution.payload)
+            let serviceId = fields["serviceId"].flatMap(UUID.init(uuidString:))
+            let cause = TicketCause(
+                source: .workflow, serviceId: serviceId, title: title.isEmpty ? execution.workflowName : title,
+                detail: description.isEmpty ? "Opened by workflow \(execution.workflowName) on \(execution.event)." : description,
+                priority: .p3, scope: "\(execution.workflowId.uuidString.lowercased()):\(title)")
+            do {
+                guard let outcome = try await tickets.raise(cause, by: .system("workflow \(execution.workflowName)"))
+                else {
+                    return StepResult(
+                        index: index, type: .createTicket, status: .failed,
+                        error: "the ticketing plugin is not licensed", at: now)
+                }
+                let (ticket, created) = outcome
+                return StepResult(
+                    index: index, type: .createTicket, status: .success,
+                    output: created ? "created \(ticket.key): \(ticket.title)" : "commented on open \(ticket.key)",
+                    at: now)
+            } catch {
+                return StepResult(
+                    index: index, type: .createTicket, status: .failed, error: "\(error)", at: now)
+            }
         case .httpRequest:
             let request = OutboundRequest(
                 method: step.method ?? "POST", url: WorkflowRules.render(step.url ?? "", execution: execution),

@@ -41,6 +41,8 @@ public final class OutboundService: OutboundAdmin {
     /// The guarded client every call goes through.
     public let client: OutboundHTTPClient
     let slaCatalog: any SLADefinitionCatalog
+    /// Where `CREATE_TICKET` steps open tickets; `nil` leaves them a note only.
+    let tickets: TicketDesk?
     let logger: Logger
     let settings: Settings
     private let wake: AsyncStream<Void>
@@ -53,8 +55,10 @@ public final class OutboundService: OutboundAdmin {
     /// The service.
     public init(
         store: any Store, events: any EventBus, clock: any WallClock, client: OutboundHTTPClient,
-        slaCatalog: any SLADefinitionCatalog, logger: Logger, settings: Settings = Settings()
+        slaCatalog: any SLADefinitionCatalog, tickets: TicketDesk? = nil, logger: Logger,
+        settings: Settings = Settings()
     ) {
+        self.tickets = tickets
         self.store = store
         self.events = events
         self.clock = clock

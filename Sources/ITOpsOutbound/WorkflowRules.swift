@@ -42,6 +42,10 @@ public enum WorkflowRules {
         }
         for (index, step) in definition.steps.enumerated() {
             problems += stepProblems(step, path: "\(at("steps"))[\(index)]")
+            // A ticket step on a ticket event would feed itself (each comment is another ticket:updated).
+            if step.type == .createTicket, definition.event.hasPrefix("ticket:") {
+                problems.append("\(at("steps"))[\(index)].type: CREATE_TICKET cannot run on \(definition.event)")
+            }
         }
         return problems
     }

@@ -19,6 +19,7 @@ public func buildApplication(runtime: ITOpsRuntime, runJobs: Bool = true) -> som
     SLARoutes(runtime: runtime, auth: auth).add(to: router)
     TemplateRoutes(runtime: runtime, auth: auth).add(to: router)
     OpenAPIDocument.add(to: router)
+    AuditRoutes(runtime: runtime, auth: auth).add(to: router)
 
     let webSocketRouter = Router(context: GraphQLWebSocketContext.self)
     GraphQLWebSocketRoute(runtime: runtime, auth: auth, graphQL: graphQL).add(to: webSocketRouter)
@@ -35,6 +36,10 @@ public func buildApplication(runtime: ITOpsRuntime, runJobs: Bool = true) -> som
         app.addServices(LicenseWatchJob(license: runtime.license, events: runtime.events))
         app.addServices(SLAJob(runtime: runtime, interval: 60))
         app.addServices(OutboundJob(outbound: runtime.outbound))
+        app.addServices(AutoTicketJob(runtime: runtime))
+        if let days = runtime.config.auditRetentionDays {
+            app.addServices(AuditRetentionJob(runtime: runtime, days: days))
+        }
     }
     return app
 }

@@ -50,6 +50,8 @@ public struct Config: Sendable {
     /// How long a stop (SIGTERM, SIGINT) may take: in-flight requests, the write batch, WebSockets and jobs
     /// get this long to finish before the process exits anyway.
     public var shutdownTimeout: TimeInterval = 30
+    /// Days of audit entries to keep (whole UTC days are pruned); `nil` keeps everything.
+    public var auditRetentionDays: Int?
 
     /// How `UNKNOWN` time counts in SLA math.
 
@@ -115,6 +117,10 @@ public struct Config: Sendable {
         (
             "ITOPS_SHUTDOWN_TIMEOUT", "30s",
             "on SIGTERM: how long in-flight requests, the write batch and WebSockets get before the process exits"
+        ),
+        (
+            "ITOPS_AUDIT_RETENTION", "forever",
+            "days of audit trail to keep (`90` or `90d`); older whole days are pruned, the chain still verifies"
         ),
     ]
 
@@ -201,6 +207,17 @@ public struct Config: Sendable {
                 throw ConfigProblem("'\(value)' is not a number of days (0–3650)")
             }
             config.trialDays = days
+        }
+        read("ITOPS_AUDIT_RETENTION") { value throws(ConfigProblem) in
+            if value == "forever" {
+                config.auditRetentionDays = nil
+                return
+            }
+            let digits = value.hasSuffix("d") ? String(value.dropLast()) : value
+            guard let days = Int(digits), (1...36_500).contains(days) else {
+                throw ConfigProblem("'\(value)' is not `forever` or a number of days (1–36500, e.g. 90d)")
+            }
+            config.auditRetentionDays = days
         }
         read("ITOPS_HEARTBEAT_TIMEOUT") { value throws(ConfigProblem) in config.heartbeatTimeout = try duration(value) }
         read("ITOPS_PUSH_STALE_AFTER") { value throws(ConfigProblem) in config.pushStaleAfter = try duration(value) }

@@ -137,3 +137,61 @@ struct StoreCloser: ServiceLifecycle.Service {
         await runtime.shutdown()
     }
 }
+
+/// Turns domain events into automatic tickets (plugin `ticketing`).
+///
+/// Every instance sees every event, so only one instance — the holder of the `auto-tickets` job lock —
+/// acts on them; another takes over within seconds when it stops. Even two acting at once could not
+/// open two tickets for one cause: the store allows one open ticket per cause.
+struct AutoTicketJob: ServiceLifecycle.Service {
+    let runtime: ITOpsRuntime
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                do {
+                    _ = try await runtime.store.exclusively("auto-tickets") { await consume() }
+                } catch {
+                    runtime.logger.warning("automatic tickets paused", metadata: ["error": "\(error)"])
+                }
+                try? await Task.sleep(for: .seconds(5))
+            }
+        }
+    }
+
+    private func consume() async {
+        let stream = runtime.events.subscribe(bufferSize: 4096)
+        for await event in stream {
+            do {
+                try await runtime.tickets.handle(event)
+            } catch {
+                runtime.logger.error(
+                    "could not open or update an automatic ticket", metadata: ["event": "\(event.name)", "error": "\(error)"])
+            }
+        }
+    }
+}
+
+/// Prunes the audit trail to `ITOPS_AUDIT_RETENTION` days, hourly, on one instance.
+struct AuditRetentionJob: ServiceLifecycle.Service {
+    let runtime: ITOpsRuntime
+    let days: Int
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                do {
+                    let audit = runtime.audit
+                    if let pruned = try await runtime.store.exclusively("audit-retention", { try await audit.prune(keepDays: days) }),
+                        pruned > 0
+                    {
+                        runtime.logger.notice("audit retention", metadata: ["pruned": "\(pruned)"])
+                    }
+                } catch {
+                    runtime.logger.error("audit retention failed", metadata: ["error": "\(error)"])
+                }
+                try? await Task.sleep(for: .seconds(3600))
+            }
+        }
+    }
+}

@@ -25,6 +25,10 @@ public final class ITOpsRuntime: Sendable {
     public let license: LicenseManager
     /// Webhooks, workflows and templates; every outbound call goes through its SSRF-guarded client.
     public let outbound: OutboundService
+    /// Tickets (plugin `ticketing`): life cycle, timeline, automatic tickets.
+    public let tickets: TicketDesk
+    /// The tamper-evident audit trail (plugin `audit`).
+    public let audit: AuditTrail
     let accounts: Accounts
     let apiKeys: APIKeys
     let tokens: AccessTokens
@@ -38,7 +42,7 @@ public final class ITOpsRuntime: Sendable {
     private init(
         config: Config, store: SQLStore, events: any EventBus, clock: any WallClock, ingest: Ingest, sla: SLAEngine,
         logger: Logger, accounts: Accounts, apiKeys: APIKeys, tokens: AccessTokens, metrics: ITOpsMetrics,
-        graphQL: ITOpsAPI, license: LicenseManager, outbound: OutboundService
+        graphQL: ITOpsAPI, license: LicenseManager, outbound: OutboundService, tickets: TicketDesk, audit: AuditTrail
     ) {
         self.config = config
         self.store = store
@@ -55,6 +59,8 @@ public final class ITOpsRuntime: Sendable {
         self.license = license
         self.outbound = outbound
         connections = ConnectionLimiter(limit: config.maxConnectionsPerAddress, proxies: config.trustedProxies)
+        self.tickets = tickets
+        self.audit = audit
     }
 
     /// Opens the database (applying migrations), loads or generates secrets, and creates the
@@ -93,12 +99,15 @@ public final class ITOpsRuntime: Sendable {
                 config: config, store: store, events: events, clock: clock, logger: logger)
             let metrics = ITOpsMetrics()
             await store.observeBatches { metrics.writeBatch(size: $0) }
+            let tickets = TicketDesk(store: store, events: events, clock: clock, gate: license)
             let outbound = makeOutbound(
-                config: config, store: store, events: events, clock: clock, logger: logger, metrics: metrics)
+                config: config, store: store, events: events, clock: clock, tickets: tickets, logger: logger,
+                metrics: metrics)
+            let audit = AuditTrail(store: store, clock: clock, gate: license, logger: logger)
             return ITOpsRuntime(
                 config: config, store: store, events: events, clock: clock, ingest: ingest, sla: sla, logger: logger,
                 accounts: accounts, apiKeys: apiKeys, tokens: tokens, metrics: metrics, graphQL: try ITOpsAPI(),
-                license: license, outbound: outbound)
+                license: license, outbound: outbound, tickets: tickets, audit: audit)
         } catch {
             await store.shutdown()
             throw error
@@ -107,8 +116,8 @@ public final class ITOpsRuntime: Sendable {
 
     /// The outbound service: one SSRF guard from the configuration, one client, the SLA definitions port.
     static func makeOutbound(
-        config: Config, store: SQLStore, events: any EventBus, clock: any WallClock, logger: Logger,
-        metrics: ITOpsMetrics
+        config: Config, store: SQLStore, events: any EventBus, clock: any WallClock, tickets: TicketDesk?,
+        logger: Logger, metrics: ITOpsMetrics
     ) -> OutboundService {
         let policy = SSRFPolicy(hostAllowlist: config.webhookHostAllowlist, allowPrivate: config.allowPrivateWebhooks)
         if policy.allowPrivate {
@@ -124,7 +133,7 @@ public final class ITOpsRuntime: Sendable {
         // Templates import and export the SLA engine's definitions (one per tier).
         return OutboundService(
             store: store, events: events, clock: clock, client: client, slaCatalog: StoreSLADefinitionCatalog(),
-            logger: logger, settings: outboundSettings)
+            tickets: tickets, logger: logger, settings: outboundSettings)
     }
 
     /// Creates a user (CLI and tests).
@@ -178,6 +187,8 @@ struct Backend: GraphQLBackend {
 
     var sla: SLAEngine? { runtime.sla }
     var outbound: (any OutboundAdmin)? { runtime.outbound }
+    var tickets: TicketDesk? { runtime.tickets }
+    var audit: AuditTrail? { runtime.audit }
 
     func login(email: String, password: String, client: String) async throws -> AuthSession {
         try await runtime.accounts.login(email: email, password: password, client: client)

@@ -338,6 +338,102 @@ enum Migrations {
                 )
                 """,
             ]),
+        Migration(
+            version: 6, name: "tickets",
+            statements: [
+                // number: ITOPS-<number>, allocated from ticket_counter inside the inserting write.
+                // labels: JSON array. dedupe_key: the cause of an automatic ticket.
+                """
+                CREATE TABLE tickets (
+                    id TEXT PRIMARY KEY,
+                    number BIGINT NOT NULL UNIQUE,
+                    title TEXT NOT NULL,
+                    description TEXT NOT NULL,
+                    status TEXT NOT NULL,
+                    priority TEXT NOT NULL,
+                    service_id TEXT,
+                    sla_group TEXT,
+                    assignee_id TEXT,
+                    reporter_kind TEXT NOT NULL,
+                    reporter_id TEXT,
+                    reporter_name TEXT NOT NULL,
+                    labels TEXT NOT NULL,
+                    source TEXT NOT NULL,
+                    dedupe_key TEXT,
+                    created_at BIGINT NOT NULL,
+                    updated_at BIGINT NOT NULL,
+                    acknowledged_at BIGINT,
+                    resolved_at BIGINT
+                )
+                """,
+                // At most one open ticket per automatic cause, whichever instance writes it.
+                """
+                CREATE UNIQUE INDEX tickets_open_cause ON tickets (dedupe_key)
+                WHERE dedupe_key IS NOT NULL AND status IN ('open', 'acknowledged', 'in_progress')
+                """,
+                "CREATE INDEX tickets_status ON tickets (status, number)",
+                "CREATE INDEX tickets_service ON tickets (service_id, number)",
+                "CREATE INDEX tickets_assignee ON tickets (assignee_id, number)",
+                """
+                CREATE TABLE ticket_counter (
+                    name TEXT PRIMARY KEY,
+                    value BIGINT NOT NULL
+                )
+                """,
+                "INSERT INTO ticket_counter (name, value) VALUES ('ticket', 0)",
+                """
+                CREATE TABLE ticket_timeline (
+                    id TEXT PRIMARY KEY,
+                    ticket_id TEXT NOT NULL REFERENCES tickets (id),
+                    position INTEGER NOT NULL,
+                    at BIGINT NOT NULL,
+                    actor_kind TEXT NOT NULL,
+                    actor_id TEXT,
+                    actor_name TEXT NOT NULL,
+                    kind TEXT NOT NULL,
+                    field TEXT,
+                    before_value TEXT,
+                    after_value TEXT,
+                    body TEXT
+                )
+                """,
+                // position: the order entries were written in, per ticket (several share one instant).
+                "CREATE UNIQUE INDEX ticket_timeline_ticket ON ticket_timeline (ticket_id, position)",
+            ]),
+        Migration(
+            version: 7, name: "audit",
+            statements: [
+                // seq: the chain's order (from 1, no gaps); hash: SHA-256 over the entry and prev_hash.
+                """
+                CREATE TABLE audit_log (
+                    seq BIGINT PRIMARY KEY,
+                    at BIGINT NOT NULL,
+                    actor_kind TEXT NOT NULL,
+                    actor_id TEXT,
+                    actor_name TEXT,
+                    action TEXT NOT NULL,
+                    target_type TEXT,
+                    target_id TEXT,
+                    summary TEXT NOT NULL,
+                    outcome TEXT NOT NULL,
+                    client TEXT,
+                    request_id TEXT,
+                    prev_hash TEXT NOT NULL,
+                    hash TEXT NOT NULL
+                )
+                """,
+                "CREATE INDEX audit_log_at ON audit_log (at)",
+                "CREATE INDEX audit_log_target ON audit_log (target_type, target_id)",
+                // 'head': the newest entry written; 'pruned': the last entry retention removed.
+                """
+                CREATE TABLE audit_anchors (
+                    name TEXT PRIMARY KEY,
+                    seq BIGINT NOT NULL,
+                    hash TEXT NOT NULL,
+                    at BIGINT NOT NULL
+                )
+                """,
+            ]),
     ]
 
     /// The newest schema version this build knows.

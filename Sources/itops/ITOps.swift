@@ -13,7 +13,7 @@ struct ITOps: AsyncParsableCommand {
         version: ITOpsRuntime.version,
         subcommands: [
             Serve.self, Migrate.self, UserCommand.self, APIKeyCommand.self, SchemaCommand.self, OpenAPICommand.self,
-            BackupCommand.self, RestoreCommand.self, DoctorCommand.self,
+            BackupCommand.self, RestoreCommand.self, DoctorCommand.self, AuditCommand.self,
         ],
         defaultSubcommand: Serve.self)
 }

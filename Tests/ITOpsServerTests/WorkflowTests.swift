@@ -66,7 +66,11 @@ struct WorkflowTests {
             #expect(steps[0]["httpCode"] as? Int == 202)
             #expect(steps[0]["output"] as? String == "queued")
             #expect(steps[1]["type"] as? String == "CREATE_TICKET")
-            #expect((steps[1]["output"] as? String)?.hasPrefix("ticket requested: galera-node1 is down") == true)
+            #expect(steps[1]["status"] as? String == "Success")
+            #expect((steps[1]["output"] as? String)?.hasPrefix("created ITOPS-1: galera-node1 is down") == true)
+            let ticket = try #require(try await app.runtime.tickets.ticket(reference: "ITOPS-1"))
+            #expect(ticket.source == .workflow && ticket.title == "galera-node1 is down")
+            #expect(ticket.reporter.name == "workflow page-on-down")
             #expect(receiver.requests.count == 1)
         }
         await receiver.stop()

@@ -8,12 +8,17 @@ extension Commands {
         public var reason: String?
         /// ISO 8601; without it the window closes after `ITOPS_MAX_EXCLUSION_WINDOW`.
         public var expectedEndAt: String?
+        /// A change ticket (id or key) the window belongs to: its timeline shows the window.
+        public var ticketId: String?
 
-        public init(service: String?, nodeId: String?, reason: String?, expectedEndAt: String?) {
+        public init(
+            service: String?, nodeId: String?, reason: String?, expectedEndAt: String?, ticketId: String? = nil
+        ) {
             self.service = service
             self.nodeId = nodeId
             self.reason = reason
             self.expectedEndAt = expectedEndAt
+            self.ticketId = ticketId
         }
     }
 

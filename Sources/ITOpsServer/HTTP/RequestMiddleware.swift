@@ -87,10 +87,33 @@ struct Authenticator: Sendable {
 
     /// The principal with at least `role`: typed identity for routes that need one.
     func require(_ role: Role, _ request: Request) async throws -> Principal {
-        guard let principal = try await principal(of: request) else {
-            throw ITOpsError.unauthenticated("send X-API-Key or Authorization: Bearer <key or token>")
+        var principal: Principal?
+        do {
+            guard let found = try await self.principal(of: request) else {
+                throw ITOpsError.unauthenticated("send X-API-Key or Authorization: Bearer <key or token>")
+            }
+            principal = found
+            try found.require(role)
+            return found
+        } catch let error as ITOpsError where error.code == .unauthenticated || error.code == .forbidden {
+            await auditRefusal(error, principal: principal, request: request)
+            throw error
         }
-        try principal.require(role)
-        return principal
+    }
+}
+
+extension Authenticator {
+    /// A refused credential or role is an audit entry (plugin `audit`); the success path costs nothing.
+    func auditRefusal(_ error: ITOpsError, principal: Principal?, request: Request) async {
+        guard runtime.audit.isRecording else { return }
+        let summary = "{\"method\": \"\(request.method.rawValue)\", \"error\": \(Self.quoted(error.message))}"
+        await runtime.audit.record(
+            AuditDraft(
+                principal: principal, action: "auth.refused \(request.method.rawValue) \(request.uri.path)",
+                summary: summary, outcome: .denied, client: nil, requestId: request.headers[.requestID]))
+    }
+
+    static func quoted(_ text: String) -> String {
+        (try? JSONEncoder().encode(String(text.prefix(256)))).map { String(decoding: $0, as: UTF8.self) } ?? "\"\""
     }
 }

@@ -23,7 +23,8 @@ struct LicenseRoutes {
 
     func add(to router: Router<AppRequestContext>) {
         let license = runtime.license
-        router.group("api/v1").post("license/activate") { request, context in
+        router.group("api/v1").add(middleware: AuditMiddleware(runtime: runtime, auth: auth, targetType: "license"))
+            .post("license/activate") { request, context in
             _ = try await auth.require(.admin, request)
             var request = request
             let body = try await request.decodeJSON(ActivateRequest.self, context: context)

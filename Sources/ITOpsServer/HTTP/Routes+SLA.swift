@@ -36,15 +36,24 @@ struct SLARoutes {
 
     func add(to router: Router<AppRequestContext>) {
         let sla = router.group("api/v1/sla", requiring: .sla, gate: runtime.license, auth: auth)
+            .add(middleware: AuditMiddleware(runtime: runtime, auth: auth, targetType: "sla"))
         let engine = runtime.sla
+        let tickets = runtime.tickets
         let cap = runtime.config.maxExclusionWindow
 
         sla.post("exclusion-window/start") { request, context in
             let principal = try await auth.require(.operator, request)
             var request = request
             let command = try await request.decodeJSON(Commands.ExclusionWindowStart.self, context: context)
+            var ticket: Ticket?
+            if let reference = command.ticketId { ticket = try await tickets.changeTicket(reference) }
             let (window, created) = try await engine.startExclusionWindow(
                 command, by: principal.label, byAdmin: principal.role == .admin)
+            if let ticket, created {
+                try await tickets.noteExclusionWindow(
+                    window, service: "\(command.nodeId ?? "unknown")/\(command.service ?? "")", on: ticket,
+                    by: TicketActor(principal))
+            }
             return try jsonResponse(
                 WindowResponse(
                     message: created ? "exclusion window started" : "an exclusion window is already active",

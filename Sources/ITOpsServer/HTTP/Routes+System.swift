@@ -66,9 +66,10 @@ struct SystemRoutes {
         } catch let error as ITOpsError {
             problem = error
         }
-        let graphQLContext = GraphQLContext(
+        var graphQLContext = GraphQLContext(
             principal: principal, client: context.clientAddress, backend: Backend(runtime: runtime),
             credentialProblem: problem)
+        graphQLContext.requestId = context.logger[metadataKey: "request_id"].map { "\($0)" }
         let outcome = await graphQL.run(
             query: body.query, variables: body.variables, operationName: body.operationName, context: graphQLContext,
             allowSubscriptions: false)

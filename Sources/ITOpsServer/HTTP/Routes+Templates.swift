@@ -35,6 +35,7 @@ struct TemplateRoutes {
     func add(to router: Router<AppRequestContext>) {
         let outbound = runtime.outbound
         let group = router.group("api/v1/templates")
+            .add(middleware: AuditMiddleware(runtime: runtime, auth: auth, targetType: "templates"))
         group.get("export") { request, _ in
             _ = try await auth.require(.admin, request)
             var kinds: [TemplateKind] = []
