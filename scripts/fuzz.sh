@@ -2,13 +2,13 @@
 # Schema-driven fuzzing of a real `itops serve` on loopback with schemathesis (pinned, from PyPI,
 # installed into .build-fuzz/venv when missing): GraphQL from the live introspection schema, and
 # the REST API from docs/openapi.json when the repository has one. Fails on any 5xx and on any
-# response slower than the GraphQL deadline. Bounded: FUZZ_SECONDS per schema (default 90).
+# response slower than the GraphQL deadline. Bounded: FUZZ_SECONDS per schema (default 60).
 #
 #   scripts/fuzz.sh [path/to/itops]     # default: .build/debug/itops (built by `swift test`)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 binary=${1:-.build/debug/itops}
-seconds=${FUZZ_SECONDS:-90}
+seconds=${FUZZ_SECONDS:-60}
 venv=.build-fuzz/venv
 if [ ! -x "$venv/bin/schemathesis" ]; then
     echo "installing schemathesis 4.32.5 into $venv" >&2
