@@ -12,7 +12,9 @@ extension SQLStore {
         async throws -> SQLStore
     {
         let directory = URL(fileURLWithPath: path).deletingLastPathComponent()
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        // Private: the database holds password hashes and webhook secrets.
+        try FileManager.default.createDirectory(
+            at: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         let writerConnection = try await openConnection(path: path, durability: durability, logger: logger)
         let readerConnection: SQLiteConnection
         do {

@@ -31,8 +31,10 @@ public final class DatabaseLock: Sendable {
     /// in it; throws `conflict` naming the holder's process id when another process holds it.
     public static func acquire(databasePath: String) throws -> DatabaseLock {
         let path = lockPath(forDatabase: databasePath)
+        // Private, like the database beside it (the lock is taken before the server secures the directory).
         try FileManager.default.createDirectory(
-            at: URL(fileURLWithPath: path).deletingLastPathComponent(), withIntermediateDirectories: true)
+            at: URL(fileURLWithPath: path).deletingLastPathComponent(), withIntermediateDirectories: true,
+            attributes: [.posixPermissions: 0o700])
         let descriptor = open(path, O_RDWR | O_CREAT, 0o600)
         guard descriptor >= 0 else {
             throw ITOpsError(.unavailable, "cannot open the lock file \(path): \(String(cString: strerror(errno)))")

@@ -4,6 +4,7 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import ITOpsCore
+import ITOpsStore
 import Logging
 import NIOCore
 import NIOPosix
@@ -431,6 +432,12 @@ struct SmallerHardeningTests {
             let database = app.directory.appendingPathComponent("itops.db").path
             #expect(DataDirectory.mode(of: database).map { $0 & 0o777 } == 0o600)
         }
+        // `itops serve` takes the database lock first: that too creates the directory private.
+        let locked = FileManager.default.temporaryDirectory.appendingPathComponent("itops-lock-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: locked) }
+        let lock = try DatabaseLock.acquire(databasePath: locked.appendingPathComponent("itops.db").path)
+        lock.release()
+        #expect(DataDirectory.mode(of: locked.path).map { $0 & 0o777 } == 0o700)
         let wide = FileManager.default.temporaryDirectory.appendingPathComponent("itops-wide-\(UUID().uuidString)")
         try FileManager.default.createDirectory(
             at: wide, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
