@@ -66,7 +66,7 @@ public struct GraphQLContext: Sendable {
         self.client = client
         self.backend = backend
         self.credentialProblem = credentialProblem
-        budget = RequestBudget(maxItems: GraphQLLimits().maxResultItems)
+        budget = RequestBudget(maxItems: GraphQLLimits.defaultMaxResultItems)
     }
 
     /// Counts `count` list items of the answer against the budget; `QUERY_TOO_COMPLEX` past it.

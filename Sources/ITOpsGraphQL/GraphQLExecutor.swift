@@ -67,13 +67,6 @@ public final class GraphQLExecutor: Sendable {
         admission = AdmissionControl(limit: limits.maxConcurrentOperations, maxWaiting: limits.maxQueuedOperations)
     }
 
-    /// The operation type `query` would run (for transports that treat subscriptions apart),
-    /// `nil` when the document does not parse or names no such operation.
-    public func operationType(query: String, operationName: String?) -> OperationType? {
-        guard query.utf8.count <= limits.maxDocumentBytes, let document = prepared(query).document else { return nil }
-        return Self.operation(in: document, named: operationName)?.operation
-    }
-
     /// Runs one operation. Subscriptions are refused unless `allowSubscriptions`.
     public func run(
         query: String, variables: [String: Map], operationName: String?, context: GraphQLContext,

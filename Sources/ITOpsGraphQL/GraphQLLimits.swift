@@ -38,7 +38,9 @@ public struct GraphQLLimits: Sendable, Equatable {
     /// Most list items one answer may hold, counted while it is built: lists whose length depends
     /// on the data (`nodes`, `slaGroups`, `SLAGroup.services`) stop the answer past it
     /// (`QUERY_TOO_COMPLEX`).
-    public var maxResultItems = 20_000
+    public var maxResultItems = GraphQLLimits.defaultMaxResultItems
+    /// The default of `maxResultItems`.
+    public static let defaultMaxResultItems = 20_000
     /// Longest a query or mutation may run before it is answered with `TIMEOUT`.
     public var deadline: Duration = .seconds(10)
     /// Queries and mutations running at once on this instance; more wait, and past

@@ -118,9 +118,7 @@ public enum Doctor {
         }
         var findings: [Finding] = []
         for (path, wanted, fix) in paths {
-            guard let attributes = try? manager.attributesOfItem(atPath: path),
-                let mode = (attributes[.posixPermissions] as? NSNumber)?.intValue
-            else { continue }
+            guard let mode = DataDirectory.mode(of: path) else { continue }
             if mode & 0o077 != 0 {
                 findings.append(
                     Finding(
