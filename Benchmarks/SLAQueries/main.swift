@@ -164,6 +164,17 @@ report("slaTrendData MONTHLY 12 months, one service", try await median(options.r
 report("slaTrendData DAILY 3 months, fleet", try await median(options.runs) { _ = try await sla.trend(.daily, monthsBack: 3, scope: .fleet) })
 report("slaSnapshotTrend 24 h, one service", try await median(options.runs) { _ = try await sla.snapshotTrend(serviceId: probe, hoursBack: 24) })
 report("burn-rate evaluation, every service and group", try await median(options.runs) { _ = try await sla.evaluateBurnRates() })
+// Where a current-month answer's time goes: the reads it makes.
+let reader = runtime.store.reader
+let monthStart = SLAPeriod.monthStart(SLAPeriod.ms(now))
+let horizon = try await reader.rollupHorizon(policy: .exclude) ?? monthStart
+report("  part: every service row", try await median(options.runs) { _ = try await reader.services(matching: ServiceFilter(), after: nil, limit: Int.max) })
+report("  part: month rollup rows of every service", try await median(options.runs) {
+    _ = try await reader.rollups(kind: .service, scopeId: nil, monthly: true, from: monthStart, to: monthStart + 1, policy: .exclude)
+})
+report("  part: transitions since the rollup horizon", try await median(options.runs) {
+    _ = try await reader.transitions(from: SLAPeriod.date(horizon), to: now)
+})
 await runtime.shutdown()
 
 // The same current-month question over 1 month and over 12 months of stored history.
