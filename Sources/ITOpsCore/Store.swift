@@ -184,7 +184,8 @@ public protocol StoreWriter: StoreReader, SLAWriter {
     /// Closes the open incidents of `serviceIds` at `at`; returns each closed incident by service.
     func closeOpenIncidents(serviceIds: [UUID], at: Date) async throws -> [UUID: UUID]
     /// Keeps a service's transitions a chain after one was placed at `at`: the first transition
-    /// after `at` now starts from `status`, and is removed when it would then change nothing.
+    /// after `at` now starts from `status` (even if it then changes nothing: a later placement may
+    /// split the stretch again, and the change it records must still be there).
     func relinkTransition(serviceId: UUID, after at: Date, from status: ServiceStatus) async throws
 }
 

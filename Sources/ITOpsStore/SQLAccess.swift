@@ -22,9 +22,9 @@ struct SQLAccess: StoreWriter {
         try await db.raw(query).first().map { try Self.decode($0, as: R.self) }
     }
 
-    /// Services, the rows read by the thousand, skip the keyed `Codable` decoder.
+    /// Rows read by the thousand (services, transitions, rollups) skip the keyed `Codable` decoder.
     private static func decode<R: Decodable>(_ row: any SQLRow, as _: R.Type) throws -> R {
-        if R.self == ServiceRecord.self, let record = try ServiceRecord(row: row) as? R { return record }
+        if let fast = R.self as? any RowDecodable.Type, let record = try fast.init(row: row) as? R { return record }
         return try row.decode(model: R.self, keyDecodingStrategy: snake)
     }
 
