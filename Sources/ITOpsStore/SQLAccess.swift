@@ -46,6 +46,19 @@ struct SQLAccess: StoreWriter {
         try await first("SELECT * FROM services WHERE id = \(bind: id.stored)", as: ServiceRecord.self)?.domain()
     }
 
+    func services(ids: Set<UUID>) async throws -> [UUID: Service] {
+        var found: [UUID: Service] = [:]
+        let stored = ids.map(\.stored)
+        for chunk in stride(from: 0, to: stored.count, by: 500) {
+            let part = Array(stored[chunk..<min(stored.count, chunk + 500)])
+            for record in try await all("SELECT * FROM services WHERE id IN (\(binds: part))", as: ServiceRecord.self) {
+                let service = try record.domain()
+                found[service.id] = service
+            }
+        }
+        return found
+    }
+
     func service(nodeId: NodePath, name: String) async throws -> Service? {
         try await first(
             "SELECT * FROM services WHERE node_id = \(bind: nodeId.value) AND name = \(bind: name)",
