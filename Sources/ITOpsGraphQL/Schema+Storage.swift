@@ -3,7 +3,8 @@ import Graphiti
 import ITOpsCore
 
 extension ITOpsAPI {
-    /// Storage volumes (services of storage pushes) with their latest report, and their history.
+    /// The console's fleet reads: storage volumes with their latest report and history, and the
+    /// services that expect backups, overdue first.
     static var storageSchema: PartialSchema<Resolver, GraphQLContext> {
         PartialSchema(
             types: {
@@ -74,6 +75,12 @@ extension ITOpsAPI {
                     Argument("after", at: \.after).description("endCursor of the previous page.")
                 }
                 .description("The storage reports of a service, newest first.")
+                Field("backupServices", at: Resolver.backupServices) {
+                    Argument("overdueOnly", at: \.overdueOnly).description("Only overdue ones; default false.")
+                    Argument("first", at: \.first).description("Page size, 1–500 (default 50).")
+                    Argument("after", at: \.after).description("endCursor of the previous page.")
+                }
+                .description("Services that expect backups: overdue first, then by node and name.")
             }
         )
     }
