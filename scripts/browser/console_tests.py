@@ -307,16 +307,22 @@ def test_overview_paint(c, count):
             "services": [{"name": f"svc-{n}-{i}", "status": "OPERATIONAL" if i % 10 else "DEGRADED"} for i in range(count // nodes)],
         })
     print(f"    seeded {count} services on {nodes} nodes in {time.monotonic() - start:.1f} s")
-    figures = []
-    for _ in range(5):
-        c.d.get(c.server.base + "/#/overview")
-        c.css("#status-tiles .tile")
+    figures, complete = [], []
+    for run in range(5):
+        # A new document each time (a different query string): the paint is measured from its
+        # navigation start. The next run starts once this page has loaded everything (the SLA
+        # figures over every service take longest), so no run waits behind the previous one.
+        c.d.get(c.server.base + f"/?run={run}#/overview")
         value = c.wait(lambda d: d.execute_script("return document.documentElement.dataset.overviewPaintMs"), 10, "paint marker")
         figures.append(int(value))
+        done = c.wait(lambda d: d.execute_script("return document.documentElement.dataset.overviewCompleteMs"), 60, "every overview section")
+        complete.append(int(done))
     total = c.d.find_element(By.CSS_SELECTOR, '#status-tiles [data-count="total"] .n').text
     assert int(total) >= count, total
     figures.sort()
+    complete.sort()
     print(f"    overview first meaningful paint with {total} services: median {figures[2]} ms (runs {figures})")
+    print(f"    every overview section loaded (SLA figures included): median {complete[2]} ms (runs {complete})")
     assert figures[2] < 1000, f"median paint {figures[2]} ms"
     c.shot("11-overview-10k")
 

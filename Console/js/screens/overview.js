@@ -106,7 +106,11 @@ export async function render(root) {
     document.documentElement.dataset.overviewPaintMs = String(Math.round(performance.now()));
   });
   const loaders = { counts: loadCounts, sla: loadSLA, incidents: loadIncidents, backups: loadBackups, storage: loadStorage, nodes: loadNodes };
-  for (const [name, load] of Object.entries(loaders)) if (name !== 'counts') load().catch(error => softError(root.querySelector(`#ov-${name}`) || root, error));
+  const rest = Object.entries(loaders).filter(([name]) => name !== 'counts')
+    .map(([name, load]) => load().catch(error => softError(root.querySelector(`#ov-${name}`) || root, error)));
+  Promise.all(rest).then(() => requestAnimationFrame(() => {
+    document.documentElement.dataset.overviewCompleteMs = String(Math.round(performance.now()));
+  }));
 
   // Live: each event refreshes the parts it concerns, at most every 300 ms per part.
   const timers = {};
