@@ -27,6 +27,7 @@ const nav = $('#nav');
 const context = { me: null, license: null, navigate, refreshLicense };
 let cleanup = null;
 let renderToken = 0;
+let focusOnRoute = false;
 
 export function navigate(path) {
   if (location.hash === `#/${path}`) route();
@@ -92,7 +93,11 @@ async function route() {
   } catch (error) {
     if (mine === renderToken) body.append(h('p.form-error', { role: 'alert' }, error.message || String(error)));
   }
-  if (mine === renderToken) announce(`${screen.title} loaded`);
+  if (mine === renderToken) {
+    announce(`${screen.title} loaded`);
+    // Keyboard and screen-reader users land on the new screen's heading, not on the old link.
+    if (focusOnRoute) heading.focus({ preventScroll: true });
+  }
 }
 
 function showSignedIn() {
@@ -100,6 +105,8 @@ function showSignedIn() {
   fill($('#who'), user.email, ' · ', user.role, ' · ', h('span#live-status', ''));
   $('#signout').hidden = false;
   nav.hidden = false;
+  // On a phone the navigation starts folded behind the Menu button.
+  nav.classList.toggle('collapsed', phone.matches);
   onLiveStatus(status => {
     const el = $('#live-status');
     if (el) { el.textContent = status === 'live' ? 'live' : status; el.dataset.status = status; }
@@ -135,18 +142,24 @@ $('#signout').addEventListener('click', async () => {
   await api.logout();
 });
 
+const phone = window.matchMedia('(max-width: 760px)');
+phone.addEventListener('change', () => {
+  nav.classList.toggle('collapsed', phone.matches);
+  $('#menu-toggle').setAttribute('aria-expanded', String(!phone.matches));
+});
+
 $('#menu-toggle').addEventListener('click', () => {
   const open = nav.classList.toggle('collapsed') === false;
   $('#menu-toggle').setAttribute('aria-expanded', String(open));
 });
 nav.addEventListener('click', event => {
-  if (event.target.closest('a') && window.matchMedia('(max-width: 760px)').matches) {
+  if (event.target.closest('a') && phone.matches) {
     nav.classList.add('collapsed');
     $('#menu-toggle').setAttribute('aria-expanded', 'false');
   }
 });
 
-window.addEventListener('hashchange', route);
+window.addEventListener('hashchange', () => { focusOnRoute = true; route(); });
 
 (async () => {
   if (await api.resume()) await signedIn();

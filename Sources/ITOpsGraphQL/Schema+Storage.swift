@@ -4,7 +4,7 @@ import ITOpsCore
 
 extension ITOpsAPI {
     /// The console's fleet reads: storage volumes with their latest report and history, and the
-    /// services that expect backups, overdue first.
+    /// services that expect backups, overdue first, and a service's status history.
     static var storageSchema: PartialSchema<Resolver, GraphQLContext> {
         PartialSchema(
             types: {
@@ -53,6 +53,23 @@ extension ITOpsAPI {
                     Field("unreported", at: \.unreported).description("Storage services without a report yet.")
                 }
                 .description("Storage services by the state of their latest report.")
+                Type(StatusChangeDTO.self, as: "StatusChange") {
+                    Field("id", at: \.id)
+                    Field("from", at: \.from).description("Null for the service's first status.")
+                    Field("to", at: \.to).description("OPERATIONAL | DEGRADED | DOWN | MAINTENANCE | UNKNOWN")
+                    Field("at", at: \.at)
+                    Field("message", at: \.message)
+                }
+                .description("A change of a service's status.")
+                Type(StatusChangeEdgeDTO.self, as: "StatusChangeEdge") {
+                    Field("cursor", at: \.cursor)
+                    Field("node", at: \.node)
+                }
+                Type(StatusChangeConnectionDTO.self, as: "StatusChangeConnection") {
+                    Field("edges", at: \.edges)
+                    Field("pageInfo", at: \.pageInfo)
+                    Field("totalCount", at: \.totalCount)
+                }
                 Input(Resolver.StorageFilterInput.self, as: "StorageFilter") {
                     InputField("nodeId", at: \.nodeId).description("A node and everything below it.")
                     InputField("search", at: \.search).description("Case-insensitive part of the name or display name.")
@@ -81,6 +98,12 @@ extension ITOpsAPI {
                     Argument("after", at: \.after).description("endCursor of the previous page.")
                 }
                 .description("Services that expect backups: overdue first, then by node and name.")
+                Field("serviceHistory", at: Resolver.serviceHistory) {
+                    Argument("serviceId", at: \.serviceId)
+                    Argument("first", at: \.first).description("Page size, 1–500 (default 50).")
+                    Argument("after", at: \.after).description("endCursor of the previous page.")
+                }
+                .description("The status changes of a service, newest first.")
             }
         )
     }

@@ -313,4 +313,39 @@ struct ConsoleQueryTests {
             #expect(refused.errorMessage?.hasPrefix("after:") == true, "\(refused.text)")
         }
     }
+
+    @Test("serviceHistory pages a service's status changes newest first", arguments: TestBackend.all)
+    func statusHistory(_ backend: TestBackend) async throws {
+        let app = try await TestApp.make(backend)
+        try await app.run { client in
+            let token = try await adminToken(app, client)
+            var id = ""
+            for status in ["OPERATIONAL", "DOWN", "OPERATIONAL"] {
+                let pushed = try await client.post(
+                    "/api/v1/health/report",
+                    "{\"service\": \"api\", \"nodeId\": \"acme/web\", \"status\": \"\(status)\", \"message\": \"now \(status)\"}")
+                id = try #require(pushed["serviceId"] as? String, "\(pushed.text)")
+                app.clock.advance(by: 60)
+            }
+            let query =
+                "query($id: String!, $after: String) { serviceHistory(serviceId: $id, first: 2, after: $after) { totalCount pageInfo { hasNextPage endCursor } edges { node { from to at message } } } }"
+            let first = try await client.graphQL(query, variables: "{\"id\": \"\(id)\"}", token: token)
+            let page = try #require(first.data?["serviceHistory"] as? [String: Any], "\(first.text)")
+            #expect(page["totalCount"] as? Int == 3)
+            let nodes = (page["edges"] as? [[String: Any]] ?? []).compactMap { $0["node"] as? [String: Any] }
+            #expect(nodes.map { $0["to"] as? String } == ["OPERATIONAL", "DOWN"])
+            #expect(nodes.first?["from"] as? String == "DOWN")
+            #expect(nodes.first?["message"] as? String == "now OPERATIONAL")
+            let cursor = try #require((page["pageInfo"] as? [String: Any])?["endCursor"] as? String)
+            let second = try await client.graphQL(
+                query, variables: "{\"id\": \"\(id)\", \"after\": \(jsonString(cursor))}", token: token)
+            let rest = try #require(second.data?["serviceHistory"] as? [String: Any], "\(second.text)")
+            let last = (rest["edges"] as? [[String: Any]] ?? []).compactMap { $0["node"] as? [String: Any] }
+            #expect(last.count == 1)
+            #expect(last.first?["from"] is NSNull)
+            #expect((rest["pageInfo"] as? [String: Any])?["hasNextPage"] as? Bool == false)
+            let refused = try await client.graphQL(query, variables: "{\"id\": \"\(id)\", \"after\": \"!\"}", token: token)
+            #expect(refused.errorCode == "BAD_USER_INPUT" && refused.errorMessage?.hasPrefix("after:") == true)
+        }
+    }
 }

@@ -274,6 +274,19 @@ def test_screens(c):
         errors = [e.text for e in c.d.find_elements(By.CSS_SELECTOR, "#main > div > p.form-error")]
         assert not errors, f"{link}: {errors}"
         c.shot(f"screen-{link}")
+    # A phone: the navigation folds behind the Menu button, the screens stay usable.
+    c.d.set_window_size(390, 844)
+    try:
+        c.go("overview")
+        toggle = c.visible("#menu-toggle")
+        c.shot("phone-overview")
+        toggle.click()
+        c.visible("#nav a[data-screen=services]").click()
+        c.css("#svc-list table")
+        assert not c.d.find_element(By.ID, "nav").is_displayed(), "the menu stayed open after navigating"
+        c.shot("phone-services")
+    finally:
+        c.d.set_window_size(1366, 900)
 
 
 def test_viewer(c):

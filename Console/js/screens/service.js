@@ -29,10 +29,11 @@ export async function render(root, { args, heading }) {
   const [snapPanel, snap] = panel('Last 6 hours (5-minute availability)', 'svc-snapshots');
   const [dailyPanel, daily] = panel('Daily availability this month', 'svc-daily');
   const [monthlyPanel, monthly] = panel('Monthly availability', 'svc-monthly');
+  const [historyPanel, history] = panel('Status history', 'svc-history');
   const [incPanel, incidents] = panel('Incidents (90 days)', 'svc-incidents');
   const [backupPanel, backup] = panel('Backups', 'svc-backups');
   const [windowPanel, windows] = panel('Exclusion windows', 'svc-windows');
-  const parts = [h('section.panel', status, facts), h('div.grid2', snapPanel, dailyPanel, monthlyPanel, incPanel, backupPanel, windowPanel)];
+  const parts = [h('section.panel', status, facts), h('div.grid2', historyPanel, snapPanel, dailyPanel, monthlyPanel, incPanel, backupPanel, windowPanel)];
   let storage = null;
   if (s.tags.includes('storage')) {
     const [storagePanel, body] = panel('Storage fill', 'svc-storage');
@@ -60,6 +61,22 @@ export async function render(root, { args, heading }) {
       fill(daily, barChart(d.d.map(p => ({ label: p.periodKey.slice(8), value: p.actualValue })), { title: 'Daily availability, percent', unit: '%', max: 100 }));
       fill(monthly, barChart(d.m.map(p => ({ label: p.periodKey, value: p.actualValue })), { title: 'Monthly availability, percent', unit: '%', max: 100 }));
     } catch (error) { soft(daily, error); soft(monthly, error); }
+  };
+
+  const historyCursors = [null];
+  const loadHistory = async () => {
+    const d = await gql(`query($id: String!, $a: String) { serviceHistory(serviceId: $id, first: 10, after: $a) {
+      totalCount pageInfo { hasNextPage endCursor } edges { node { from to at message } } } }`, { id, a: historyCursors.at(-1) });
+    const c = d.serviceHistory;
+    fill(history, table([
+      { title: 'When', cell: e => when(e.node.at) },
+      { title: 'Change', cell: e => [e.node.from ? [badge(e.node.from), ' → '] : 'first ', badge(e.node.to)] },
+      { title: 'Message', cell: e => e.node.message || '' },
+    ], c.edges, { empty: 'No change recorded.' }),
+    h('div.toolbar',
+      h('button.secondary', { type: 'button', disabled: historyCursors.length === 1, on: { click: () => { historyCursors.pop(); loadHistory(); } } }, 'Newer'),
+      h('span.muted', `${c.totalCount} changes`),
+      h('button.secondary', { type: 'button', disabled: !c.pageInfo.hasNextPage, on: { click: () => { historyCursors.push(c.pageInfo.endCursor); loadHistory(); } } }, 'Older')));
   };
 
   const loadIncidents = async () => {
@@ -120,10 +137,12 @@ export async function render(root, { args, heading }) {
       lineChart(points.map(p => ({ label: p.reportedAt.slice(5, 16).replace('T', ' '), value: p.usedPercent })), { title: 'Used space, percent', unit: '%', min: 0, max: 100, target: 90 }));
   };
 
-  await Promise.all([loadCharts(), loadIncidents(), loadWindows(), loadStorage().catch(error => soft(storage, error))]);
+  await Promise.all([loadHistory().catch(error => soft(history, error)), loadCharts(), loadIncidents(), loadWindows(), loadStorage().catch(error => soft(storage, error))]);
   const stop = subscribe('subscription($s: String) { serviceStatusChanged(serviceId: $s) { newStatus message at } }', { s: id }, d => {
     const e = d.serviceStatusChanged;
     fill(status, badge(e.newStatus), ` since ${when(e.at)}`, e.message ? ` · ${e.message}` : '');
+    historyCursors.length = 1;
+    loadHistory().catch(() => {});
     loadIncidents();
   });
   return stop;

@@ -17,7 +17,7 @@ a { color: var(--accent); }
 .skip { position: absolute; left: -999px; top: 0; background: #fff; padding: .5rem; z-index: 10; }
 .skip:focus { left: .5rem; }
 .visually-hidden { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); }
-.top { display: flex; align-items: center; gap: 1rem; padding: .5rem 1rem; background: var(--accent); color: #fff; }
+.top { display: flex; flex-wrap: wrap; align-items: center; gap: .5rem 1rem; padding: .5rem 1rem; background: var(--accent); color: #fff; }
 .top .brand { font-weight: 700; font-size: 1.1rem; }
 .top .who { margin-left: auto; font-size: .9rem; }
 .menu-toggle { display: none; }
@@ -66,6 +66,7 @@ textarea { min-height: 8rem; font-family: ui-monospace, monospace; max-width: 10
 .tree button { background: none; border: none; color: var(--accent); padding: .1rem .2rem; text-align: left; }
 .tree button[aria-pressed="true"] { font-weight: 700; text-decoration: underline; }
 .services-layout { display: grid; grid-template-columns: minmax(12rem, 18rem) 1fr; gap: 1rem; }
+.services-layout > *, .grid2 > * { min-width: 0; }
 .budget { height: .6rem; background: var(--info-bg); border-radius: 3px; overflow: hidden; min-width: 6rem; }
 .budget > span { display: block; height: 100%; }
 .feed { list-style: none; padding: 0; margin: 0; max-height: 20rem; overflow-y: auto; }
@@ -89,10 +90,12 @@ pre.key { background: var(--warn-bg); padding: .5rem; white-space: pre-wrap; wor
   nav.collapsed { display: none; }
   .services-layout { grid-template-columns: 1fr; }
   main { padding: .75rem; }
+  .top .who { font-size: .8rem; }
+  .grid2 { grid-template-columns: 1fr; }
 }
 
 """#####,
-            gzipBase64: "H4sIAAAAAAACA7VYbW/jNhL+nl9B5HBAXESC5bc4NrZo2k17i16zRXaL+1AcDpRI2YRlUaCk2G6R/34zfJGpF2cXPRwCOBJFzgxnnpl5yJWSsiJ/XhESBPFmRf6WLtK79H4NrwXNeYYjaYqvFT9W8BbFUTqZ4cC+rjiDkflszhZLHMlEzmGAzRnlYxygScJzvSqd8WWy1mrkDgfuFvGU4pwDVTkMLOmcjvWimKLUeDpZRBzfRZ5KGJjSGZ1zJ8IYy6co10mxG0jTiC2sIDvE+B2fO1l26ZKzdIriUplXQUr3IjutSHkqK74PanFLAloUGQ/MyC25/sQ3kpPfPlzfkmcZy0rekpLmZVByJcBDWkwp/gAPRPPiuCbojWDLxWYLHojC2Xx99Xr1DfmTxPKIE0UOdsRSMa4CGFqT16tYshNM2FO1EeAUcEdMk91GyToHn7xQdYNRGq1JIjOp3AhGZoTLKaxtfTH+199WqUzqMngRpYgzDhNlXZl4TYsjKWUmGPg4Xk5S8J39Fsg0LTlYPym0eWG5EwUsLWQpKiHBQhrDSsAB7JanMDG4v7/HuZUseuYbIBWUMb3zcK74fk3+gJgwfgQPjRsVxlZQZITamfARrK9plp2CrWCM5xdMOQhWbUEgGtL4H1/kC1dpJg8rYtaDHzPQRhRPqpsx0X/aWSHYD8KZKIuMAirSjMNymolNHghAQ7ki6Fiu1mRDQUCkDWxvzQ72A9gExYbK+MUqDWNFcwa6NZwO1vo7zAwfYGHkXKIXHbaygU1gnEbrSrbWhPduyZ7ndVDJzUbjoNlkLnPeiIzrqpLoYN/+CmwrC6rA/I71BsbazQ5LblcgG+DU9+YeTHXRSWiW3ETj8cuWBGS2LI46Cjl9gWUumlNtPq51pvZdq0vWyJkTqCb21igzC6E96oVr7FRS39Y4k8nOnzs7hxbzLmA8kYoaCBqzhnNTS/6dKkGDpFbownfXBd3w6393nGzW2UI1WreBsEAg2N2ZOM86m/NSHlWGKFbnbLODhdsBCSfGpx5I7ubnrelwp1LtV6QuCq4SWna3p3uAVranAuFi4hN5HtOaIpvDGHQbUO3vbeSg7oA9M/NsBdQWQlo6uG8n3flRa37kFpxrhjaxWxjPdocaM4MxaKPpIo4c2CgTNRSGBVaa1u6deVDlIan2K3JOXpHx0ofbRgm21r+AnD2MVTwAw+t9XmKZKjitbjCzg1Rk2S26c0+PkDkKO1SUqtHIViQXyLc0/9827ZQ7PWHejdriDLxWjWtWZJci5oN12ahBj03+oiOrxo+TSc+PzmEVNV3T7htEZbQowQj3dG474/Hf36pNIGt7SyqEpM4y3VVWutX5LpzqomRh3LAEG8XhmEB3qwSUUicS6rhR1/Z+uPyLKR5qJwQHRbGguGYaHF2zgRlAuTatpiJyTSR6ZXRstjdr7c+hyZKIVl1a9hHjFUPfJ60uhYwi+Pjr4/PD5w8fnx7+eUvgfctpVm1P+vmXx8/6/6caCmdZDuaEpptd1iV3Iyv+/eNPzw/vH99rOUhEYYv6+eHzf54/fPpZP//Kc9z6oHxLXrsacLjR8fFfT1pOooQOsn75/vnx4Yd/WM0/Usgcph8fjzxpXut8l8tDHuSSDae84cld7TDqlP/y8OHp8+PTw9MPj1r8b08/P4E9X2hcLWk4bMR1zWkSqq/akBBQ2bARjD+CaguceyhdlkNwmiGYLtWzpl9+LVGD7l3iWyGFYYDOzrAEKpAzqk4dx9h1F4i5XcxovuHqUnzOFfcNR60g6zBDsbTIgiaiOmG7P5vMeErrTGdFRmPd9bpEp59gTSte2M46sSVR5EUNtbPkGdDnW11PIOnoV0TJT/oWZ1zS++k9Hw5gq7xCtXY8Yjrp8ewBhzc8TFv9e3Uq+LvrZMuTHRy9NAez4lwp87bjM1WvDLkjYy2CvcwllJyEQytxjy0jjdWA/lTwjAVcKakA11h5zUu33ZnItqr20m/o+oDVhMLwSpG/QOVn764rVVte+QZmQiUPfVaOv7rCrwj+OjZhItY6AEE9a8R8S75puB+QtXM/0B4uSQ9tti0YnUbFtF/gc3APzZo9Ozp/PvrILKbqf9mEO8V1aJJPYKwSi/bm3cC+j5uwUhzrWiZKCF11yrg7F9g0sLy9zVvH56WDJy974LEZM3DOaArKOdl8it9nGm11BkCFgg7IfQD1GVrv0AP2cYXRNM2CqxcBjTToH/vepGSOyVoGhlgfIRHr0DDoBEAwUKxLSEsl32pEnWoyHb4K8I4mi462bwlkdD5QLZvbhSa9ua6+F4OvI+0FHUuEEzIZa7UNrzp5oNJyM9E6x03tqfXryOHrVfmygXykygOtsdsZYLT5JkWzC849k9mz1JAeBfKnslJyx1eX1SOEEFtwhHmD3Udjc+nkKUBZzULj17ayJgvMsIvnpCMHCrsBUXu1qYx2KaMlTFYY7BmZdgSYquNvwGvoLPt61IOvgTNUsNQDuznDtguEd0fBqm5i6j59gbQz1r5QfL2CLA93/PQFJtq9pztsoWQGurMB91HmGADDAL4ghj65g6TAf1BlMg3ZXAJP5S3E3g2yfX12fCt/saxA5dL3C15PnbSvCnQ6uIT5bs+ZoOTGm363AECN9FX3pRuw9mHlFWf2y5j3tX1BZc59rZsnv2x/OUG1wNAdKNnQ3RxY1K+wF8ClAYVL7NXMwPH89eq/nVOYYwAYAAA="),
+            gzipBase64: "H4sIAAAAAAACA7VYbW/juBH+nl9BpCgQHyzB8lscG3toepu2i+tlD9k99MOhKCiRsgnLokBJsX2H/PfO8EWmJNsbXFEEcCyanBnOPDPzjJZKyor8fkNIEMTrJflTOk/v04cVPBY05xmupCk+VvxQwVMUR+l4igu7uuIMVmbTGZsvcCUTOYcFNmOUj3CBJgnP9al0yhfJSquRW1y4n8cTinv2VOWwsKAzOtKHYopS48l4HnF8FnkqYWFCp3TGnQhjLJ+gXCfFXiBNIza3guwS4/d85mTZowvO0gmKS2VeBSndiey4JOWxrPguqMWQBLQoMh6YlSG5/cLXkpNfPt0OyYuMZSWHpKR5GZRcCfCQFlOK38AD0aw4rAh6I9hwsd6AB6JwOlvdvN18R34nsTzgRpGDHbFUjKsAllbk7SaW7AgbdlStBTgF3BHTZLtWss7BJ69U3WGUBiuSyEwqt4KRGeBxCmdbvxj/69+WqUzqMngVpYgzDhtlXZl4TYoDKWUmGPg4XoxT8J39LZBpWnKwflxo88JyKwo4WshSVEKChTSGk4ADuC1PYWPw8PCAeytZ9Mw3QCooY/rm4Uzx3Yr8BjFh/AAeGjUqjK2gyAi1O+FHsL6mWXYMNoIxnl8wZS9YtQGBaEjjf3yQr1ylmdwviTkPfsxAG1E8qe5GRP9pZ4VgPwhnoiwyCqhIMw7H8TPYKwon8HNFaCbWeSAAHuWSoKe5WpE1/q5NJpG2u31ju9iPaxMrG0HjLmtLGCuaMzBJo2xvL3WPCePjLoycp/Sh/UY2aAqML2ldydaZ8MEd2fG8Diq5Xmt4NHfPZc4bkXFdVRL97ttfgW1lQRWY37HeoFt730HM3QpkA8r6Tt6BqS5oCc2Su2g0et2QgEwXxUEHJ6evcMwFeaLNx7PO1L5rdSUbOHMC1UDCGmV2IeIHvXCNnErq2xpnMtn6e6en0GI6BownUlGDTGPW+ZTVkn+lStAgqRW68MNtQdf89t8dJ5tztn4NVm0gzBEI9nYmztPO5bxKgCpDFKtTubnB3N2AhGPjUw8k97PT1XS4U6l2S1IXBVcJLbvX061BK9tRgXAx8Yk8j2lNkU1tDLoNqPb3JnJQd8Cemn22MGoLIVsd3Dfj7v6otT9yB06lRJvYrZcnu0ONmbMxaKPpIo4c2CgTNZSHORag1u2deVD8Ial2S3JKXpHx0ofbWgm20p+AnB2sVTwAw+tdXmL1Kjit7jCzg1Rk2RDduaMHyByFjStK1WDg6pIN5DXN/7dLO+VOT5h3ozY/Aa9V45oT2aWI+WBdNGrQY+M/6Miq8eN43POjc1hFTTO19wZRGS1KMMJ9O3Wj0ejP12oTyNoMSYWQ1Fmme8tSd0DfhRNdlCyMG/Jgo3g+JtD0KgGl1ImEOm7Utb0fLv5giofaCboxIq2wPTY4uGYDO4CJrVtNReSaX/TK6Mhcb9q6n0OT5RaturToI8Yrhr5PWl0KiUbw+eenl8evnz4/P/5zSOB5w2lWbY76+09PX/X/LzUUzrI8mxOahXbJmNwOrPiPT39/efz49FHLQX4KV9TfH7/+5+XTlx/19595jlc/K99y2q4GXG50fP7Xs5aTKKGDrB/++vL0+MM/rOa/Ucgcpr8+HXjSPNb5Npf7PMglO5/yhj53tcOqU/7T46fnr0/Pj88/PGnxvzz/+Az2fKNxtaThshHXNadJqL5qQ0JAZcNGMP4Iqg1Q8XPpsjgHpymC6VI9a/rle4kadO8SnwopDA90doYlUIGcUXXsOMaeu8DX7WFG8zVXl+JzqrhXHLWErMMMxdIiC5qI6ojt/mQy4ymtM50VGY111+sSnX6CNa14bjvr2JZEkRc11M6SZ8Cqh7qeQNLRd0TJT/oWZ1zQh8kDPx/AVnmFau14xGTc49lnHN7wMG31r9Wx4B9ukw1PtjCRaQ5mxblS5l3HZ6peGXKTZC2CncwllJyEQytxX1tGGqsB/angGQu4UlIBrrHymoduuzORbVXthd/Q9dzVhMLwSpG/QuVnH24rVVteeQUzoZL7d4w+pymnMwZBPWvEfE++a7gfkLVTP9AeLkkPbbYtGJ1GxaRf4HNwD82aOzs6fxp9ZBZT9b9cws1yHZrkExirxKK9eTaw7+MmrBTHupaJEkJXHTPu5gKbBpa3t3nr6HT07ORlBx6bMWfmjKagnJLNp/h9ptFWZwBUKOiA3AdQn6H1hh6wjyuMpmkWXL0KaKRBf+y7Sskck7UMDLE+QCLWoWE9+YC8IbH0z6CwO2JA8wBOgpa4HLbs81rv6hSgyfmXCp6quTPQavueQBHIzxTY5j1FUxG4LtgX8aKv4eEEq4oTMh5ptQ0VO3o41HIz0Rr9JnbQfR+ffLspX9eQwlR5ODd2OwOMNt+kaHrBuSf+e5Ia0oNAylVWSm758rJ6RB3CEaaeKwNBNDKvrzwFKKs5aPzaVtYkjll28Rx35EAvMCBqnzbF1B5ltITNCoM9JZOOAFOo/At4HIBl708U8DXQjAqOevlhxt52TfFea7Cqm8u6tV/g+Yy1X02+3UBhCLf8+A3y2n3jt99AlQ10MwS6pMzkAMsAviCG1rqFpMB/UJgyDdlcArXlLcTenx0Q9Lh5LX+xUkCx068kvDY8br9d0OngEuYvO84EJXfe9vs5AGqgX5pfemnWnm/ecGe/8nm/tt9pmVGx9bLKr/TfTlAtMHQzKDv3Og8s6hflC+DSgMIj9m3OmYmeEP+VY3+s1DvcOH5dzdvNfwENRtKNlRgAAA=="),
         EmbeddedFile(path: "icon.svg", text: #####"""
 <svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><rect width="32" height="32" rx="6" fill="#1f4e8c"/><path d="M6 18h5l3-8 4 14 3-6h5" fill="none" stroke="#fff" stroke-width="2.5" stroke-linejoin="round" stroke-linecap="round"/></svg>
 
@@ -300,6 +303,7 @@ const nav = $('#nav');
 const context = { me: null, license: null, navigate, refreshLicense };
 let cleanup = null;
 let renderToken = 0;
+let focusOnRoute = false;
 
 export function navigate(path) {
   if (location.hash === `#/${path}`) route();
@@ -365,7 +369,11 @@ async function route() {
   } catch (error) {
     if (mine === renderToken) body.append(h('p.form-error', { role: 'alert' }, error.message || String(error)));
   }
-  if (mine === renderToken) announce(`${screen.title} loaded`);
+  if (mine === renderToken) {
+    announce(`${screen.title} loaded`);
+    // Keyboard and screen-reader users land on the new screen's heading, not on the old link.
+    if (focusOnRoute) heading.focus({ preventScroll: true });
+  }
 }
 
 function showSignedIn() {
@@ -373,6 +381,8 @@ function showSignedIn() {
   fill($('#who'), user.email, ' · ', user.role, ' · ', h('span#live-status', ''));
   $('#signout').hidden = false;
   nav.hidden = false;
+  // On a phone the navigation starts folded behind the Menu button.
+  nav.classList.toggle('collapsed', phone.matches);
   onLiveStatus(status => {
     const el = $('#live-status');
     if (el) { el.textContent = status === 'live' ? 'live' : status; el.dataset.status = status; }
@@ -408,18 +418,24 @@ $('#signout').addEventListener('click', async () => {
   await api.logout();
 });
 
+const phone = window.matchMedia('(max-width: 760px)');
+phone.addEventListener('change', () => {
+  nav.classList.toggle('collapsed', phone.matches);
+  $('#menu-toggle').setAttribute('aria-expanded', String(!phone.matches));
+});
+
 $('#menu-toggle').addEventListener('click', () => {
   const open = nav.classList.toggle('collapsed') === false;
   $('#menu-toggle').setAttribute('aria-expanded', String(open));
 });
 nav.addEventListener('click', event => {
-  if (event.target.closest('a') && window.matchMedia('(max-width: 760px)').matches) {
+  if (event.target.closest('a') && phone.matches) {
     nav.classList.add('collapsed');
     $('#menu-toggle').setAttribute('aria-expanded', 'false');
   }
 });
 
-window.addEventListener('hashchange', route);
+window.addEventListener('hashchange', () => { focusOnRoute = true; route(); });
 
 (async () => {
   if (await api.resume()) await signedIn();
@@ -427,7 +443,7 @@ window.addEventListener('hashchange', route);
 })();
 
 """#####,
-            gzipBase64: "H4sIAAAAAAACA7VYW2/jxhV+9684hhchmcjU5qUBZKgLNwhQA5sLYi+CwHXhMTkSWfMWzlCy4eh39b2/rN+ZCy+y7PUW6INl8szMd+6X4XxOV5kklcmiWJDK19VpXtFaaDmjSmxyPOV1RXeP1NaFJFGlVOSJrBTW+UVQJlSGxU7LlnQmNBW1SBVJkWRH8zmppJWyChSVddoBAWCrvFWaOiUp1OBdb2S7yeUWe3JFhlIVj/gBO7d3k6tc01bkWtGqbqP4KC+butX0RNkMe4piRu9YoKruqkTSjlZtXVIQz9O6jP+lgjN/4GsSikST9xvwPNnwREqLVn/MN9BQ6bqxT61M6qqSiVuoK/5/qYXu1IjbVlmsI2yG2FZ3RUu6PiIgN0JnCwp6hWekc11IkH4eSGvYsgHpx7rKdd2CYi23YAYOce4hmB3tZmN0xSuJVCP0y4H0JnQP8TL6c/BXkRhoRlmeprJakG47uQ8LWcR6AttT3iay3X5A4juR3HfN2Bx/6ylvgnYAB6DzKsmhkR6DX4xob4LvQQ4waCXH5MSVH89poL6Jgdt+AF7nyb2cwF/1FA/9W93eH8Z1p61vm6Jb51WPmVfrfWaiS3M9YnXO7ygW6zcxM6f3WHlErkz8mpZ5tc91K++yur4f6/jbQPJ8zztdl6bSHebuUawAr/KDBqui3k4Yjmhv5ujPfJ6llmVToGBP/DiivZVlj/N5lq4FjBh+7Ck9Oz6YK92+wtLhHAhNlOV7+ThW6fyXC3KkL2HhgD6vE/pRO+b3yb1/CTOD8QKrm74tlAItdknvwuCEH4PozC2g4To6ngYyfrV80Fh6ohKgVcf9ztnOv7pmbVrVqpUqcx6h3dlRIQFSSFF1DUB4v6W1skple1XfS5bnPQSUD6YJrtBFTd/3qCEbKaInGCxfUVjUibFCbJr/crmk25P5uyfetLuN7DQQQn4iWUCEve3jzWdHu6MjoR6rZGA6VSC0bK0pUqEFAASPAtzG4/UfRRg8eWOwN011wPyB2sBgyvZo3eaisL8/VKk6h0E69IwSQwt0zsEPpB3tAiO1s3jsYZeGsX/lHdZ0P4kNqwkVeuF5VLkrZGhDwsreSt21FR1bWmz7IH31FYWeZIarP/80KiWiCkfkaI/BiPPIMEnXYoFjZGLsGMW/EIkM5/88+cf8w3xGQRDFqilyHc6v5x9u5tH1+xvmPEwlZz2oCX0zvtwwEZMXhePJhuqVn3FiDGGYAEOnfmRlI+IwMzBAsXDYWaXhmpZ/pXVciVKa+HEKmy3GBTbQji3BH206lYUe7on49GJydEY5yphaQGLaORyzEBu6BXCu4dUdq4XxMUSgzzyXUjRWvmtzPguDNN9YfK4HRuhoZrEdLh9RfASbBTZhLkUUL2ykg62JdRhfIABPna8CiG5WjAG8Az9Q0PDcQz6xOfKU1AueTI3g/TGEK0bU2BSsyAh0sx8sjWiV/DsCYRIs13z8F0y5M/qjk+0jjBkEN18SO8GHPlEYjy0yozjGEaUZyDPw2+d2u0sE7znj/UnsYYZv13Af4xijppi7U/np14vva8znFSwUOaFxXG7p068fL6VoE+YmShWapYiL3oG6YstSX8WOOds0V78Q8WplG5SyQlqBvJ12RrXepMNmlw/LUTogyE1EjHxsAudZ9bDCuPoM6VClHvHrCNgBtnBLkoE4x/1luFL5ml523Dxqbe4r42vb13M+O638JuZdI8orrm3ffDNqBF6e476A2QThTjXj8M6+hZeCn8BthctWGkSG2lgiqQ5yuoykYLafD8FJf3XhpmhncdI1TS6CEcLY+8OIywKNKyVK5/HBUumqzgGJ3TabLFbkGCazN5fbqwxXT+fE3NwxCXk7IO9UfBu5ejIECouW1klXIiwtMje3/qCh7Og//6aLq58bdXs21cR2KtZlv92wens0t1vFuC4UXSrVFOV/0/wE/04dgzSwFY3oln3rqQvjmV4ly23nuiybisMOT5oNCPm0KAo7ICmPEdOth34eDX6SNMFwKaVh54nRYZO74LXfE/wwYK/v3ip2sU8uE+jHyMBRoD/P+EyKFBcXQHrTIRfFHTJZPkDY02+NlBNzDofv6vTRnkSzsNVu7AsLPTPbzKJJcqPckJ+hVcUKH1tZQz7BkqC6upiY1KQeG/0u4mJqxzvqi0Yo27ZufXz01ljuW4P5xKJpQAtNjCAJylNz2FjCD7SFbLUxhFmKS6kU+hVzvsR4Va0dv6jvry+z9N9rwmc5w9+QZHq7181UVm8v83Ul04tq0tB47uZIQEngx3AwPw/T26zmKsUrsYQ/0FQDzsrA0VizgQTdVSOqkyLfyFM7PQam9RlQxuOvZGglaIZuklvSShR2LkTxPUAdfy4K3USK1uD8b1SQhRv9x3xHk5AsuBTLIuYI+J4DwUx7HgymDfhkwAOEfVi4xTM+5aaI2O/v19hDu+hQu1SHLP3SAF7y7J2ndI9sIWNk+8Fw9/8azct+Ki/l20b2afQYiv/SZ1+tUv3l5YBFHALOu7C3pvGfCS3MJAT4W9crceOXp7FqYJ41loBZc631DSUYDys2sax0Zk6ZlMXxlzJsySu+pI5GEa+VKVbsTaMdf+f0FlsQ4oDHmSEqfNggCrAPR2CjUNn/PrztKGFp0diAwe91hzomHSDBMHEwXBnNSNS7Opp+fzXewd/R1KoiTX/YwGIfcUuXFcpAkMD9/EHJ+tEq8LQfRL5gDjFd1GsgTrjAE92prtfrQr7KacIDjqkb42eOiaQQSvGJ2OLgUI1m2XDvjUwG9/XiOUfk7rlGjtxxcNprBJJDwHdo3L7yMrPISc0cXxZTbkz5GHxkCDHyYY0ikRQ1XKa5WUc8jGyR1PUW8zj6yY/IXhEGCJWH022e8qeT7/7yvnmIIKTZIJXvNVOlIcxEY1vavlTTwNgocM3FuMdJ91xZvsQkmajMV2ST1rw93A8GVn/wPcoN0o4vBJamJhXDxKZbGGLZmJx//wv00hxpThkAAA=="),
+            gzipBase64: "H4sIAAAAAAACA7VYW2/byBV+9684hoMluStT2ZcWkOEG7mKBBnU2izjBokhdeEyOJdYUyeUMrRhe/a6+95f1O2dmeJHlxAnQB8vSmZnv3C8z8zm9X2kyK12WCzLFsjouKloqq2dUqbsC34q6out7autSk6pyKotMVwbr/EPRSpkVFjurW7IrZamsVW5Iq2x1MJ+TyVqtq8jQus47IADspmiNpc5oii1413e6vSv0BnsKQ0Kpynt8gJ3fe1eYwtJGFdbQTd0m6UGxburW0gOtZthTljN6wQJVdVdlmrZ009ZritJ5Xq/Tf5voJBz4npQh1RT9BnyfbHggY1Vrz4s7aGhs3bhvrc7qqtKZX6gr/n9hle3MiNvGOKwDbIbYTndDp/TxgIDcKLtaUNQrPCNb2FKD9HYgLWHLBqQ3dVXYugXFWW7BDDziPEAwO9rOxuiGVzJtRugXA+lZ6AHiafTH4J9FYqAZrYo819WCbNvpXVjIopYT2J7yPJHd9j0SX6vstmvG5vhrT3kWtAfYA11UWQGN7Bj89Yj2LPgeZA+DVnNMTlx5fkYD9VkM/PY98LbIbvUE/n1PCdC/1e3tflx/2vm2KbtlUfWYRbXcZaa6vLAjVmf8G8Vi+SxmcnqHVUDkysQ/83VR7XLd6OtVXd+OdfxtIAW+Z52t11Lp9nMPKE6Az/KDBjdlvZkwHNGezTGc+TJLq9dNiYI98eOI9lyWPc6XWfoWMGJ43lN6dnywMLb9DEuPsyc0UZZv9f1YpbNfX5MnfQ0LD/RlndCP2jG/D/731zATjCdYXfZtYa3QYk/pRRwd8dcoOfELaLiejm8DGZ9Wf7JYeqA1QKuO+523Xfjpm7W0qptWm5X3CG1PDkoNkFKrqmsAwvsdrdVVrtv39a1meV464k2ddeZt9Y47Oqg3qjQaoutP0h5v0F9lIgj8YjZfQg8wZXFDcVlnYp9UxoLT01O6Opq/eOBN26vEzQkxNCPSwKWd7ePNJwfbgwNl7qtsYDpVLXZsnZFyZRUAFA8J3ODT5e9lHD0EM7GfpW5gMkHVYDDjurdtC1W6z5+r3JzBVB26yRrjDHQuwA+kLW0jkdr7Ig2wp8I4/OQdzqi/qDtWEyr0wvMQc13q2AWLk73VtmsrOnS01HVI+u47igNJxq4//hCVMlXFI3Kyw2DEeWSYrGuxwNEzMXaKtlCqTMfzfx39c/5qPqMoSlLTlIWN5x/nry7nyceXl8x5mFdOelBJChlsLpmImYzi8cxD9U2YflKMZ5gNY69+4mQj4lgTGKA4OOys8nhJp3+hZVqptZb48QrLFnGBC7RDRwhHm86s4gD3QHx6MTk6owIFziwgMW09jiykQncA3jW8umW1MFjGCPRZ4LJWjZPvo5xfxVFe3Dl8rhQidDJz2B6Xjxg+gs0KmzCxIooXLtLBVmIdxlcIwGPvqwiiy4oYIDjwFUUNT0QUUp4jz2i74JlVBO+PIVwxvKZSyhIR6HI3WBrVGv03BMIkWD7y8V8x/87o90639zBmFF1+TexEr/pEYTy2yIzSFEeMZaDAIGyfu+0+EYLnxPuT2MN03y7hPsYRo+aYyHP94d3rn2pM7hUslHihcVxv6MO78wut2oy5qbWJZSnhcrinrriy1FexQ842y3UxRrw62QalnJBOoGCnrajWm3TY7PPhdJQOCHKJiJGPJXAeVQ8njK/ckA5V6h6fnoAdYAu3ZCsQ57jZDJetUO3XHbeV2spNZnyh+37OZ6c9QWLet6ii4tr2ww+jFhHkOewLmEsQ7mEzDu/Vj/BS9EvNPaSr8igRauOIZDrI6TOSotluPkRH/aWG26Wb0snWNLkiJgjj4A8RlwUaV0qUzsO9pdJXnT0S+20uWZzIKUzm7jRX71e4lHonFnL7JOTtgLw16VXi68kQKCxajka6Rlg6ZG5u/UGhbOm//6HX79825upkqonrVKzLbrth9XZofrdJcZEou1ybKcq3aX6Ef8eeQR65ikZ0xb4N1IV4plfJcdv6Lsum4rDDN8sGhHxWlaUbnUzASOkqQD+OhjBjSjBcaC3sAjHZb3IfvO6lIQwD7mIfrOIW++SSQD9EBo4C/XHGr7TKcaUBZDAdclFdI5P1Jwh7/KNIOTHncPi6zu/dSTQLV+3GvnDQM9kmi5LkotyQn7FTxQmfOlljPsGSoLr6mJjUpB4b/S7hYuoGP+qLRqzbtm5DfPTWON21BvNJVdOAFkuMIAnWx3JYLBFG3VK3VgwhS+laG4N+xZwvMF5VS88v6fvr0yydSOE9J36UOfzGpPMrHwTzOf1d31/Xqs3lUcrtPW6hPqY4Gcqp5IW6kiji9tCXyt4BHK9+Q13yM1d1m/aWGU/FSTiTCjXGaNnqO2T6RQZTlOGBw6s5brpmVW8uimWl89fVpO+yjBywqFz8NR6ihG8Dm1XNxZRXUo2wQe+PuHhEnsYOGEhwkWlUdVQWd/rYDbmRdGgBZTx+5oMi6Nl+4OzHfOIesYcKC7+t0GCaFT/LiQ2HXiIPZlwaS/iErvUKeSF73uiqo+vOWswNHjorlTHnuEahvS6XmIajDCZTjZQZB4/ujujURsQdP7TFfmJH6/T5IbbTpb80jRUeTYq65Faly5Qz5CdOFJmGAxhCL+KTEQ9Y7svCL57wKT9lpWF/v8YRvE32jRNmn4ufuqCs+W5S5HTLVhPvuqfW7f/r6rLuby1r/bwrzTRshRLeSN1Pp1R/udtjEY+A874sONOEB1YHM4k9TqLPBGxYniaJwDxqvBGz5l4UGm40HuZc4XHSyRw3aRvjN0ZsKSq+3o9GtaCVFHP2pmjHL8TBYgtCHPC4N0RFCBtEAfbhCGwUG/c/hLcbtRwtGRsw+kfdoc5rD0gwTBoNV2oZGXtXJ9OXa/EO/g6mVlV5/jMXME5MXaH+RBncz09xzo9OgYfdIAoNZYjpsl4CsefiTOyKxiltEOH1xqX3G4SyiiPY7dPxpsj5BebPf3rZfEpYE1cG9gi1UpU8CQ/yfEtNkYcXlKZjt52vLtqeWeTRNQewu4ohgdAxBMF3r8Mp0tiSU7SnrTmxIyxTNxLLX1IikSrVF+NvlJ+ZBamZ49NiSjMbx6EQUuT8EoUwK2uEpeWBLeGBdGoWX5qnKoHVRB9XnL9Wj0gsEIW+ysb3IfVYFb6m7obL7tOWlJC+aklSHsS7Ac/qD/GNkorSwpdCRzOTqij55xeGfBWT8+f/AKdI7sFsGwAA"),
         EmbeddedFile(path: "js/charts.js", text: #####"""
 // Hand-written SVG charts: a line chart (with an optional target line) and a bar chart.
 const NS = 'http://www.w3.org/2000/svg';
@@ -1153,10 +1169,11 @@ export async function render(root, { args, heading }) {
   const [snapPanel, snap] = panel('Last 6 hours (5-minute availability)', 'svc-snapshots');
   const [dailyPanel, daily] = panel('Daily availability this month', 'svc-daily');
   const [monthlyPanel, monthly] = panel('Monthly availability', 'svc-monthly');
+  const [historyPanel, history] = panel('Status history', 'svc-history');
   const [incPanel, incidents] = panel('Incidents (90 days)', 'svc-incidents');
   const [backupPanel, backup] = panel('Backups', 'svc-backups');
   const [windowPanel, windows] = panel('Exclusion windows', 'svc-windows');
-  const parts = [h('section.panel', status, facts), h('div.grid2', snapPanel, dailyPanel, monthlyPanel, incPanel, backupPanel, windowPanel)];
+  const parts = [h('section.panel', status, facts), h('div.grid2', historyPanel, snapPanel, dailyPanel, monthlyPanel, incPanel, backupPanel, windowPanel)];
   let storage = null;
   if (s.tags.includes('storage')) {
     const [storagePanel, body] = panel('Storage fill', 'svc-storage');
@@ -1184,6 +1201,22 @@ export async function render(root, { args, heading }) {
       fill(daily, barChart(d.d.map(p => ({ label: p.periodKey.slice(8), value: p.actualValue })), { title: 'Daily availability, percent', unit: '%', max: 100 }));
       fill(monthly, barChart(d.m.map(p => ({ label: p.periodKey, value: p.actualValue })), { title: 'Monthly availability, percent', unit: '%', max: 100 }));
     } catch (error) { soft(daily, error); soft(monthly, error); }
+  };
+
+  const historyCursors = [null];
+  const loadHistory = async () => {
+    const d = await gql(`query($id: String!, $a: String) { serviceHistory(serviceId: $id, first: 10, after: $a) {
+      totalCount pageInfo { hasNextPage endCursor } edges { node { from to at message } } } }`, { id, a: historyCursors.at(-1) });
+    const c = d.serviceHistory;
+    fill(history, table([
+      { title: 'When', cell: e => when(e.node.at) },
+      { title: 'Change', cell: e => [e.node.from ? [badge(e.node.from), ' → '] : 'first ', badge(e.node.to)] },
+      { title: 'Message', cell: e => e.node.message || '' },
+    ], c.edges, { empty: 'No change recorded.' }),
+    h('div.toolbar',
+      h('button.secondary', { type: 'button', disabled: historyCursors.length === 1, on: { click: () => { historyCursors.pop(); loadHistory(); } } }, 'Newer'),
+      h('span.muted', `${c.totalCount} changes`),
+      h('button.secondary', { type: 'button', disabled: !c.pageInfo.hasNextPage, on: { click: () => { historyCursors.push(c.pageInfo.endCursor); loadHistory(); } } }, 'Older')));
   };
 
   const loadIncidents = async () => {
@@ -1244,17 +1277,19 @@ export async function render(root, { args, heading }) {
       lineChart(points.map(p => ({ label: p.reportedAt.slice(5, 16).replace('T', ' '), value: p.usedPercent })), { title: 'Used space, percent', unit: '%', min: 0, max: 100, target: 90 }));
   };
 
-  await Promise.all([loadCharts(), loadIncidents(), loadWindows(), loadStorage().catch(error => soft(storage, error))]);
+  await Promise.all([loadHistory().catch(error => soft(history, error)), loadCharts(), loadIncidents(), loadWindows(), loadStorage().catch(error => soft(storage, error))]);
   const stop = subscribe('subscription($s: String) { serviceStatusChanged(serviceId: $s) { newStatus message at } }', { s: id }, d => {
     const e = d.serviceStatusChanged;
     fill(status, badge(e.newStatus), ` since ${when(e.at)}`, e.message ? ` · ${e.message}` : '');
+    historyCursors.length = 1;
+    loadHistory().catch(() => {});
     loadIncidents();
   });
   return stop;
 }
 
 """#####,
-            gzipBase64: "H4sIAAAAAAACA61Z/U7kRhL/n6foJJxsS8YMnBZlB00QC1yCjgW0wya6Qyg0ds+ME4/tuNsDo8lIeYh7hnuF+/8eJU9yVdXddtsM7Ca6ZaWx+6Oqq+pXH13e3WVXuWBSVIs0FkMmFVe1DNn44pjFM14pyfw3O/M0rxWsynkpZ4WC+YSn2TJk8yJXs2wZhCzN4zQROc498PjnupTh1u4u0CsqPhWM5wkTT3FWy7TI2WOaJ8UjkC5KUXFYIpFxpWgZbCmZmok5m4lKBNFWOi8LmFuxWcgmaZYhh2QqQvY4E3nI+LQIWRkrGF4qAfwVf8gEW7NJVcyZF0W7STGPfpLeYUtp+gtQiXnuruJl2lsl6wcZV+lDh9ij7K3K0lycoKrwXBU9ueu1Fnt7JkU1dxfhu1mzFRe5VGx89uH785MzNmL3v9SiWvrbaTJkY1Wl+fSLAA+nTebjMMzhUJqwvEjEOfzwuWBJKsuMLy/xWduVzYWUaA6QSqUxz1K1tIRulqUA1U0lbZYlj8UWYzLj31ZFXTJZ1FUsWCWmqVRgl4TV+c958ZhfAkcwbSliJZLzHOYWPBsLkCKRLONSjYXIj5U5Aagnn4oE3uNKcIVPwEUjZqzPuDKvZ4YmEXlHQ7CtfTHL9eL3/Ol4Kk750g5cLUSV1Gg5+LsHtU7qPFYIvpLnIvNVqjKAECkOTqCV/lAkS9D4zPeSdOGFWqXrEAfKaA4ukMCgd1HwBKzw+2//9oLgEDZXQtVVzm5hmRTEJCImHu2c7cMvsQM3QQ7m5+5wa22tLYuJAsa+AFiKqiqqgI2+IbDTUIc/zUcxqn00GjHv+uLjt+eXP15e3fx4AYi5HJ+deuyIeZcFaAsMm0sBEAGHQmOyMqunac5SyYrJJPLY0NAzyECBtsCaCFMul3nMGr1VIk9E5VdFoVAzvJqCr80E6YKtXTWC0kY0fzu4O2xGV06UAaPAikeeKnRF34DdKpyUmk6Y/4VEWJMaNFtUBJrgsgDnjGeWYsS0qjnZbFaJyZB5X+2aWemhDb3jLGPNSACCGrsdsjWwM4JESjypE4hqEMrQ97ZXMtI+td7FZ9enfv2VwSQ8Ib6slMbRCETlV4bfjh71TOTyZaQHAAkycv3oiN16RhbwwDyi5XbFDh4EpTfv5OxecAc29LwQTsDYPZMQiAXbXmFsbPg0Xhes2X//Qz4EqhA5rIPoCctaPw3W93goGyiOgCTsQNHN0Pqe+AWtyBMeKyNxYjCfKDwnJpEpRg8v0KMIXziTjSmgQO/33/5lZ2nPSRuZurvckNVuJKlbhhSketxozGVxA0GuuwbDXvRTkeY+zgctfUfKW8x+1+jWISXCO5BYhxLvAvV5wGbAyU2XfAFJkj+keOQACctFvNPkUFeDt5RODXF6dqif4nuHGDgz+C/lXkuWNnVImtRsiJo3h+x7PdIhbKmZ1R16gCtDq0n1DrVzO8b8twMQYSkbiZvlHXI6ShuK+sUhpyO8tCRMRdEhoGsIQ8AUFA6Fs36xYWnZV4dWSXXOaGMAtwURgdyAJl1E0ypNMK47oHBt2FV+q7qO1I4EAcXJTKimYBqxvM4yGwgNRIFQVidCwjH1MkAoxd0WpHrcssM00+pkbGhjQG3waAkdEpmWPe7VY6SeqKzlzHfJ0w4MnU58pqWYQpqMCpRk5Ob3Q7tDD8Iho26+J55HNtTbWZvPj0wI9Qo9gHKcXv1wCV47bKZyyLdzmrq6PvtwfHN+dXl8YaMFRkmKgNurh+hZOYGunwug7a1tFHVXYYA8bModhguXRKhfhqzJCe4DYjnsVRCQvgykW1JQAmq/tjmNok+jyAyKjpOZAarOzD4VCdr8Co6xMuLpDUknw3ovFJEZH5uAdIP53TfMz3VRGeqYhqIP2QFugHo9LZKxLtZjVfPse57VWDhWU6H0MxRcXieVt4fCnJpEfa52DcECPSpsi2pfRXNe+iWK6kOxzR9ENmRl5BwE6GEhvLcXsr0DcNEFngLXuAdcB435GZyN6jHIY8duWAWa7A3T0RtcHl6hesKUUeepgsV/gcc5fxqyvcEgNCJDZQVVzlHUUUBgxF7DHUNBmeKbmm5FhZ4RUY/p6uPTBnzhFgBvoE3S4ilX3AcVQgU+ZKu+IbW+sMgfsi9Pj88v/vHlujXo38XyZXM2apv/KWbvry5vvgN2JioaNO3tv8IeS/ZnCCJ0mHunvWj5SZS8hg8gbNDx9WvAcADxPNt+Agittc0RTezvHHL+iUN+3tk2pezPPt0LWDQKtWCksUYCF6LrXjBqM/7/MR41tcKzQDRJKwnCvRmEFFg1iN4OcFNRilxfKbNC0gOOsKSuOKby99qfm7vvxvBElnN6GNRD8G83RIwr4gYUYpGBEVOUmdJEGtmDBHDf2LDzhI7X3Wl2OWkN3jo5zdC2sgUvEDdSdqmnUU8JkSr+lj6JxN97iYxWUp+M1R1mR6/deQfGiBytrZiYl2o5pAxnx+GBmZoQ7pufwqND7TX0/WA6SH8Ke6u2FWXo+A28BqaR0uAPbolcQkVBDSpCF4Q/qX/oFRw2XQg7/25JAOvlPcgpglJfn3GkY6j/SDCKWq54tYeCL+kRMsxGRBE2Q8o2W/VMF9Cm1n0NzmN97Mbgjw2eH6NG5BfAcgaK6G707TkA0IaI1laDZBp4DcgfSN2980TGCD38ufveLft7Wos8hy2pT2cGiCh7g6AH3n6v0kWu6U3EPCd3pQYmFuKmneCsMTZp0MjsZSTiZYnlFpSFD7VScN9I8IZeUWBSlDfNBIwUOaRYCG4phjwNd6g7sT/xjUOZ6UFTiGCjAm2OyFdVLQ6dda5/6H+Ob0CNSgHD35ZNZA7Zdm5fyFFVUZ51gew3vZ1tgJvumMBzbrzJxlygqVsmsIYedbuyjcObI8NzrZURtkx3aAVRrgpCAc9Epajf029rOXWMFdgJJL5zAmoZYjfBNKKfgcFrkbBmIpPiVQPP/kqtCdPf3kAspHaw75rEVAiv7AqxOz2nfE+LvNDZPklFloCubztWXlFnFzZU1sUsG+NzrmN1NthLCjj8sXL2NS1aEJX5H29OQnY+vmJfHwygFi9KxBHPsBFQZjwWsyJLsFz09gf7Bzt7+zuDvZvBwXAwgP//7DG/c1+KfGxk1ehf9JH/hxAMz5XzLLrIBlV+JrRDkxnguQpZR0UwJFzkd47KXvQDoDhkCyfWYQsASONgh76d6znOJ3DNXBU70Wz9Wj5uUshr2XjcdA2eZ2Pdx9ULujHyj9xT9f7vUnxYvlQc7uvsLaCQws8IqFT4qaFuutY1Mj2/w69EjGdZEXNlX7HNg183sPFNWX2t//qVomkYFakufOEu2zlZRLyp2BeoAkGWDcCkC1FJ4XeoUBNiZIhFXPk7e2ZeX4Q15VCvaxsiVCfiGDV3sbN5jx0IFEMPN0IGa1ZMunNdsWEBLmb+9qqMVbvbqAsSY7AO7gOnwcycm7k5+MabTatJk2Xf0OUcxzEU+N4NBkXmubcy11C9m89HPCV9k3rpvpOCHw02Xc/fNncgjVqNteuqmKdSoD7827a34gPXzuXGDjTuFLqA94OInEb7DOpA3++t5bTPBHeB+30Aksqo/bToe+ax7MUs5xvf2G3id8BP30dy8Tjuft7jys24+htW0rqkPokuSDex6IBQtz816gDOlhfBrvOxAZSpvx6I518PxKavB6yvajKS+0UNlYVfyf4HyFXH3qYeAAA="),
+            gzipBase64: "H4sIAAAAAAACA61a727kthH/7qdgEheSAFleX3GHZA3H8PncxKjPPmSdBK1hxLTE3VWilRSRa9/CWSCf+gBFn6Gv0O99lDxJZ4ZDiZK9vkvQXICVKHKGM/zNX3p3V1yUSmjV3OWpGgttpFnqWEzOjkQ6l43RIny5s8jLpYFZpaz1vDLwPZN5sYrFoirNvFhFscjLNM9Uid9uZfrTstbx1u4u0KsaOVNClplQ79NiqfOqFPd5mVX3QLqqVSNhikbGjaFpsKQWZq4WYq4aFSVb+aKu4NuDmMdimhcFcshmKhb3c1XGQs6qWNSpgeGVUcDfyNtCibWYNtVCBEmym1WL5Ecd7HeUZj8DlVSW/ixZ54NZenmr0ya/7RG714NZRV6qY1QV7quhJ3++1eJgzbRqFv4kfOc5W2lVaiMmJ998d3p8Ig7Ezc9L1azC7Twbi4lp8nL2SYSbs0cW4jB8w6E8E2WVqVP4kQslslzXhVyd47M9V7FQWuNxgFQmT2WRm5UjdLmqFahupmmxrmWqtoTQhfyqqZa10NWySZVo1CzXBs4lE8vyp7K6L8+BIxxtrVKjstMSvt3JYqJAikyLQmozUao8MrwDUE85Uxm8p42SBp+Ai0XMxO7xgV9PmCYReU1DsKx74el28lv5/mim3siVG7i4U022xJODfzeg1umyTA2Cr5alKkKTmwIgRIqDHVil31bZCjQ+D4Msvwtiq9J1jAN1sgATyGAwOKtkBqfw26//DqJoHxY3yiybUlzBNK2ISUJMAlo5fwG/xA7MBDnwz/X+1tqdtq6mBhiHCmCpmqZqInHwJYGdhnr86XuSotoPDg5E8O7s269Oz384v7j84QwQcz45eROIQxGcV6AtONhSK4AIGBQepqiL5SwvRa5FNZ0mgRgzPUYGCrQFp4kwlXpVpqLVW6PKTDVhU1UGNSObGdjaXJEuxNpXIyjtgL5fja7329EHz8vAocCMe5kbNMWQwe4UTkrNpyL8RCOsSQ2WLSoCj+C8AuNM545iIqyqJZ3ZvFHTsQg+2+WvOsAzDI6KQrQjEQjK57Yv1sCOBUmMem+OwauBK0Pb237QibWp9S4++zb1yy8CPsIT4stJyYZGIKo/Y347djRgzxXqxA4AEnTi29GhuApYFrDAMqHpbsYObgSl53cy9iC6hjMMghh2IMSN0OCIldh+QN/Y8mmtLlqL//6HbAhUoUqYB94TpnV2Gq1vcFPOURwCSViBovPQ+ob4RZ3IU5kaljhjzGcG94lBZIbeI4jsKMIX9uR8Cigw+O3Xf7mvtOa480z9Vb7L6haS1B1DclIDbjTms7gEJ9efg24v+bHKyxC/Rx19T8orjH7v0KxjCoTXILF1JcEZ6vOVmAMnP1zKOwiS8jbHLUdIWN+lO20M9TV4ReGUidOzR/0NvveIgTGD/VLsdWRpUY8kh2Ymym8e2bd2pEfYUePZPXrAEgK1o8dvHj12x/zBUXKvPiVAKFNpkwaPzqkbE+EXI1DGSre6a6f3yFl/zxTti0fOxgrtSHBu0iNgsxEmwKmJR+FkmLY4Wu7Vo1VTxnTwZChwqRWZC8Mvv0tmTZ5hhOjr1wObj43+oXaK7OnAkyci/1so0yZiB6JcFoVzsAx9IFQsM6Vh03YaIJ/8eQd+O+7YYfjyj97SRkfd4twR2icyHXtca8dIWUm91PPQJ08r0CV7fp+mYmhqIzVQ0omfN+y7FXYQNpn08wjieehCiPvq8oRDds1BZQdQjjcX35+DNxi3n0qI4wv6dPHu5Jujy9OL86Mz54XQ+5Jn3X64TR6lKehSSgW0g7Xzzv4sdLz7bRolcOKKCA3TmzWZxE1ELMeDzATCIgO8IwWppfUXLlaSV2sVWUAyczxn2NqIH1LyYY/fwDYeWDy7IOtF7mBDclrICTu6S8wbQmZ+apPV2PpKFH0sXuECqAPyKpvYIiA1S1l8J4slJqTNTBn7DIlc0EsRuk1hrM6SIVc3h2CBFhV3yXpokoWswxpFDSGJl7eqGIs68TYC9DDB3tuLxd4rMNg73AXO8Te4jtrjF7A3yvMgPh757hpoipfCRgVwAPAKWRmGomWZG5j8J3hcyPdjsTcaxSwyZGyQPR0mPQVELPYaahcD6U/IueIDJZAsoh2zWc2HD3BDdQFvoE3S4htpZAgqhMx+LB6GB2n1hcXDWHz65uj07G+frrsD/atabT7OVm2LP8Ts7cX55dfAjr0io2nvxTPssRR4hCBCB9ezroALsyR7Dh9AmNHx+XPA8ADxOIp/AAjdafMW2ff3Nrn4wCY/bm9PpQIfvbsNWGSFOjDSWCuBD9G154w4Bh6Db8CeAMRRDFZeDYHe6ms76Ul39ZEIj8W2dC9eLc2UHzmrad5og2LHQk4Jmdsyaq3KVEYWx9WyxPA/U6fltMIiROpzKCXeYdADXFuRQFkKIgnWuJi7Y22DHQBTCWna2nzNNasFKrAcD/SSSBPu7EUthK3QqXWBPUnsd0IPk+DuSHi1NfRY30NIggNOVQEQUqhSClKKyh9gCfziR4tsYdFfdsVLSLRDzM8weHqDgL1A/PaPf4qAShfSrmhrI55oKihsnuD41mqpz5LXOA1irA3c4muYmZDWUaFqUZvVmCJlSnuHIjCtmkxlUAuvvXoCMjNTVQXYWuA2AcO3S2MgpdPU3pCU5sLWyB/xNxiBGhF1nD06t0KVMzOnqh1iSlWChxMpeBFwWwzi4Yq6qkOwEw/2+Er4wHCv7iGfiLz9UdHo0gEoXtOkQ+eaJYbk4Y9L9EmaOJAnHsQ/UhpM9TwCrV1sFvGiyFBE62zWg7ylKxX+j6lLW2RscgMvRzHlYDbefDHCRVWtStvVKipNDzgismUjsQZ4a0O/b+LB03HIa6P2DdW3gQvi1ppA3hprnriNeNbas1faXn8lr/Iy4Jo8QZf+Mm0nW7SBOEvZp54nAyUAIv+Sv1dZuLeJzMDCmcyTxk3mnSWe1nom7sbhQXAxSWb+fOjyqG0KVIi+77mJ/Yew99B1w5lO2MJrxL3cFn/go6SG4oN65IQusBxtf+gVYnt+p9z31ysC2CBFhvRTUYgYMk5suhXeE4ySjiv6KagNswEhZnZAFGExZPe81H7pA5qL5OfgPLHbbg/8vsXzfdKKvAEsJ6CI/sLQ7QMAzUSstlok08BzQP6G1D3YT8KHMMCfv+71arimO5HHsCX12SQSPMreKBqAd3hd4iOX26OpLMlc6Q4Fa3buaHpz+ExaNArXxUhkXWNl1sWADKND82QA6Hl3C3coUbFF+qVHWdhBrlkSFzUAKqZZqn1vnm8f9j/PNiB+kcMIt7WfsZW9jM1U9UkfyGHbXt4GuNmmLTyXbE3O5wJN27WFOfRob0w6P/y0Z3istTrBW5sdmkGUm4pQIAvVGGo5DzvrXsnjBPYcSejtwIW/Cd+FPQJD0CEBcspCq2cPeP5n6o7yFdsTxGK6kQr9I+Fi4plVMV6QLag0oElB7C2f5qrIQNdXvVN+oMslWNA4E3Ns2OZ8w+otcP0MMPgj461rb4lAVBF+e3kci9PJhfj81QhTrBpxJAvsINaFTNW8wnwClr0YvXi1s/diZ7R3OXo1Ho3g/78PmF/7L1U5YVkt+u+GyP9dCIbnxntWfWSDKj8S2jFHBnhuYtFTEQwpH/m9rYqNdgAUx+LO83VYgAFpHOzRd98GhvMBXAtfxZ43Wz8Xj9sQ8lw0nrQNxsfR2F4l2Ql9H/l7Wlp2/QdqxBc2eg+qvCXkTe9sOU3Pr/GiWsiiqFJp3Cv2h7Ecwbs3iupcCA4zRe40V7lNfKHm6+3M1jrUF/BqowiO9E41WoU9KtSvPGBiXFd6RSNTju28rndKeSKO0f0SXq7cYLMSxbDDrZDRWlTT/re+2DABJ4tw+6FOTbea1QWBMVpHN5F3xyW8Jh5v/MkmSKdJjrIvqY+H4+gKwuASnaII/AaOf1CDJsm3uEu6Ft/UGsnBjkZPdfK+aNslFrUWa++gFM61Qn2EV73yJyEzsFaAUpEVtAW8tQLYW9e6DfmtLYjcQGuCsW8kGzi0p80criP/WhMC0UH3FxFQatrHeuDnvHbKxL977BkMXeuW6n7S/6sEafwoba/es2FzR/l9jh6LHnDtXUvbUnC8CKq9O1LqbWC3RT2+9FRPXXqKTWW92LOfnzpLdkfOhgeHRdDw/5QA1Y1/HvA/+zSN858jAAA="),
         EmbeddedFile(path: "js/screens/services.js", text: #####"""
 // Services: the node hierarchy as a tree, and one server-side page of services at a time.
 import { h, fill, badge, ago, table } from '../dom.js';

@@ -1,0 +1,37 @@
+import Foundation
+import Graphiti
+import ITOpsCore
+
+extension Resolver {
+    struct ServiceHistoryArguments: Codable, Sendable {
+        let serviceId: String
+        let first: Int?
+        let after: String?
+    }
+
+    func serviceHistory(context: GraphQLContext, arguments: ServiceHistoryArguments) async throws
+        -> StatusChangeConnectionDTO
+    {
+        try context.require(.viewer)
+        let id = try Self.uuid(arguments.serviceId, field: "serviceId")
+        let first = try Self.limit(arguments.first)
+        let cursor = try arguments.after.map(Self.decodeHistoryCursor)
+        let queries = context.backend.reader.historyQueries
+        let page = try await queries.statusHistory(serviceId: id, after: cursor, limit: first + 1)
+        let shown = page.prefix(first)
+        try context.charge(shown.count)
+        let edges = shown.map { StatusChangeEdgeDTO(cursor: Self.encodeHistoryCursor($0), node: StatusChangeDTO($0)) }
+        return StatusChangeConnectionDTO(
+            edges: edges, pageInfo: PageInfoDTO(hasNextPage: page.count > first, endCursor: edges.last?.cursor),
+            totalCount: try await queries.statusHistoryCount(serviceId: id))
+    }
+
+    static func encodeHistoryCursor(_ transition: StatusTransition) -> String {
+        Data("\(transition.at.epochMilliseconds)\n\(transition.id.stored)".utf8).base64EncodedString()
+    }
+
+    static func decodeHistoryCursor(_ text: String) throws -> HistoryCursor {
+        let cursor = try decodeStorageCursor(text)
+        return HistoryCursor(at: cursor.reportedAt, id: cursor.id)
+    }
+}
