@@ -17,12 +17,12 @@ extension Resolver {
         let overdueOnly = arguments.overdueOnly ?? false
         let cursor = try arguments.after.map(Self.decodeBackupCursor)
         let queries = context.backend.reader.backupQueries
-        let page = try await queries.servicesExpectingBackup(overdueOnly: overdueOnly, after: cursor, limit: first + 1)
-        let shown = page.prefix(first)
-        try context.charge(shown.count)
-        let edges = shown.map { ServiceEdgeDTO(cursor: Self.encodeBackupCursor($0), node: ServiceDTO($0)) }
+        let fetched = try await queries.servicesExpectingBackup(overdueOnly: overdueOnly, after: cursor, limit: first + 1)
+        let page = try Self.page(fetched, first: first, context: context, cursor: Self.encodeBackupCursor) {
+            ServiceEdgeDTO(cursor: $0, node: ServiceDTO($1))
+        }
         return ServiceConnectionDTO(
-            edges: edges, pageInfo: PageInfoDTO(hasNextPage: page.count > first, endCursor: edges.last?.cursor),
+            edges: page.edges, pageInfo: page.pageInfo,
             totalCount: try await queries.countServicesExpectingBackup(overdueOnly: overdueOnly))
     }
 

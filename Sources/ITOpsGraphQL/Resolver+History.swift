@@ -17,13 +17,12 @@ extension Resolver {
         let first = try Self.limit(arguments.first)
         let cursor = try arguments.after.map(Self.decodeHistoryCursor)
         let queries = context.backend.reader.historyQueries
-        let page = try await queries.statusHistory(serviceId: id, after: cursor, limit: first + 1)
-        let shown = page.prefix(first)
-        try context.charge(shown.count)
-        let edges = shown.map { StatusChangeEdgeDTO(cursor: Self.encodeHistoryCursor($0), node: StatusChangeDTO($0)) }
+        let fetched = try await queries.statusHistory(serviceId: id, after: cursor, limit: first + 1)
+        let page = try Self.page(fetched, first: first, context: context, cursor: Self.encodeHistoryCursor) {
+            StatusChangeEdgeDTO(cursor: $0, node: StatusChangeDTO($1))
+        }
         return StatusChangeConnectionDTO(
-            edges: edges, pageInfo: PageInfoDTO(hasNextPage: page.count > first, endCursor: edges.last?.cursor),
-            totalCount: try await queries.statusHistoryCount(serviceId: id))
+            edges: page.edges, pageInfo: page.pageInfo, totalCount: try await queries.statusHistoryCount(serviceId: id))
     }
 
     static func encodeHistoryCursor(_ transition: StatusTransition) -> String {

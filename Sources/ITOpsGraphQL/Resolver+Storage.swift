@@ -41,18 +41,14 @@ extension Resolver {
         let filter = try Self.storageFilter(arguments.filter)
         let cursor = try arguments.after.map(Self.decodeCursor)
         let reader = context.backend.reader
-        let page = try await reader.services(matching: filter, after: cursor, limit: first + 1)
-        let shown = Array(page.prefix(first))
-        try context.charge(shown.count)
-        let latest = try await reader.storageQueries.latestStorageReports(serviceIds: shown.map(\.id))
-        let edges = shown.map {
+        let fetched = try await reader.services(matching: filter, after: cursor, limit: first + 1)
+        let latest = try await reader.storageQueries.latestStorageReports(serviceIds: fetched.prefix(first).map(\.id))
+        let page = try Self.page(fetched, first: first, context: context, cursor: Self.encodeCursor) {
             StorageVolumeEdgeDTO(
-                cursor: Self.encodeCursor($0),
-                node: StorageVolumeDTO(service: ServiceDTO($0), current: latest[$0.id].map(StorageReportDTO.init)))
+                cursor: $0, node: StorageVolumeDTO(service: ServiceDTO($1), current: latest[$1.id].map(StorageReportDTO.init)))
         }
         return StorageVolumeConnectionDTO(
-            edges: edges, pageInfo: PageInfoDTO(hasNextPage: page.count > first, endCursor: edges.last?.cursor),
-            totalCount: try await reader.countServices(matching: filter))
+            edges: page.edges, pageInfo: page.pageInfo, totalCount: try await reader.countServices(matching: filter))
     }
 
     func storageSummary(context: GraphQLContext, arguments: StorageSummaryArguments) async throws
@@ -71,13 +67,12 @@ extension Resolver {
         let first = try Self.limit(arguments.first, default: 100)
         let cursor = try arguments.after.map(Self.decodeStorageCursor)
         let queries = context.backend.reader.storageQueries
-        let page = try await queries.storageHistory(serviceId: id, after: cursor, limit: first + 1)
-        let shown = Array(page.prefix(first))
-        try context.charge(shown.count)
-        let edges = shown.map { StorageReportEdgeDTO(cursor: Self.encodeStorageCursor($0), node: StorageReportDTO($0)) }
+        let fetched = try await queries.storageHistory(serviceId: id, after: cursor, limit: first + 1)
+        let page = try Self.page(fetched, first: first, context: context, cursor: Self.encodeStorageCursor) {
+            StorageReportEdgeDTO(cursor: $0, node: StorageReportDTO($1))
+        }
         return StorageReportConnectionDTO(
-            edges: edges, pageInfo: PageInfoDTO(hasNextPage: page.count > first, endCursor: edges.last?.cursor),
-            totalCount: try await queries.storageReportCount(serviceId: id))
+            edges: page.edges, pageInfo: page.pageInfo, totalCount: try await queries.storageReportCount(serviceId: id))
     }
 
     static func encodeStorageCursor(_ report: StorageReport) -> String {

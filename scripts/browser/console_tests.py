@@ -216,20 +216,33 @@ def test_services(c):
     c.shot("06-service")
 
 
+def refused(c, form, typed, field):
+    """Types `typed` (name → text) into `form` and submits: the server's error must land next to
+    `field` (marked invalid) and everything typed must still be there. Returns the error."""
+    for name, text in typed.items():
+        form.find_element(By.NAME, name).send_keys(text)
+    form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    c.wait(lambda d: c.field_error(form, field)[0] != "", 5, f"the error next to {field}")
+    message, element = c.field_error(form, field)
+    assert element.get_attribute("aria-invalid") == "true", f"{field} not marked invalid"
+    for name, text in typed.items():
+        assert form.find_element(By.NAME, name).get_attribute("value") == text, f"{name} was lost"
+    print(f"    {field}: {message}")
+    return message
+
+
+def service_id(c, name):
+    query = 'query($q: String) { services(filter: {search: $q}) { edges { node { id } } } }'
+    return c.server.graphql(query, {"q": name}, token=c.token())["services"]["edges"][0]["node"]["id"]
+
+
 def test_webhook_exec_failed(c):
     c.go("webhooks")
     form = c.css("#main form")
     # Bad input first: the server's error next to the field, everything typed kept.
-    form.find_element(By.NAME, "url").send_keys("http://127.0.0.1:9/hook")
-    form.find_element(By.NAME, "secret").send_keys("short")
-    form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
-    c.wait(lambda d: c.field_error(form, "secret")[0] != "", 5, "the secret's error")
-    message, secret = c.field_error(form, "secret")
-    assert secret.get_attribute("aria-invalid") == "true"
-    assert form.find_element(By.NAME, "url").get_attribute("value") == "http://127.0.0.1:9/hook", "the URL was lost"
-    assert secret.get_attribute("value") == "short", "the secret was lost"
-    print(f"    field error shown: {message}")
+    refused(c, form, {"url": "http://127.0.0.1:9/hook", "secret": "short"}, "secret")
     c.shot("07-webhook-bad-input")
+    secret = form.find_element(By.NAME, "secret")
     secret.clear()
     secret.send_keys("browser-test-secret-0123456789")
     form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
@@ -244,27 +257,15 @@ def test_webhook_exec_failed(c):
 
 
 def test_forms_keep_input(c):
-    # Users: a bad email is refused by the server next to the field; the password stays typed.
     c.go("users")
-    form = c.css("#main form")
-    form.find_element(By.NAME, "email").send_keys("not-an-email")
-    form.find_element(By.NAME, "password").send_keys("long-enough-password")
-    form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
-    c.wait(lambda d: c.field_error(form, "email")[0] != "", 5, "the email's error")
-    assert form.find_element(By.NAME, "email").get_attribute("value") == "not-an-email"
-    assert form.find_element(By.NAME, "password").get_attribute("value") == "long-enough-password"
+    refused(c, c.css("#main form"), {"email": "not-an-email", "password": "long-enough-password"}, "email")
     c.shot("09-users-bad-input")
-    # An exclusion window with an unreadable end: its error next to that field.
-    service = c.server.graphql('{ services(filter: {search: "browser-live"}) { edges { node { id } } } }',
-                               token=c.token())["services"]["edges"][0]["node"]["id"]
-    c.go(f"service/{service}")
-    form = c.css("#svc-windows form")
-    form.find_element(By.NAME, "reason").send_keys("disk swap")
-    form.find_element(By.NAME, "expectedEndAt").send_keys("tomorrow-ish")
-    form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
-    c.wait(lambda d: c.field_error(form, "expectedEndAt")[0] != "", 5, "the expectedEndAt error")
-    assert form.find_element(By.NAME, "reason").get_attribute("value") == "disk swap"
-    assert form.find_element(By.NAME, "expectedEndAt").get_attribute("value") == "tomorrow-ish"
+    c.go("apikeys")
+    refused(c, c.css("#main form"), {"name": "x" * 300}, "name")
+    c.go(f"service/{service_id(c, 'browser-live')}")
+    refused(c, c.css("#svc-windows form"), {"reason": "disk swap", "expectedEndAt": "tomorrow-ish"}, "expectedEndAt")
+    c.go("templates")
+    refused(c, c.css("#main section:nth-of-type(2) form"), {"yaml": "workflows: [\n"}, "yaml")
 
 
 def test_screens(c):
@@ -302,9 +303,7 @@ def test_viewer(c):
     assert not c.d.find_elements(By.CSS_SELECTOR, "#main form"), "a viewer got the users form"
     c.go("license")
     assert not c.d.find_elements(By.CSS_SELECTOR, "#main form"), "a viewer may activate a license"
-    service = c.server.graphql('{ services(filter: {search: "browser-live"}) { edges { node { id } } } }',
-                               token=c.token())["services"]["edges"][0]["node"]["id"]
-    c.go(f"service/{service}")
+    c.go(f"service/{service_id(c, 'browser-live')}")
     c.css("#svc-windows table, #svc-windows p")
     assert not c.d.find_elements(By.CSS_SELECTOR, "#main button:not(.secondary)"), "a viewer sees action buttons"
     c.shot("10-viewer-overview")
