@@ -78,6 +78,11 @@ struct ConsoleServingTests {
             let etag = try #require(index.headers[.eTag])
             #expect(etag.hasPrefix("\"") && etag.count == 34)
 
+            let head = try await client.request(.head, "/", key: nil)
+            #expect(head.status == .ok && head.text.isEmpty)
+            #expect(head.headers[.contentLength] == String(index.text.utf8.count))
+            #expect(head.headers[.eTag] == etag)
+
             for (path, type) in [
                 ("/console/js/app.js", "text/javascript; charset=utf-8"), ("/console/app.css", "text/css; charset=utf-8"),
                 ("/console/icon.svg", "image/svg+xml"), ("/console/index.html", "text/html; charset=utf-8"),

@@ -35,7 +35,7 @@ VIEWER = ("viewer@example.com", "viewer-password-1")
 class Server:
     """`itops serve` on a free loopback port with a throw-away data directory."""
 
-    def __init__(self, binary):
+    def __init__(self, binary, **extra):
         self.data = tempfile.mkdtemp(prefix="itops-browser-")
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
@@ -49,6 +49,7 @@ class Server:
             "ITOPS_BCRYPT_COST": "4", "ITOPS_LOG_LEVEL": "warning", "ITOPS_SQLITE_SYNCHRONOUS": "normal",
             "ITOPS_JWT_SECRET": "browser-tests-jwt-secret-0123456789abcdef",
         })
+        env.update(extra)
         self.log = open(os.path.join(self.data, "server.log"), "w")
         self.process = subprocess.Popen([binary, "serve"], env=env, stdout=self.log, stderr=subprocess.STDOUT)
         for _ in range(200):
@@ -169,6 +170,11 @@ def test_sign_in(c):
     assert "admin@example.com" in c.css("#who").text
     c.text_in("#live-status", "live", 10)
     c.shot("02-overview")
+    # A reload keeps the tab signed in: the refresh token in sessionStorage buys a new access token.
+    c.d.refresh()
+    c.css("#status-tiles .tile")
+    assert "admin@example.com" in c.css("#who").text
+    assert c.d.execute_script("return Object.keys(localStorage).length") == 0, "something went to localStorage"
 
 
 def test_live_overview(c):
@@ -307,6 +313,29 @@ def test_viewer(c):
     c.css("#svc-windows table, #svc-windows p")
     assert not c.d.find_elements(By.CSS_SELECTOR, "#main button:not(.secondary)"), "a viewer sees action buttons"
     c.shot("10-viewer-overview")
+    # Signing out forgets the tab's tokens: a reload asks to sign in again.
+    c.sign_out()
+    c.d.refresh()
+    c.visible("form input[type=email]")
+    assert not c.d.execute_script("return sessionStorage.getItem('itops.refresh')"), "the refresh token survived sign-out"
+
+
+def test_unlicensed(binary):
+    """Without a license or trial, tickets and the audit log say so instead of failing."""
+    server = Server(binary, ITOPS_TRIAL_DAYS="0")
+    driver = browser()
+    try:
+        c = Console(server, driver)
+        c.sign_in(*ADMIN)
+        for screen in ("tickets", "audit"):
+            c.go(screen)
+            c.text_in("#not-licensed", "Not licensed", 5)
+        c.shot("12-not-licensed")
+        c.go("overview")
+        c.text_in("#ov-sla", "Not licensed", 10)
+    finally:
+        driver.quit()
+        server.stop()
 
 
 def test_overview_paint(c, count):
@@ -369,9 +398,16 @@ def main():
                 c.shot(f"failed-{test.__name__}")
                 for entry in driver.get_log("browser")[-10:]:
                     print("    console:", entry.get("message"))
+        if not args.only or args.only in "test_unlicensed":
+            try:
+                test_unlicensed(os.path.abspath(args.binary))
+                print("PASS test_unlicensed")
+            except Exception:
+                failed += 1
+                print("FAIL test_unlicensed")
+                traceback.print_exc()
         if args.seed and not args.only:
             try:
-                c.sign_out()
                 c.sign_in(*ADMIN)
                 test_overview_paint(c, args.seed)
                 print("PASS test_overview_paint")
