@@ -196,7 +196,7 @@ def test_storage(c):
     c.go("storage")
     c.server.rest("/api/v1/storage/report", {"service": "browser-pg", "nodeId": "acme/prod/db", "allocatedBytes": 107374182400,
                                              "usedBytes": 101000000000, "storageType": "pvc", "mountPath": "/var/lib/postgresql"})
-    c.text_in("#storage-list", "browser-pg", 8)
+    c.text_in("#storage-list", "browser-pg", 4)  # the open tab reloads every 3 s
     row = [r for r in c.d.find_elements(By.CSS_SELECTOR, "#storage-list tr") if "browser-pg" in r.text][0]
     assert "critical" in row.text and "6 %" in row.text, row.text
     row.find_element(By.XPATH, ".//button[normalize-space()='Show']").click()
@@ -275,12 +275,16 @@ def test_forms_keep_input(c):
 
 
 def test_screens(c):
+    c.d.get_log("browser")  # start from an empty console log
     for link in [a.get_attribute("data-screen") for a in c.d.find_elements(By.CSS_SELECTOR, "#nav a")]:
         c.go(link)
         time.sleep(0.3)
         errors = [e.text for e in c.d.find_elements(By.CSS_SELECTOR, "#main > div > p.form-error")]
         assert not errors, f"{link}: {errors}"
         c.shot(f"screen-{link}")
+    violations = [e["message"] for e in c.d.get_log("browser")
+                  if "Content Security Policy" in e["message"] or e["level"] == "SEVERE"]
+    assert not violations, f"browser console errors: {violations}"
     # A phone: the navigation folds behind the Menu button, the screens stay usable.
     c.d.set_window_size(390, 844)
     try:

@@ -1,5 +1,5 @@
 // Storage: every storage service with allocated / used / free and its state (latest push), and
-// the fill history of the one picked. Refreshed on storage alerts and every 5 s while open.
+// the fill history of the one picked. Refreshed on storage alerts and every 3 s while open.
 import { h, fill, badge, bytes, ago, when, table } from '../dom.js';
 import { gql } from '../api.js';
 import { subscribe } from '../ws.js';
@@ -68,7 +68,7 @@ export async function render(root, { query }) {
   search.addEventListener('input', () => { clearTimeout(typing); typing = setTimeout(() => { state.search = search.value.trim(); state.cursors = [null]; load(); }, 250); });
   await load();
   if (state.picked) showHistory(state.picked, 'selected volume').catch(() => {});
-  const poll = setInterval(() => load().catch(() => {}), 5000);
+  const poll = setInterval(() => load().catch(() => {}), 3000);
   const stop = subscribe('subscription { slaAlert { kind } }', {}, d => { if (d.slaAlert.kind.startsWith('storage')) load().catch(() => {}); });
   return () => { clearInterval(poll); clearTimeout(typing); stop(); };
 }

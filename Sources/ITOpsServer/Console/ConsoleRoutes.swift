@@ -21,7 +21,7 @@ struct ConsoleRoutes {
     /// no plugins. `connect-src 'self'` covers `ws:`/`wss:` to this origin (CSP Level 3), so the
     /// live socket works without allowing sockets to anywhere else.
     static let contentSecurityPolicy =
-        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; font-src 'self'; "
         + "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 
     func add(to router: Router<AppRequestContext>) {
