@@ -40,3 +40,49 @@ struct AllTransitionsHistory: StatusHistoryReader {
         try await reader.transitions(serviceId: serviceId).count
     }
 }
+
+/// How many services one node holds in one status (the node itself, not the nodes below it).
+public struct NodeStatusCount: Sendable, Equatable {
+    public var nodeId: String
+    public var status: ServiceStatus
+    public var count: Int
+    public init(nodeId: String, status: ServiceStatus, count: Int) {
+        self.nodeId = nodeId
+        self.status = status
+        self.count = count
+    }
+}
+
+/// The services tree's counts: one grouped read for the whole hierarchy.
+public protocol NodeStatusCountReader: Sendable {
+    /// Services per node and status, by node.
+    func nodeStatusCounts() async throws -> [NodeStatusCount]
+}
+
+extension StoreReader {
+    /// The reader's grouped count; stores without one count by walking every service.
+    public var nodeCountQueries: any NodeStatusCountReader {
+        (self as? any NodeStatusCountReader) ?? ScanningNodeStatusCounts(reader: self)
+    }
+}
+
+/// `NodeStatusCountReader` over any `StoreReader` (for stores without SQL).
+struct ScanningNodeStatusCounts: NodeStatusCountReader {
+    let reader: any StoreReader
+
+    func nodeStatusCounts() async throws -> [NodeStatusCount] {
+        var counts: [String: [ServiceStatus: Int]] = [:]
+        var cursor: ServiceCursor?
+        while true {
+            let page = try await reader.services(matching: ServiceFilter(), after: cursor, limit: 500)
+            for service in page { counts[service.nodeId.value, default: [:]][service.status, default: 0] += 1 }
+            guard page.count == 500, let last = page.last else { break }
+            cursor = ServiceCursor(nodeId: last.nodeId.value, name: last.name)
+        }
+        return counts.keys.sorted().flatMap { node in
+            counts[node]!.sorted { $0.key.rawValue < $1.key.rawValue }.map {
+                NodeStatusCount(nodeId: node, status: $0.key, count: $0.value)
+            }
+        }
+    }
+}

@@ -25,6 +25,13 @@ extension Resolver {
             edges: page.edges, pageInfo: page.pageInfo, totalCount: try await queries.statusHistoryCount(serviceId: id))
     }
 
+    func serviceStatusCounts(context: GraphQLContext, arguments: NoArguments) async throws -> [NodeStatusCountDTO] {
+        try context.require(.viewer)
+        let counts = try await context.backend.reader.nodeCountQueries.nodeStatusCounts()
+        try context.charge(counts.count)
+        return counts.map(NodeStatusCountDTO.init)
+    }
+
     static func encodeHistoryCursor(_ transition: StatusTransition) -> String {
         Data("\(transition.at.epochMilliseconds)\n\(transition.id.stored)".utf8).base64EncodedString()
     }

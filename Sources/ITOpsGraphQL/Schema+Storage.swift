@@ -70,6 +70,12 @@ extension ITOpsAPI {
                     Field("pageInfo", at: \.pageInfo)
                     Field("totalCount", at: \.totalCount)
                 }
+                Type(NodeStatusCountDTO.self, as: "NodeStatusCount") {
+                    Field("nodeId", at: \.nodeId)
+                    Field("status", at: \.status).description("OPERATIONAL | DEGRADED | DOWN | MAINTENANCE | UNKNOWN")
+                    Field("count", at: \.count)
+                }
+                .description("Services of one node (not below it) in one status.")
                 Input(Resolver.StorageFilterInput.self, as: "StorageFilter") {
                     InputField("nodeId", at: \.nodeId).description("A node and everything below it.")
                     InputField("search", at: \.search).description("Case-insensitive part of the name or display name.")
@@ -104,6 +110,9 @@ extension ITOpsAPI {
                     Argument("after", at: \.after).description("endCursor of the previous page.")
                 }
                 .description("The status changes of a service, newest first.")
+                Field("serviceStatusCounts", at: Resolver.serviceStatusCounts)
+                    .description(
+                        "Services per node and status, each node on its own: add a node's descendants for its subtree.")
             }
         )
     }

@@ -27,3 +27,15 @@ struct StatusChangeConnectionDTO: Codable, Sendable {
     let pageInfo: PageInfoDTO
     let totalCount: Int
 }
+
+struct NodeStatusCountDTO: Codable, Sendable {
+    let nodeId: String
+    let status: String
+    let count: Int
+
+    init(_ c: NodeStatusCount) {
+        nodeId = c.nodeId
+        status = c.status.rawValue
+        count = c.count
+    }
+}

@@ -21,3 +21,17 @@ extension SQLAccess: StatusHistoryReader {
         return try row?.decode(column: "n", as: Int.self) ?? 0
     }
 }
+
+/// The services tree's counts, grouped in the database.
+extension SQLAccess: NodeStatusCountReader {
+    func nodeStatusCounts() async throws -> [NodeStatusCount] {
+        try await db.raw(
+            "SELECT node_id, status, COUNT(*) AS n FROM services GROUP BY node_id, status ORDER BY node_id, status"
+        ).all().map { row in
+            NodeStatusCount(
+                nodeId: try row.decode(column: "node_id", as: String.self),
+                status: try vocabulary(try row.decode(column: "status", as: String.self)),
+                count: try row.decode(column: "n", as: Int.self))
+        }
+    }
+}

@@ -353,4 +353,26 @@ struct ConsoleQueryTests {
             #expect(refused.errorCode == "BAD_USER_INPUT" && refused.errorMessage?.hasPrefix("after:") == true)
         }
     }
+
+    @Test("serviceStatusCounts groups services by node and status in one read", arguments: TestBackend.all)
+    func nodeCounts(_ backend: TestBackend) async throws {
+        let app = try await TestApp.make(backend)
+        try await app.run { client in
+            let token = try await adminToken(app, client)
+            for (name, node, status) in [
+                ("a", "acme/b", "OPERATIONAL"), ("b", "acme/b", "OPERATIONAL"), ("c", "acme/b", "DOWN"),
+                ("d", "acme/c", "DOWN"),
+            ] {
+                let pushed = try await client.post(
+                    "/api/v1/health/report", "{\"service\": \"\(name)\", \"nodeId\": \"\(node)\", \"status\": \"\(status)\"}")
+                #expect(pushed.status == .ok, "\(pushed.text)")
+            }
+            let response = try await client.graphQL("{ serviceStatusCounts { nodeId status count } }", token: token)
+            let rows = try #require(response.data?["serviceStatusCounts"] as? [[String: Any]], "\(response.text)")
+            let flat = rows.map { "\($0["nodeId"] as? String ?? "") \($0["status"] as? String ?? "") \($0["count"] as? Int ?? -1)" }
+            #expect(flat == ["acme/b DOWN 1", "acme/b OPERATIONAL 2", "acme/c DOWN 1"])
+            let anonymous = try await client.graphQL("{ serviceStatusCounts { count } }")
+            #expect(anonymous.errorCode == "UNAUTHENTICATED")
+        }
+    }
 }

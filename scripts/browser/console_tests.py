@@ -211,6 +211,10 @@ def test_services(c):
     row = [r for r in c.d.find_elements(By.CSS_SELECTOR, "#svc-list tr") if "orphan-backup" in r.text][0]
     badge = row.find_element(By.CSS_SELECTOR, ".unknown-node")
     assert badge.text == "unknown", badge.text
+    # The tree counts a node's whole subtree by status: acme holds browser-live (DOWN) and browser-pg.
+    acme = c.css('[data-node="acme"]').find_element(By.XPATH, "..")
+    counts = acme.find_element(By.CSS_SELECTOR, ".node-counts")
+    assert counts.get_attribute("data-total") == "2" and "1 down" in counts.text, counts.text
     search = c.css("#svc-search")
     search.send_keys("browser-live")
     c.wait(lambda d: "orphan-backup" not in d.find_element(By.ID, "svc-list").text

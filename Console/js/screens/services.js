@@ -70,7 +70,7 @@ export async function render(root, { query, navigate }) {
     fill(counts, STATUSES.map(s => h('button.secondary', {
       type: 'button', 'aria-pressed': String(state.status === s), on: { click: () => { state.status = state.status === s ? '' : s; status.value = state.status; restart(); } },
     }, badge(s), ` ${data[s].totalCount}`)));
-    fill(list, h('p.muted', `${c.totalCount} services`), table([
+    fill(list, h('p.muted', `${c.totalCount} service${c.totalCount === 1 ? '' : 's'}`), table([
       { title: 'Service', cell: e => [h('a', { href: `#/service/${e.node.id}` }, e.node.displayName || e.node.name),
         e.node.unknownNode ? [' ', h('span.badge.unknown-node', { title: 'Reported without a nodeId' }, 'unknown')] : null] },
       { title: 'Node', cell: e => e.node.nodeId },
@@ -93,8 +93,26 @@ export async function render(root, { query, navigate }) {
 
   // The tree: roots first, children on demand; the `unknown` node carries the red badge.
   const renderTree = async () => {
-    const data = await gql('{ nodes(first: 500) { id name parentId unknown silent } }');
+    const data = await gql('{ nodes(first: 500) { id name parentId unknown silent } serviceStatusCounts { nodeId status count } }');
     const byParent = buildTree(data.nodes);
+    // Each row counts one node's own services: add them to the node and every ancestor.
+    const totals = new Map();
+    for (const row of data.serviceStatusCounts) {
+      const parts = row.nodeId.split('/');
+      for (let i = 1; i <= parts.length; i++) {
+        const id = parts.slice(0, i).join('/');
+        if (!totals.has(id)) totals.set(id, { all: 0 });
+        const t = totals.get(id);
+        t.all += row.count;
+        t[row.status] = (t[row.status] || 0) + row.count;
+      }
+    }
+    const counts = id => {
+      const t = totals.get(id);
+      if (!t) return h('span.muted', ' (0)');
+      const bad = ['DOWN', 'DEGRADED', 'UNKNOWN'].filter(s => t[s]).map(s => [' ', h('span.badge', { class: `badge s-${s}`, title: `${t[s]} ${s}` }, `${t[s]} ${s.toLowerCase()}`)]);
+      return h('span.node-counts', { dataset: { total: t.all } }, h('span.muted', ` (${t.all})`), bad);
+    };
     const item = node => {
       const kids = byParent.get(node.id) || [];
       const li = h('li');
@@ -114,7 +132,7 @@ export async function render(root, { query, navigate }) {
           root.querySelector('#svc-node').textContent = state.node ? `under ${state.node}` : 'all nodes';
           restart();
         } } }, node.name);
-      li.append(toggle, ' ', pick, node.unknown ? [' '] : '', node.unknown ? h('span.badge.unknown-node', 'unknown') : '',
+      li.append(toggle, ' ', pick, counts(node.id), node.unknown ? [' '] : '', node.unknown ? h('span.badge.unknown-node', 'unknown') : '',
         node.silent ? h('span.badge.s-DOWN', ' silent') : '', childList);
       return li;
     };

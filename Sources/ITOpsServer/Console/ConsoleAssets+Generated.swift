@@ -1363,7 +1363,7 @@ export async function render(root, { query, navigate }) {
     fill(counts, STATUSES.map(s => h('button.secondary', {
       type: 'button', 'aria-pressed': String(state.status === s), on: { click: () => { state.status = state.status === s ? '' : s; status.value = state.status; restart(); } },
     }, badge(s), ` ${data[s].totalCount}`)));
-    fill(list, h('p.muted', `${c.totalCount} services`), table([
+    fill(list, h('p.muted', `${c.totalCount} service${c.totalCount === 1 ? '' : 's'}`), table([
       { title: 'Service', cell: e => [h('a', { href: `#/service/${e.node.id}` }, e.node.displayName || e.node.name),
         e.node.unknownNode ? [' ', h('span.badge.unknown-node', { title: 'Reported without a nodeId' }, 'unknown')] : null] },
       { title: 'Node', cell: e => e.node.nodeId },
@@ -1386,8 +1386,26 @@ export async function render(root, { query, navigate }) {
 
   // The tree: roots first, children on demand; the `unknown` node carries the red badge.
   const renderTree = async () => {
-    const data = await gql('{ nodes(first: 500) { id name parentId unknown silent } }');
+    const data = await gql('{ nodes(first: 500) { id name parentId unknown silent } serviceStatusCounts { nodeId status count } }');
     const byParent = buildTree(data.nodes);
+    // Each row counts one node's own services: add them to the node and every ancestor.
+    const totals = new Map();
+    for (const row of data.serviceStatusCounts) {
+      const parts = row.nodeId.split('/');
+      for (let i = 1; i <= parts.length; i++) {
+        const id = parts.slice(0, i).join('/');
+        if (!totals.has(id)) totals.set(id, { all: 0 });
+        const t = totals.get(id);
+        t.all += row.count;
+        t[row.status] = (t[row.status] || 0) + row.count;
+      }
+    }
+    const counts = id => {
+      const t = totals.get(id);
+      if (!t) return h('span.muted', ' (0)');
+      const bad = ['DOWN', 'DEGRADED', 'UNKNOWN'].filter(s => t[s]).map(s => [' ', h('span.badge', { class: `badge s-${s}`, title: `${t[s]} ${s}` }, `${t[s]} ${s.toLowerCase()}`)]);
+      return h('span.node-counts', { dataset: { total: t.all } }, h('span.muted', ` (${t.all})`), bad);
+    };
     const item = node => {
       const kids = byParent.get(node.id) || [];
       const li = h('li');
@@ -1407,7 +1425,7 @@ export async function render(root, { query, navigate }) {
           root.querySelector('#svc-node').textContent = state.node ? `under ${state.node}` : 'all nodes';
           restart();
         } } }, node.name);
-      li.append(toggle, ' ', pick, node.unknown ? [' '] : '', node.unknown ? h('span.badge.unknown-node', 'unknown') : '',
+      li.append(toggle, ' ', pick, counts(node.id), node.unknown ? [' '] : '', node.unknown ? h('span.badge.unknown-node', 'unknown') : '',
         node.silent ? h('span.badge.s-DOWN', ' silent') : '', childList);
       return li;
     };
@@ -1425,7 +1443,7 @@ export async function render(root, { query, navigate }) {
 }
 
 """#####,
-            gzipBase64: "H4sIAAAAAAACA51Z3W7byBW+91NMsMaSxNK0d4HcSPAGaqIugnUUN3ZQFK4BjciRxA1FKpyhHdUroE/RR+grtFe96KPsk/T8zJBDSknaXiSSZs6ZOf/nO+Pzc3Gj6oc8VXokzFqJssqUWOeqlnW63gmphRSmVioWssxEVSqhgV7VZzoHwq1cKVEtaQ3PENIgfb5RyUm+2Va1EU9iHYtlXhSxWMhshQetqlgYuSiU2ItlXW1EkCTnWbVJftHBuONbfSx8ArnNBwS6Wei0zhe9cx41U52kVamNuLmd3L6/md6IS3EXvL2evpvcvn47m1wFsQheTX96N3k1fUXf3/5xhp/vZz/P7Nc3k9ez2+lsMns5De7H9rzryU9TOOv5RXvDH95P3/0JluYfG1XvwlPQ1ah65Oz6e/oZC1ivtRmJ16WBH3LJNKbOyxX8fnJyJhu5DbW4/FHMT5enT3o/OGgeJb9UeRmigNE+Ek8norV+6K62MqDd6U6+GyzPt/LtzCuEqYwsXlZNacidr8tlhU6TeqY+mWt0sCqzl02tq1rsiUOBGzXQUKw8iTyjb6/hQ26UyHK9LeRuht+1kabRYqO0xoOa8kNZPZYz5NOF/Kmumq0opDY3SpUTA0Gx0uBLvAX/HbcK2eSIyrjRavw9aOdrtm/t9udSoOVO9nPw4LIpU5NXpVg0eZHdQpyHqIpm27B/F7trWSs441KU6lG8AUmiMewuwR4hk5SYAx6jY/2gdsiVbOkAMNCvv4ogGBNFvhThM3d2AuYOgTqK2usSrQwuxeLuPmKWdmvFW1GybfQ6LGkbDVYr09RlSzc+2Z+cqE+ULVLvylS0+sJ2puqwrioIiydBoRuD/x7ylTSQT74B0IkK9GDNUM0RM5AcAS4EEasWW4/3CHjJI1FYW3okH9tdth5FG5xyVzZFcY+L+3EnD/GDQOswyMttY77RD+kZrwaojdltQcSgXXmQRQMLpEfCq7GAGE3VuioyjJ6AIhccaoOXIhlTTNa5PCvkQhUBUN3wzS74ArDTuGcmiHUSS6tCpVYu1h7lGp7GOwKiFliqLTqG6Ky8AW0FstwJZ0I2z2FWHOXXaGqUQ2XwQ1xeXjoTsKRwuI4iT4MUU8VqkOUPiamqYiFrUoP3fDXyB4VabKsiN6pviiLXpj2G2HElID23yaYBidC4V5XMoPz99te/B74YWIXqAykCjwIb0u+qT0wDQQsJVoJNj9h41mtnztbrH/B63EObfk0qbF42U6xILgDgnl3VoGJWIvYPUwXxUANaINGSh1w3sih2Z+s8yxS7DQoKRm0Xy+R+jjkU00Uuu4+voss0qM/yk60pIWPra6rRL8S8wXyHitqt7ucCrgMhuHKBsrGNgJgcGLMjKEK6IMcqcinCCKPOL3VQ4uRG2xr5/t0Vi31Nq2HUlbzu/sjyUKELDoQ+4GG1+1xtcvVIDjhJlj7nx46Jd5lpDYpXUJVqRfUBUxRaQoPoBUvX/Jtz5/vTJ3dc/hey8Au3woYNoOWMuXC11uNmBUaCzlrLoQmXWGNFkiS8uz9utGVim+2lZ6zPabxM2mLpbzC57RbLTspCQe5y+APHhZfQsAgr3EQOnb/JS2wQ331nmcfe3gMmJGA9Tdq5ds2fPc+CDZ/a9tEvVGDPp33UNnfEYC2YYUrbMRJpwjPo/dZ2XovW2KJd4Yw6qe7mBBzm9yCeFcqTwlY1tkwmjeRfpt6BrPgbjfIoc4NgNSQkGHdnR2MQPZUG7B+quq5ayGVrCmcZVR+QdHNGNFQK6qpQlJyqNlQGaCuxOCqyQjkX8q99GwPkjmdQ7q07oh6drfUgOSrQ1jJrMZTLVYGjfWbRGFOVwAbnZLLeobxWGtt3maLtntsapIbS6tBu3+nUlcC1VQk+FmmRpx9GLsL6UTDoXsQIMQNdEhw1tj5LqPcNaMegP3yrTUge2XPp3NuBJMTr51Aa0Rx3+j7pYCOksLP10GGuXQAeTX2OFhzMIzvkhHfWPABMckN+tYge2FNVFCOhUN07OFeS99e1Wo68WnN++sRpnuQZFBcMB/7pQ22AT3YVsUvk2oNwqz72fgGzkOB2RL2D7OAoXP/oxH2nEEKqTDzmZg39DkY8rkHcoSxfEN2DJwiwORP7Os/4VE9hJy6XsyMsN666e0zsMsvqWsIx3quJWOF8cfTOdvgg0HmM/0oS0qTW7PHD7Oou7+aWowK84Vw9er2bh3q33wNlQqMV2l5ttmZHZnMRJTZYSZROEGtF417vXXUh7yphocqVWXvBS93cQw3HEvkghSHCMIYBQPIlkHTffzFZ3fXbCsckqkA26yhWrmv1kFeQvnhcEA1ADOYT3YOtdAUIJfr/5X2WJm6cTbxh9r8THscqj78dgI9ohAdbbQ76vS07HWDq34NvEpQvY8JVPXuNbTsGBbkbI+GYhn3s4InMsukDzHhXUJJUCV2LRyEwgbsqLYDyNt8oyNiQj4GD2/MABbnNQbltEQPfRBU1gdK9QcH8ShqLH55f4BdS3BbgQ8HStSwpEb5Q1l3l7l/AyPP8XNyuFUHskUAcroV9z0jXMLXDKAs+FZnayDIb0yPW3JakOT9RpLKucwAguFVDGeNy53kJsTEO/1+AOAfNPuD3D3yBIFDy/OIiso8hWI7bkd+KInRe4CMCBE3QS17veaF7hKDOzA8KPi0MWhsMBVSqla99bMgztGbvkcA2DRqu7+7HPfoi5/mpyIOov0NmvWpnuKZI0PbcmmhcGYEzGtWCo3Ysq1arAo2IotgCBL2mzd2jGcsgQX2C9M8IJQRLWejD4Xs+JRIoDW2T28+7Lncsq9tNJ2C1hVi5tHKigSYG4hpEUeFAjIjwU4BqBmPvHMuqv8AaO5yDt3VQzeM2UDJeVqVhr5NQgGN++9u/EMrA5z97VyKiI5pvv4Wi5lyTuNi3do46ryVyC+RZCJMEOQLRG0ZOX5aOnH0KkjzDazoaV+FQoAgk64q0G7Pt8DqyhiLqf/9jGE5b8AlH0lfD4DNYkQP+kiMf4zmmfAQvjOwz5Mhtda34qzHhny2OX+Twpf3Z8yVP/Am9Yt3QO0tVT6DPBncoG6Go+yBCZD+V6TpcEHo5FjlO6TZwFonVrpPHmwD7bsR62JchDLpXgGgQa//rm0DvprYwDyOkQ51uq8hdEHLIg38Rb2IkWHJXFhmK3tPEfLD1RXza4U5mbqVihMfldniGPnMP/bYgO+4uHwbDFehi5yu/EnMbGlTbIOgVWkJd7mHoyLMTndErk36ltSMgPZyhkZm6y2VOSO/dCpAiOU3sIHA6aNW1EnfVj/jniwu+0eO/WVePCA2wS1JPIyrmJCshAvEgDrfC67ra5FolEDPhHaOX2OuoYZTQAMzzL6bAgVUGw+9g0o348RuhEExFEINrDwu5h9dqi7Ht/hoEDuev9CIanpaummB/tmCaR4uXhEyykEeQkTgtPRKcSaBZDx7SoNyM/BV+m4h75YWe9q20kSf2Ecg10KnDfzEBCrI2/W+DsYNQjK97IM9dOf4M9tvjHwT+A0j9+SfyGwAA"),
+            gzipBase64: "H4sIAAAAAAACA51Z3W7byBW+91NMsMaShGnaWSA3UpXATdwgWEdxYwdFoQoQLY6k2VCkwhnZUb0C+hT7CH2F9qoXfZQ8Sc/PDDmkmKTtRWJp5szM+T/fOTo7EzeyuldzqQfCrKQoykyKlZJVWs1XO5FqkQpTSRmLtMhEWUihgV5Wp1oB4SZdSlEuaA3vEKlBerWWyZFab8rKiEexisVC5Xks7tJsiRcty1iY9C6XYi8WVbkWQZKcZeU6+UUHw+bc8lPuE6Qb1SHQ2zs9r9Rd654HzVRH87LQRtzcXtx+uLm8ESMxCd5dX76/uH3zbnxxFcQieHX5+v3Fq8tX9Pndn8b498P457H9+Pbizfj2cnwxfnkZTIf2vuuL15dw17Pz+oU/frh8/2dYmn3aymoXHoOsRlYDp9c/0NdYwHqlzUC8KQx8SRdMYypVLOH7o+MzWaebUIvRczE7Xhw/6n3nolmU/FKqIkQGo30kHo9Erf3QPW15QL3Tm/w2aJ5f5df5rBCmNGn+stwWhsz5pliUaLRUj+Vnc40GlkX2clvpshJ7OiHBjBpoyFcehcro0xv4k66lyJTe5OlujJ+1Sc1Wi7XUGi/aFh+L8qEY4zmdp6+rcrsRearNjZTFhQGnWGqwJb6C//q1QjrpERk3aomfgnS+ZPtab38pBGruaD8DCy62xdyoshB3W5Vnt+DnIYqiWTds37vddVpJuGMkCvkg3gIn0RB2F6CPkEkKjAHvoDv6Ue7wVLKhC0BBv/4qgmBIFGohwifu7gTUHQJ1FNXPJVoaXIrFZBrxkXpryVtRstnqVVjQNiqskmZbFTXd8Gh/dCQ/U7SkelfMRS0vbGeyCquyBLd4FOS6MdjvXi1TA/HkKwCNKEEOlgzFHPAB4iPAhSBi0WJr8RYBL3kkEnNLi+RTvcvaI2+DWybFNs+nuLgfNvzQeWBoFQaq2GzND/p+fsqrAUpjdhtgMahX7tN8CwskR8KrsQAfnctVmWfoPQF5LhjUOi95MoZYWqn0NE/vZB4A1Q2/7JwvAD0NW2oCXye2tMzl3PLF0iNf3dt4R4DXwpFyg4YhOstvQFtBWuyEUyGr5zAqes9rVDXyITP4IkajkVMBcwqX6yjyJJhjqFgJMnWfmLLM79KKxOA9Xwx1L1GKTZkrI9uqyJU29TV0HFcCknOTrLfAESr3qkwzSH9f/vb3wGcDs1B1wEXgUWBB+n35mWnAaSHACtBpj47HrXLmdL36CZ/HPdTp97jC4mUjxbLkHADe2ZVbFMxyxPZhqiDuSkALxFpyr/Q2zfPd6UplmWSzQUJBr218mczPPodsOs9l8/FT9JgG8Zl/0jUFZGxtTTn6hZhtMd4hozar+5mA54AJzlwgbGw9ICYDxmwI8pDGyTGLjEQYodf5qQ5SXLrWNkd+eH/FbF/Tahg1Ka95P7JnKNEFB0wfnGGx26fq4GqRHJwkXtonPzWHeJcPrUDwErJSJSk/YIhCSdgiesHUNfvhzNn++NFdp/5KGn7hVlixAZScISeuWntcrEBJUFmrtKvCBeZYkSQJ7+77lbZIbLEdecr6msSLpE6W/gaT22qxaLjMJcQuuz+cOPcCGhZhhYvIofHXqsACcXJiDw+9vXsMSMB6mqRz5Zr/tiwLOnysy0c7UYE+H/dRXdwRg9VghiltxUhSE55C7be680q0xhLtEmfUcDWZEXCYTYE9y5THhc1qrJksNSl/M9UOeMXvqJSHVBkEqyEhwbi5OxoC6/PUgP5DWVVlDblsTuEoo+wDnK5PiYZSQVXmkoJTVobSAG0lFkdFlilnQv62r32AzPEE0r01R9Sis7keOEcB6lxmNYZ8uSzQW2futsaUBRyDe7K02iG/lhtbd5mirp6bCriG1OrQbtvoVJXAtGUBNhbzXM0/DpyHtb2gU73oIPgMVEkw1NDaLKHa16EdgvzwqTIhWWTPqXNvG5IQn59BakR1TPQ0aWAjhLDTdddgrlwAHp37Jxw4aC8Tt08dt4HG5GB7oHBitQe4RRkyuwX8cPtc5vlASNTGBJ5NyTlWlVwMvFR0dvzIWSBRGeQe9Bb+6iNxQFd2FaFN5KqHcKs+NH8BrZLgakWlhdTkKFx5adh9LxFhykw8KLOCcggdIKcoLmD2XBBNQXTCc84CvsxjvtUT2LHL2a7nyI1L/t4htqg96ipG39mrC7HE9qP3zbo3IUzad/4qJSBKlds7D62te7xpa3oZeMuh3Pu8a5dar0+BMqHOC3Uv1xuzI7U5hxNrTDRSJwjFomGrNC+biHCJMpfF0qw836Zi74GKvjg/iHDwMPRhwJf8CHr5N2PZPb8psYuiBGWDknzlupL3qoToxuuCqINxMNzoHay0S4kx9H/z+2SeuG438Xrd/4557Lq883V/3CMRXmylOYADNis1eKr9Do4sKF6GBLta+hraag0CcrFGwiHNArDAJ2mWXd5DC3gFGUsWUNS4UwIVuKfmOVDeqrWEiA35Gri4vg9AktvsZOMaUPBLlHATyOxrZMxPtLH46dk5fiDBbX4+ZGy+SgsKhG9kfZfY2w8wMD07E7crSQh8IBCma2HHHfMVNPXQ6YJNRSbXaZENacY1sylpxhOMeVpVCvAJblWQxjjdeVZC6IyzgW8goAMsEPB4BAcUhFmenZ9HdlaC6bieCFhWhFY5zhjq+sHJ7SV3ZI9uwGKVMueZhtgHrUD3JhXNPIOKPM8mmBb0dZmCBavywXV8ONajtA4fkZd6IgjWQrWshSmb6SAOAuU99O7wCagALyceE1T0dHdY0sJi+DKgMR9++OI2KKluLagrhWO2GiRQ1xSA+LOgRkJ0PUaEAsqnQ/jzuxGfdKlOqJOT5mp3uUJcy3QaYl6G57FQblbk3W8HNiwdjWtUFkVWWmopVIYZJ8Vkfl7jRk8v8I6lXhK1R2ESbMNOWESyibc3wUU2PILUsL0ANQIc6+Tw5N4DhZ32HmV+3lHy19ljuR2GbPebCPJEeB41erKeSO3CpJ6q+pNWN2GdJq4JQG4MIK+oAZo9AIQS+hzKKvjljFaEPiXsHruqCmAM79kLWsYM5K8AHrsqH2T1MtUyjKB6TDs4un4PvcyfeKCngokHbqY4sBbb23lCSyEzEcKjuL+PEOUBq/advR+sykBYjTiiDqzxUWVoqNbAzyI8GpRNpm1954pnIbnqWoJy4FU9j9nmCSZKxpE0egBZqq30HNaF8XKZY8ZDVmwIATCsC21veWXALz+DOjJC/MECHOpwkDa7JBIwSo1IwYq1y/eV4HrTMVhuILGPLJ+ooAsDRQhYkWGHjYh6oQDFDIbePfao/sbR2PUs+FoU9Zw2UN9floXhtEtMAcr/8tu/COh/+e2frScxlojmxx8BgTjTJK5QWT1HjdWSdAPkWZgkCRkCAwQ9p81LQ842BU6e4DMNjYMjyFAEnDWIyo3M7CBqYBVF1P/+R9edNmAT9qTvusFX+j52+BF7Pvpz7IcXT5ftVoObv+sT/t2i/yHXfdmvLVvy9C6hifQNzUzL6gJAcTBB3qjlmQYRdulYOsM7ajX6PMcJXTvOXWKla/jxpjltMyJ4afMQBs1EL+r42v8632u9VKOoroc0LaLbypVzQnZ5TPkgH3qCGxiGjS39ZtI2klMahx1sfbO7bLpGPlyzyf0Zg6XuHfrU1RsLp9zpJkC6GT9XPamZQWQn/QZBK/NSz+Smvj0zZbqjlTf91GvnOzQVR60zdRPcHKHeUBr6PLKi2IEnNY1RA+7cU8/xt8lzftE7f7MqHxDYI4gjREpUfJK0hP2D16AwkL2uyrXSEmtZOOHeI/bwcBglNN3i4RbGxIFWOpOtzhjLVmCEbZVcgFOuvE7G/apSbtDZ3U+9YHD+SD93hMeFSy+IrttgkvqKLGTIOBDHhUeCEwWAz50pOeSfgb/Cg8e4lW8IDlluI4/tnoapI1PTvcXUDpC26X/rjE0DxN1xq0VzTw6/0rnt8de+/wBbNZ+Tzx8AAA=="),
         EmbeddedFile(path: "js/screens/signin.js", text: #####"""
 import { h, fill } from '../dom.js';
 import * as api from '../api.js';
