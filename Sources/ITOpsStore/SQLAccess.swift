@@ -65,7 +65,7 @@ struct SQLAccess: StoreWriter {
             as: ServiceRecord.self)?.domain()
     }
 
-    private func whereClause(_ filter: ServiceFilter) -> SQLQueryString {
+    func whereClause(_ filter: ServiceFilter) -> SQLQueryString {
         var sql: SQLQueryString = "1 = 1"
         if let node = filter.nodeId {
             if filter.includeDescendants {
