@@ -48,18 +48,27 @@ export async function render(root, { args, heading }) {
       ` last ${b.lastBackupStatus || 'never'} ${when(b.lastBackupAt)}; expected every ${b.backupMaxAgeDays} days`)
     : h('p.muted', 'No backups expected for this service.'));
 
+  // Periods that ended before the service existed hold no data: the API counts them as 100 %, the
+  // charts leave them out rather than draw availability nobody measured.
+  const born = Date.parse(s.createdAt);
+  const monthEnd = key => { const [y, m] = key.split('-').map(Number); return Date.UTC(y, m, 1); };
+  const existed = end => end > born;
+  const chartOrNote = (el, points, chart) => fill(el, points.length ? chart(points) : h('p.muted', 'No data yet: the service is newer than these periods.'));
   const loadCharts = async () => {
     try {
       const d = await gql('query($id: String!) { slaSnapshotTrend(serviceId: $id, hoursBack: 6) { periodStart actualValue targetValue } }', { id });
-      const t = d.slaSnapshotTrend;
-      fill(snap, lineChart(t.map(p => ({ label: p.periodStart.slice(11, 16), value: p.actualValue })),
-        { title: 'Availability per 5 minutes, percent', unit: '%', max: 100, target: t[0]?.targetValue }));
+      const t = d.slaSnapshotTrend.filter(p => existed(Date.parse(p.periodStart) + 300000));
+      chartOrNote(snap, t.map(p => ({ label: p.periodStart.slice(11, 16), value: p.actualValue })),
+        points => lineChart(points, { title: 'Availability per 5 minutes, percent', unit: '%', max: 100, target: t[0]?.targetValue }));
     } catch (error) { soft(snap, error); }
     try {
       const d = await gql(`query($id: String!) { d: slaTrendData(filter: {serviceId: $id, periodType: "DAILY"}) { periodKey actualValue targetValue }
         m: slaTrendData(filter: {serviceId: $id, periodType: "MONTHLY", monthsBack: 12}) { periodKey actualValue } }`, { id });
-      fill(daily, barChart(d.d.map(p => ({ label: p.periodKey.slice(8), value: p.actualValue })), { title: 'Daily availability, percent', unit: '%', max: 100 }));
-      fill(monthly, barChart(d.m.map(p => ({ label: p.periodKey, value: p.actualValue })), { title: 'Monthly availability, percent', unit: '%', max: 100 }));
+      chartOrNote(daily, d.d.filter(p => existed(Date.parse(`${p.periodKey}T00:00:00Z`) + 86400000))
+        .map(p => ({ label: p.periodKey.slice(8), value: p.actualValue })),
+        points => barChart(points, { title: 'Daily availability, percent', unit: '%', max: 100 }));
+      chartOrNote(monthly, d.m.filter(p => existed(monthEnd(p.periodKey))).map(p => ({ label: p.periodKey, value: p.actualValue })),
+        points => barChart(points, { title: 'Monthly availability, percent', unit: '%', max: 100 }));
     } catch (error) { soft(daily, error); soft(monthly, error); }
   };
 
@@ -75,7 +84,7 @@ export async function render(root, { args, heading }) {
     ], c.edges, { empty: 'No change recorded.' }),
     h('div.toolbar',
       h('button.secondary', { type: 'button', disabled: historyCursors.length === 1, on: { click: () => { historyCursors.pop(); loadHistory(); } } }, 'Newer'),
-      h('span.muted', `${c.totalCount} changes`),
+      h('span.muted', `${c.totalCount} ${c.totalCount === 1 ? 'change' : 'changes'}`),
       h('button.secondary', { type: 'button', disabled: !c.pageInfo.hasNextPage, on: { click: () => { historyCursors.push(c.pageInfo.endCursor); loadHistory(); } } }, 'Older')));
   };
 
