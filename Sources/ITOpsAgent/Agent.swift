@@ -108,8 +108,12 @@ public final class Agent: ServiceLifecycle.Service, Sendable {
             metrics.increment("itops_agent_checks_total", [("type", check.typeName), ("status", status.rawValue)])
             await state.record(service: service.name, check: index, status: status, message: message)
         case .storage(let allocated, let used):
-            metrics.increment("itops_agent_checks_total", [("type", check.typeName), ("status", "OK")])
             guard case .disk(let path, let storageType) = check.kind else { return }
+            // The server's storage thresholds: under 10 % free is critical, which the service shows as DEGRADED.
+            let free = Int((100 * Double(allocated - used) / Double(allocated)).rounded())
+            let status: ServiceStatus = free < 10 ? .degraded : .operational
+            metrics.increment("itops_agent_checks_total", [("type", check.typeName), ("status", status.rawValue)])
+            await state.record(service: service.name, check: index, status: status, message: "\(path): \(free) % free")
             let body = Reports.Storage(
                 service: service.name, nodeId: config.nodeId, allocatedBytes: allocated, usedBytes: used,
                 storageType: storageType, mountPath: path, observedAt: nil)
@@ -136,12 +140,14 @@ public final class Agent: ServiceLifecycle.Service, Sendable {
         }
     }
 
-    /// Buffers a report: its fingerprint is the body without `observedAt`, the body carries it.
+    /// Buffers a report: its fingerprint is `same` (by default the body without `observedAt`), the body
+    /// carries `observedAt`.
     func submit<Body: Encodable>(
-        _ path: String, key: String, body: Body, observedAt: Date, stamp: (inout Body, String) -> Void
+        _ path: String, key: String, body: Body, same: Body? = nil, observedAt: Date,
+        stamp: (inout Body, String) -> Void
     ) {
         do {
-            let fingerprint = try Reports.encode(body)
+            let fingerprint = try Reports.encode(same ?? body)
             var stamped = body
             stamp(&stamped, Reports.timestamp(observedAt))
             outbox.submit(
@@ -206,7 +212,15 @@ public final class Agent: ServiceLifecycle.Service, Sendable {
         let body = Reports.OperatorStatus(
             nodeId: config.nodeId, operatorVersion: AgentVersion.current, observedAt: nil, services: services,
             slaGroups: groups)
-        submit("operator/status", key: "status", body: body, observedAt: Date()) { $0.observedAt = $1 }
+        // Two syncs are the same when every service's status and details are: messages (latencies) may
+        // differ without making a buffered sync worth keeping.
+        var same = body
+        same.services = services.map {
+            var service = $0
+            service.message = nil
+            return service
+        }
+        submit("operator/status", key: "status", body: body, same: same, observedAt: Date()) { $0.observedAt = $1 }
     }
 
     func heartbeatLoop() async {

@@ -25,15 +25,16 @@ extension AgentConfig {
         guard let text = String(data: data, encoding: .utf8) else {
             throw AgentConfigError(problems: ["\(path): is not UTF-8 text"])
         }
-        return try parse(text, baseDirectory: (path as NSString).deletingLastPathComponent, environment: environment)
+        return try parse(text, environment: environment)
     }
 
     /// Parses and validates a whole it-ops.yaml; throws one `AgentConfigError` listing every problem.
-    public static func parse(_ yaml: String, baseDirectory: String = ".", environment: [String: String] = [:]) throws
+    /// Relative paths (`buffer.directory`, `server.apiKeyFile`) are relative to the working directory.
+    public static func parse(_ yaml: String, environment: [String: String] = [:]) throws
         -> AgentConfig
     {
         let root = try composeChecked(yaml)
-        var reader = ConfigReader(environment: environment, baseDirectory: baseDirectory)
+        var reader = ConfigReader(environment: environment)
         let config = reader.config(root)
         guard reader.problems.isEmpty, let config else { throw AgentConfigError(problems: reader.problems) }
         return config
@@ -84,7 +85,7 @@ extension AgentCatalog {
     /// Parses a catalogue document (the ConfigMap's it-ops.yaml): only `services` and `slaGroups`.
     public static func parse(_ yaml: String) throws -> AgentCatalog {
         let root = try AgentConfig.composeChecked(yaml)
-        var reader = ConfigReader(environment: [:], baseDirectory: ".")
+        var reader = ConfigReader(environment: [:])
         let catalog = reader.catalog(root)
         guard reader.problems.isEmpty else { throw AgentConfigError(problems: reader.problems) }
         return catalog
@@ -107,13 +108,9 @@ enum DurationText {
 /// Walks the YAML tree, collecting every problem with its path and line instead of stopping at the first.
 struct ConfigReader {
     let environment: [String: String]
-    let baseDirectory: String
     var problems: [String] = []
 
-    init(environment: [String: String], baseDirectory: String) {
-        self.environment = environment
-        self.baseDirectory = baseDirectory
-    }
+    init(environment: [String: String]) { self.environment = environment }
 
     mutating func problem(_ path: String, _ node: Yams.Node?, _ message: String) {
         if let line = node?.mark?.line {
@@ -210,11 +207,10 @@ struct ConfigReader {
         } else if let text = string(f["apiKey"], "server.apiKey") {
             key = text
         } else if let file = string(f["apiKeyFile"], "server.apiKeyFile") {
-            let path = file.hasPrefix("/") ? file : baseDirectory + "/" + file
-            if let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) {
+            if let data = FileManager.default.contents(atPath: file), let text = String(data: data, encoding: .utf8) {
                 key = text.trimmingCharacters(in: .whitespacesAndNewlines)
             } else {
-                problem("server.apiKeyFile", f["apiKeyFile"], "cannot read \(path)")
+                problem("server.apiKeyFile", f["apiKeyFile"], "cannot read \(file)")
             }
         } else if let name = string(f["apiKeyEnv"], "server.apiKeyEnv") {
             if let value = environment[name], !value.isEmpty {
@@ -250,7 +246,7 @@ struct ConfigReader {
         let retryMax = duration(f["retryMax"], "buffer.retryMax", default: .seconds(60), minimum: .milliseconds(10))
         if retryMax < retryMin { problem("buffer.retryMax", f["retryMax"] ?? node, "must not be shorter than retryMin") }
         return AgentConfig.Buffer(
-            directory: directory.hasPrefix("/") ? directory : baseDirectory + "/" + directory, maxBytes: maxBytes,
+            directory: directory, maxBytes: maxBytes,
             maxEntries: maxEntries, replayRate: rate, retryMin: retryMin, retryMax: retryMax)
     }
 

@@ -147,11 +147,9 @@ public struct Check: Sendable, Equatable {
         }
     }
 
-    /// Whether the check decides the service's status (disk and backup checks push reports of their own).
+    /// Whether the check decides the service's status (a backup file check only pushes backup reports).
     public var affectsStatus: Bool {
-        switch kind {
-        case .disk, .backupFile: false
-        default: true
-        }
+        if case .backupFile = kind { return false }
+        return true
     }
 }

@@ -20,10 +20,10 @@ struct Common: ParsableArguments {
     var config: String = "/etc/itops-agent/it-ops.yaml"
 
     @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical.")
-    var logLevel: String = ProcessInfo.processInfo.environment["ITOPS_AGENT_LOG_LEVEL"] ?? "info"
+    var logLevel: String = "info"
 
     @Option(name: .long, help: "Log format: text or json.")
-    var logFormat: String = ProcessInfo.processInfo.environment["ITOPS_AGENT_LOG_FORMAT"] ?? "text"
+    var logFormat: String = "text"
 
     func logger() throws -> Logger {
         guard let level = Logger.Level(rawValue: logLevel) else {

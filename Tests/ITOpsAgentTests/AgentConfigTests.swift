@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import Yams
 
 @testable import ITOpsAgent
 
@@ -138,5 +139,21 @@ struct AgentConfigTests {
             path: root.appendingPathComponent("packaging/it-ops.example.yaml").path,
             environment: ["ITOPS_OPERATOR_API_KEY": "x"])
         #expect(!config.services.isEmpty)
+    }
+
+    @Test("the Kubernetes ConfigMap example holds a valid agent.yaml and a valid catalogue")
+    func kubernetesExample() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
+        let text = try String(contentsOf: root.appendingPathComponent("packaging/k8s/agent/configmap.example.yaml"), encoding: .utf8)
+        let map = try #require(try Yams.load_all(yaml: text).first { ($0 as? [String: Any])?["kind"] as? String == "ConfigMap" } as? [String: Any])
+        let data = try #require(map["data"] as? [String: String])
+        let config = try AgentConfig.parse(
+            try #require(data["agent.yaml"]), environment: ["AGENT_API_KEY": "x", "KUBERNETES_SERVICE_HOST": "10.0.0.1"])
+        #expect(config.mode == .kubernetes)
+        #expect(config.kubernetes?.apiServer == "https://10.0.0.1:443")
+        #expect(config.kubernetes?.configMap?.key == "it-ops.yaml")
+        let catalog = try AgentCatalog.parse(try #require(data["it-ops.yaml"]))
+        #expect(catalog.services.count == 2)
     }
 }
