@@ -33,14 +33,16 @@ WORK=$(mktemp -d)
 PIDS=()
 cleanup() {
   for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done
-  rm -rf "$WORK"
+  if [ -n "${KEEP:-}" ]; then echo "kept $WORK" >&2; else rm -rf "$WORK"; fi
 }
 trap cleanup EXIT
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
 PORT=$(free_port)
 URL="http://127.0.0.1:$PORT"
-ITOPS_PORT=$PORT ITOPS_DATA_DIR="$WORK/data" ITOPS_OPERATOR_API_KEY=$KEY ITOPS_LOG_LEVEL=warning \
+# The simulated agents send no heartbeats: a long heartbeat timeout keeps their services from turning UNKNOWN.
+ITOPS_PORT=$PORT ITOPS_DATA_DIR="$WORK/data" ITOPS_OPERATOR_API_KEY=$KEY ITOPS_LOG_LEVEL=${SERVER_LOG_LEVEL:-warning} \
+  ITOPS_HEARTBEAT_TIMEOUT=24h \
   "$SERVER_BIN" serve >"$WORK/server.log" 2>&1 &
 PIDS+=($!)
 SERVER_PID=$!
@@ -153,6 +155,7 @@ run_wrk() { # $1 label, rest: wrk args
 health=$(run_wrk health "$URL/health")
 fleet=$(run_wrk fleet -s "$WORK/fleet.lua" "$URL")
 health2=$(run_wrk health "$URL/health")
+kill -0 "$SERVER_PID" 2>/dev/null || { echo "the server died:" >&2; tail -20 "$WORK/server.log" >&2; exit 1; }
 rss=$(status_kb $SERVER_PID VmRSS)
 python3 - "$health" "$fleet" "$health2" "$AGENTS" "$SERVICES" "$rss" "$CONFIG" <<'PY'
 import sys

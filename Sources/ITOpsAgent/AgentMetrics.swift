@@ -23,6 +23,7 @@ public final class AgentMetrics: Sendable {
         "itops_agent_kube_relists_total": ("counter", "Kubernetes lists (start, 410 Gone), by resource."),
         "itops_agent_kube_watch_restarts_total": ("counter", "Kubernetes watches re-opened, by resource and reason."),
         "itops_agent_kube_events_total": ("counter", "Kubernetes watch events, by resource and type."),
+        "itops_agent_configmap_errors_total": ("counter", "it-ops.yaml ConfigMaps refused (the previous catalogue stays)."),
         "itops_agent_info": ("gauge", "The agent's version."),
     ]
 
