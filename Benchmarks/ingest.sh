@@ -15,7 +15,7 @@
 # Environment: DURATION (10), CONNECTIONS (64), THREADS (2), SYNC (full|normal), PUSH_SERVICES
 # (10000, pushed services flipped), TOTAL_SERVICES (100000), PGW_GROUPS (1000), SKIP_BUILD, SKIP_PUSHGATEWAY.
 # --guard compares the health/report-flip ratio with the `guard-baseline` line of BENCHMARKS.md and
-# exits 1 when it dropped by more than a third.
+# exits 1 when it dropped by more than a third, in the first measurement and in one retry.
 set -euo pipefail
 [ -n "${TRACE:-}" ] && set -x
 MODE=full
@@ -148,8 +148,9 @@ run "health/report no change" "$URL" /api/v1/health/report push-same "$PUSH_SERV
 run "health/report flip" "$URL" /api/v1/health/report push-flip "$PUSH_SERVICES"
 if [ "$MODE" = guard ]; then
   run "GET /health (again)" "$URL" /health
-  python3 - "${RESULT[health/report flip]}" "${RESULT[GET /health]}" "${RESULT[GET /health (again)]}" \
-    "$ROOT/BENCHMARKS.md" <<'PY'
+  # guard_check FLIP HEALTH1 HEALTH2: exit 0 when the ratio holds the floor
+  guard_check() {
+    python3 - "$1" "$2" "$3" "$ROOT/BENCHMARKS.md" <<'PY'
 import re, sys
 flip, h1, h2, path = float(sys.argv[1]), float(sys.argv[2]), float(sys.argv[3]), sys.argv[4]
 health = (h1 + h2) / 2   # /health before and after: a shared CI machine drifts during the run
@@ -163,6 +164,16 @@ verdict = "ok" if ratio >= floor else "REGRESSION"
 print(f"guard: health/report flip / GET /health = {ratio:.3f}; baseline {baseline:.3f}, floor {floor:.3f}: {verdict}")
 sys.exit(0 if ratio >= floor else 1)
 PY
+  }
+  guard_check "${RESULT[health/report flip]}" "${RESULT[GET /health]}" "${RESULT[GET /health (again)]}" && exit 0
+  # A shared machine can stall one 5-second run (a neighbour's fsync storm, a build): a real
+  # regression fails twice, so the whole measurement is taken once more before failing.
+  echo "guard: measuring once more"
+  run "GET /health (retry)" "$URL" /health
+  run "health/report flip (retry)" "$URL" /api/v1/health/report push-flip "$PUSH_SERVICES"
+  run "GET /health (retry, again)" "$URL" /health
+  guard_check "${RESULT[health/report flip (retry)]}" "${RESULT[GET /health (retry)]}" \
+    "${RESULT[GET /health (retry, again)]}"
   exit $?
 fi
 run "backup/report" "$URL" /api/v1/backup/report backup "$PUSH_SERVICES"

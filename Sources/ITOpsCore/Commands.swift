@@ -11,6 +11,8 @@ public enum Commands {
         public var operatorVersion: String?
         public var services: [OperatorService]?
         public var slaGroups: [GroupSpec]?
+        /// When the agent observed these statuses (RFC 3339); absent: on arrival.
+        public var observedAt: String?
     }
 
     /// One service in an operator status sync.
@@ -79,6 +81,8 @@ public enum Commands {
         public var namespace: String?
         public var tags: [String]?
         public var expectedIntervalSeconds: Int?
+        /// When the status was observed (RFC 3339); absent: on arrival.
+        public var observedAt: String?
     }
 
     /// `POST /api/v1/storage/report`.
@@ -89,6 +93,8 @@ public enum Commands {
         public var usedBytes: Int64?
         public var storageType: String?
         public var mountPath: String?
+        /// When the usage was measured (RFC 3339); absent: on arrival.
+        public var observedAt: String?
     }
 
     /// `POST /api/v1/backup/report`: one of `service`, `slaGroup`, `namespace`.
@@ -100,5 +106,7 @@ public enum Commands {
         public var status: BackupOutcome?
         public var sizeBytes: Int64?
         public var message: String?
+        /// When the backup finished (RFC 3339); absent: on arrival.
+        public var observedAt: String?
     }
 }

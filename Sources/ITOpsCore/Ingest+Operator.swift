@@ -41,6 +41,8 @@ extension Ingest {
             _ = try Check.text(group.displayName, "slaGroups[\(index)].displayName", max: 256)
         }
         let now = clock.now()
+        let observed = try Check.observedAt(command.observedAt, now: now, settings: settings)
+        let at = observed ?? now
         return try await transaction { tx, log in
             var node = try await tx.ensureNodeChain(nodeId, at: now)
             // A sync is a sign of life as good as a heartbeat.
@@ -63,39 +65,65 @@ extension Ingest {
             for service in try await tx.services(matching: ServiceFilter(), inNodeOnly: nodeId) {
                 stored[service.name] = service
             }
+            // Writes as data: the changed rows, the new rows and the transitions are collected and
+            // written in a few statements, whatever the number of services.
             var result = SyncResult(created: 0, updated: 0, markedUnknown: 0)
             var reported = Set<String>()
             var unchanged: [UUID] = []
+            var changed: [Service] = []
+            var created: [Service] = []
+            var changes: [StatusChange] = []
+            /// A report older than a service's latest change: placed in history, after the rest.
+            var late: [(service: Service, status: ServiceStatus, message: String?)] = []
             for item in services {
                 let name = item.name!
                 reported.insert(name)
                 if let existing = stored[name] {
                     var service = existing
                     service.apply(item)
-                    try await tx.setStatus(of: &service, to: item.status!, message: item.message, at: now, log: &log)
+                    if at < existing.statusChangedAt {
+                        late.append((existing, item.status!, item.message))
+                    } else if let change = service.changeStatus(to: item.status!, message: item.message, at: at) {
+                        changes.append(change)
+                    }
                     if service == existing {
                         // Nothing but the time of the last report: updated with the others in bulk.
                         unchanged.append(service.id)
                     } else {
                         service.lastSeenAt = now
-                        try await tx.update(service)
+                        changed.append(service)
                     }
                     result.updated += 1
                 } else {
-                    var service = Service(nodeId: nodeId, name: name, status: item.status!, source: .operator, at: now)
+                    var service = Service(nodeId: nodeId, name: name, status: item.status!, source: .operator, at: at)
                     service.apply(item)
                     service.message = item.message
-                    try await tx.create(service, log: &log)
+                    service.lastSeenAt = now
+                    created.append(service)
+                    changes.append(service.creation)
                     result.created += 1
                 }
             }
-            try await tx.touchServices(unchanged, at: now)
             for var service in stored.values.sorted(by: { $0.name < $1.name })
             where service.source == .operator && !reported.contains(service.name) && service.status != .unknown {
-                try await tx.setStatus(
-                    of: &service, to: .unknown, message: "not reported by operator", at: now, log: &log)
-                try await tx.update(service)
-                result.markedUnknown += 1
+                if at < service.statusChangedAt {
+                    late.append((service, .unknown, "not reported by operator"))
+                } else if let change = service.changeStatus(to: .unknown, message: "not reported by operator", at: at) {
+                    changes.append(change)
+                    changed.append(service)
+                    result.markedUnknown += 1
+                }
+            }
+            try await tx.insert(created)
+            try await tx.update(changed)
+            try await tx.touchServices(unchanged, at: now)
+            for change in try await tx.recordChanges(changes) {
+                for event in change.events { log.append(event) }
+            }
+            for entry in late {
+                try await tx.placeInHistory(
+                    ServiceIdentity(entry.service), status: entry.status, message: entry.message, at: at,
+                    createdAt: entry.service.createdAt)
             }
             return result
         }

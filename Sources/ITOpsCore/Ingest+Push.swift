@@ -50,6 +50,7 @@ extension Ingest {
             throw ITOpsError.invalid("expectedIntervalSeconds: must be between 1 and 86400")
         }
         let now = clock.now()
+        let observed = try Check.observedAt(command.observedAt, now: now, settings: settings)
         var fields = ServicePatch(lastSeenAt: now, status: status)
         fields.message = message
         fields.displayName = displayName
@@ -59,38 +60,14 @@ extension Ingest {
         fields.serviceType = serviceType
         fields.tags = tags
         fields.expectedIntervalSeconds = command.expectedIntervalSeconds
-        let given = fields
-        let known = directory.lookup(node: nodeId, name: name)
-        let receipt = try await transaction { tx, log in
-            if let group { try await tx.ensureGroup(group) }
-            if let known {
-                var patch = given
-                if known.status != status { patch.statusChangedAt = now }
-                if try await tx.updateService(known.id, ifStatus: known.status, patch) {
-                    if known.status != status {
-                        try await tx.recordChange(
-                            of: ServiceIdentity(id: known.id, nodeId: nodeId, name: name), from: known.status,
-                            to: status, message: message, at: now, log: &log)
-                    }
-                    return HealthReceipt(serviceId: known.id, nodeId: nodeId, serviceName: name, status: status)
-                }
-            }
-            if let existing = try await tx.service(nodeId: nodeId, name: name) {
-                var patch = given
-                patch.status = existing.status
-                var service = patch.applied(to: existing)
-                try await tx.setStatus(of: &service, to: status, message: message, at: now, log: &log)
-                try await tx.update(service)
-                return HealthReceipt(serviceId: service.id, nodeId: nodeId, serviceName: name, status: status)
-            }
-            _ = try await tx.ensureNodeChain(nodeId, at: now)
-            let service = given.applied(
-                to: Service(nodeId: nodeId, name: name, status: status, source: .push, at: now))
-            try await tx.create(service, log: &log)
-            return HealthReceipt(
-                serviceId: service.id, nodeId: nodeId, serviceName: name, status: status, created: true)
-        }
+        let push = HealthPush(
+            nodeId: nodeId, name: name, status: status, message: message, group: group, fields: fields,
+            known: directory.lookup(node: nodeId, name: name), at: observed ?? now, observed: observed != nil,
+            now: now)
+        let outcome = try await store.write(push, batchedBy: HealthPushes())
+        events.publish(outcome.log.events)
         // Committed: only now may the directory learn from it.
+        let receipt = outcome.receipt
         directory.remember(node: nodeId, name: name, .init(id: receipt.serviceId, status: receipt.status))
         return receipt
     }
@@ -110,6 +87,7 @@ extension Ingest {
         let freePercent = Storage.freePercent(allocated: allocated, used: used)
         let state = Storage.state(freePercent: freePercent)
         let now = clock.now()
+        let at = try Check.observedAt(command.observedAt, now: now, settings: settings) ?? now
         return try await transaction { tx, log in
             var service: Service
             if let existing = try await tx.service(nodeId: nodeId, name: name) {
@@ -124,12 +102,15 @@ extension Ingest {
                 service.tags = ["storage"]
                 try await tx.create(service, log: &log)
             }
-            let previous = try await tx.lastStorageReport(serviceId: service.id)?.state ?? .healthy
+            let last = try await tx.lastStorageReport(serviceId: service.id)
+            let previous = last?.state ?? .healthy
             try await tx.insert(
                 StorageReport(
                     serviceId: service.id, allocatedBytes: allocated, usedBytes: used, freePercent: freePercent,
-                    state: state, storageType: storageType, mountPath: mountPath, reportedAt: now))
-            if Storage.severity(state) > Storage.severity(previous) {
+                    state: state, storageType: storageType, mountPath: mountPath, reportedAt: at))
+            // A measurement older than the latest one fills history and alerts nobody.
+            let isLatest = last.map { at >= $0.reportedAt } ?? true
+            if isLatest, Storage.severity(state) > Storage.severity(previous) {
                 log.append(
                     .slaAlert(
                         Alert(
@@ -153,6 +134,7 @@ extension Ingest {
         if let size = command.sizeBytes, size < 0 { throw ITOpsError.invalid("sizeBytes: must not be negative") }
         let message = try Check.text(command.message, "message", max: 4096)
         let now = clock.now()
+        let at = try Check.observedAt(command.observedAt, now: now, settings: settings) ?? now
 
         enum Target { case service(NodePath, String), group(String), namespace(String) }
         let target: Target
@@ -197,10 +179,15 @@ extension Ingest {
                 try await tx.insert(
                     BackupReport(
                         serviceId: service.id, status: status, sizeBytes: command.sizeBytes, message: message,
-                        reportedAt: now))
-                service.backup.lastAt = now
-                service.backup.lastStatus = status
-                if status == .success { service.backup.lastSuccessAt = now }
+                        reportedAt: at))
+                // A report replayed late never hides a newer one.
+                if service.backup.lastAt.map({ at >= $0 }) ?? true {
+                    service.backup.lastAt = at
+                    service.backup.lastStatus = status
+                }
+                if status == .success, service.backup.lastSuccessAt.map({ at > $0 }) ?? true {
+                    service.backup.lastSuccessAt = at
+                }
                 service.backup.overdue = service.backup.isOverdue(now: now, createdAt: service.createdAt)
                 try await tx.update(service)
             }
@@ -229,5 +216,114 @@ public enum Storage {
         case .warning: 1
         case .critical: 2
         }
+    }
+}
+
+/// A validated health push, with the service this process believes it is about.
+struct HealthPush: Sendable {
+    var nodeId: NodePath
+    var name: String
+    var status: ServiceStatus
+    var message: String?
+    var group: String?
+    /// The fields the push sets (`lastSeenAt` is the time it arrived).
+    var fields: ServicePatch
+    /// The directory's hint: id and last committed status.
+    var known: ServiceDirectory.Entry?
+    /// When the status was observed: the report's `observedAt`, else `now`.
+    var at: Date
+    /// Whether `at` came from the reporter: such a report may be older than the service's latest
+    /// change and then belongs in history only.
+    var observed: Bool
+    var now: Date
+}
+
+/// What a push did, and the events to publish once it is committed.
+struct PushOutcome: Sendable {
+    var receipt: HealthReceipt
+    var log = EventLog()
+}
+
+/// Health pushes as data: the pushes of one group-commit batch on services this process knows
+/// become one compare-and-set statement, one insert of transitions and one of incidents. Pushes
+/// the shortcut cannot take — a new service, a stale hint, a second push on one service in the
+/// batch, a report older than the service's latest change — run one by one after it, in the same
+/// transaction.
+struct HealthPushes: BatchedWrite {
+    func run(_ items: [HealthPush], in tx: any StoreWriter) async throws -> [PushOutcome] {
+        let groups = Set(items.compactMap(\.group))
+        if !groups.isEmpty {
+            let existing = try await tx.existingSLAGroups(named: groups)
+            for group in groups.subtracting(existing).sorted() { try await tx.ensureGroup(group) }
+        }
+        var fast: [(index: Int, known: ServiceDirectory.Entry)] = []
+        var seen = Set<UUID>()
+        for (index, item) in items.enumerated() {
+            if let known = item.known, seen.insert(known.id).inserted { fast.append((index, known)) }
+        }
+        let applied = try await tx.updateServices(
+            fast.map { index, known in
+                let item = items[index]
+                var patch = item.fields
+                if known.status != item.status { patch.statusChangedAt = item.at }
+                return ServiceCompareAndSet(
+                    id: known.id, expected: known.status, patch: patch, notChangedAfter: item.observed ? item.at : nil)
+            })
+        var outcomes = [PushOutcome?](repeating: nil, count: items.count)
+        var changes: [(index: Int, change: StatusChange)] = []
+        for (index, known) in fast where applied.contains(known.id) {
+            let item = items[index]
+            outcomes[index] = PushOutcome(
+                receipt: HealthReceipt(
+                    serviceId: known.id, nodeId: item.nodeId, serviceName: item.name, status: item.status))
+            if known.status != item.status {
+                let identity = ServiceIdentity(id: known.id, nodeId: item.nodeId, name: item.name)
+                changes.append(
+                    (index, StatusChange(service: identity, from: known.status, to: item.status, message: item.message, at: item.at)))
+            }
+        }
+        for (change, log) in zip(changes, try await tx.recordChanges(changes.map(\.change))) {
+            outcomes[change.index]?.log = log
+        }
+        for index in items.indices where outcomes[index] == nil {
+            outcomes[index] = try await Self.runAlone(items[index], in: tx)
+        }
+        return outcomes.map { $0! }
+    }
+
+    /// The push the long way: read the service, then update, place in history, or create it.
+    private static func runAlone(_ item: HealthPush, in tx: any StoreWriter) async throws -> PushOutcome {
+        var log = EventLog()
+        if let existing = try await tx.service(nodeId: item.nodeId, name: item.name) {
+            var patch = item.fields
+            patch.status = existing.status
+            patch.message = nil
+            var service = patch.applied(to: existing)
+            if item.at < existing.statusChangedAt {
+                // Older than what the service already knows: history only, current status kept.
+                try await tx.update(service)
+                try await tx.placeInHistory(
+                    ServiceIdentity(service), status: item.status, message: item.message, at: item.at,
+                    createdAt: existing.createdAt)
+                return PushOutcome(
+                    receipt: HealthReceipt(
+                        serviceId: service.id, nodeId: item.nodeId, serviceName: item.name, status: service.status))
+            }
+            try await tx.setStatus(of: &service, to: item.status, message: item.message, at: item.at, log: &log)
+            try await tx.update(service)
+            return PushOutcome(
+                receipt: HealthReceipt(
+                    serviceId: service.id, nodeId: item.nodeId, serviceName: item.name, status: item.status),
+                log: log)
+        }
+        _ = try await tx.ensureNodeChain(item.nodeId, at: item.now)
+        let service = item.fields.applied(
+            to: Service(nodeId: item.nodeId, name: item.name, status: item.status, source: .push, at: item.at))
+        try await tx.create(service, log: &log)
+        return PushOutcome(
+            receipt: HealthReceipt(
+                serviceId: service.id, nodeId: item.nodeId, serviceName: item.name, status: item.status,
+                created: true),
+            log: log)
     }
 }

@@ -12,6 +12,10 @@ public struct Ingest: Sendable {
         public var pushStaleAfter: TimeInterval = 300
         /// At most this many services in one operator sync.
         public var maxServicesPerSync = 10_000
+        /// A report's `observedAt` may be this far in the future (the reporter's clock ahead).
+        public var maxClockSkew: TimeInterval = 300
+        /// A report's `observedAt` may be this far in the past (an agent replaying its buffer).
+        public var lateDataHorizon: TimeInterval = 86_400
         public init() {}
     }
 
@@ -79,12 +83,9 @@ extension StoreWriter {
     public func setStatus(
         of service: inout Service, to status: ServiceStatus, message: String?, at now: Date, log: inout EventLog
     ) async throws {
-        if let message { service.message = message }
-        guard service.status != status else { return }
-        let old = service.status
-        service.status = status
-        service.statusChangedAt = now
-        try await recordChange(of: service, from: old, message: message, at: now, log: &log)
+        guard let change = service.changeStatus(to: status, message: message, at: now) else { return }
+        try await recordChange(
+            of: change.service, from: change.from, to: change.to, message: change.message, at: change.at, log: &log)
     }
 
     private func recordChange(
@@ -117,6 +118,70 @@ extension StoreWriter {
         }
     }
 
+    /// `recordChange` for many changes at once — one insert of transitions, one of incidents, one
+    /// statement closing incidents — with each change's events in its own log, in the changes'
+    /// order. The services must be distinct (a service changing twice is recorded one by one).
+    func recordChanges(_ changes: [StatusChange]) async throws -> [EventLog] {
+        guard Set(changes.map(\.service.id)).count == changes.count else {
+            var logs: [EventLog] = []
+            for change in changes {
+                var log = EventLog()
+                try await recordChange(
+                    of: change.service, from: change.from, to: change.to, message: change.message, at: change.at,
+                    log: &log)
+                logs.append(log)
+            }
+            return logs
+        }
+        try await insert(
+            changes.map {
+                StatusTransition(serviceId: $0.service.id, from: $0.from, to: $0.to, at: $0.at, message: $0.message)
+            })
+        let opened = changes.filter { $0.to == .down }.map {
+            (service: $0.service.id, incident: Incident(serviceId: $0.service.id, openedAt: $0.at, message: $0.message))
+        }
+        try await insert(opened.map(\.incident))
+        let openedBy = Dictionary(uniqueKeysWithValues: opened.map { ($0.service, $0.incident.id) })
+        // Changes from DOWN share one close time only when they share a timestamp: group by it.
+        var closedBy: [UUID: UUID] = [:]
+        let leavingDown = Dictionary(grouping: changes.filter { $0.from == .down && $0.to != .down }, by: \.at)
+        for (at, group) in leavingDown.sorted(by: { $0.key < $1.key }) {
+            closedBy.merge(try await closeOpenIncidents(serviceIds: group.map(\.service.id), at: at)) { $1 }
+        }
+        return changes.map { change in
+            var log = EventLog()
+            log.append(
+                .serviceStatusChanged(
+                    ServiceStatusChange(
+                        serviceId: change.service.id, nodeId: change.service.nodeId,
+                        serviceName: change.service.name, from: change.from, to: change.to, message: change.message,
+                        at: change.at)))
+            if let incident = openedBy[change.service.id] {
+                log.append(.slaIncident(.init(change.service, incident: incident, phase: .opened, at: change.at)))
+            } else if let incident = closedBy[change.service.id] {
+                log.append(.slaIncident(.init(change.service, incident: incident, phase: .closed, at: change.at)))
+            }
+            return log
+        }
+    }
+
+    /// Places a report observed at `at` into the service's history without touching its current
+    /// state: a transition at `at` when the status in effect then differed, and the next transition
+    /// relinked so that the history stays a chain (each transition starts where the previous one
+    /// ended — the SLA engine reads the status at a time from it). Placing the same report twice
+    /// leaves one transition; a time before the service existed is ignored.
+    func placeInHistory(
+        _ service: ServiceIdentity, status: ServiceStatus, message: String?, at: Date, createdAt: Date
+    ) async throws {
+        guard at >= createdAt else { return }
+        let previous = try await transition(serviceId: service.id, atOrBefore: at)
+        // What the server recorded at that very instant stands.
+        guard previous?.to != status, previous?.at != at else { return }
+        try await insert(
+            [StatusTransition(serviceId: service.id, from: previous?.to, to: status, at: at, message: message)])
+        try await relinkTransition(serviceId: service.id, after: at, from: status)
+    }
+
     /// Ensures an SLA group named `name` exists, creating it with `tier` (default `medium`).
     func ensureGroup(_ name: String, displayName: String? = nil, tier: Criticality? = nil) async throws {
         if var group = try await slaGroup(name: name) {
@@ -127,6 +192,33 @@ extension StoreWriter {
         } else {
             try await upsert(SLAGroup(name: name, displayName: displayName, tier: tier ?? .medium))
         }
+    }
+}
+
+/// A status change written (or about to be written) to its service row, not yet recorded.
+struct StatusChange: Sendable {
+    var service: ServiceIdentity
+    var from: ServiceStatus?
+    var to: ServiceStatus
+    var message: String?
+    var at: Date
+}
+
+extension Service {
+    /// Moves the service to `status` (and takes `message`); returns the change to record, `nil`
+    /// when the status is unchanged.
+    mutating func changeStatus(to status: ServiceStatus, message: String?, at now: Date) -> StatusChange? {
+        if let message { self.message = message }
+        guard self.status != status else { return nil }
+        let old = self.status
+        self.status = status
+        statusChangedAt = now
+        return StatusChange(service: ServiceIdentity(self), from: old, to: status, message: message, at: now)
+    }
+
+    /// Its birth as a change: from nothing to its status.
+    var creation: StatusChange {
+        StatusChange(service: ServiceIdentity(self), from: nil, to: status, message: message, at: createdAt)
     }
 }
 
@@ -194,6 +286,26 @@ enum Check {
         guard let text else { return nil }
         guard text.count <= max else { throw .invalid("\(field): must be at most \(max) characters") }
         return text
+    }
+
+    /// A report's `observedAt`: RFC 3339, within the clock-skew and late-data bounds.
+    static func observedAt(_ text: String?, field: String = "observedAt", now: Date, settings: Ingest.Settings)
+        throws(ITOpsError) -> Date?
+    {
+        guard let text else { return nil }
+        guard text.count <= 64, let date = ISO8601.parse(text) else {
+            throw .invalid("\(field): must be an RFC 3339 timestamp such as 2026-04-20T02:00:00Z")
+        }
+        guard date.timeIntervalSince(now) <= settings.maxClockSkew else {
+            throw .invalid(
+                "\(field): is \(Int(date.timeIntervalSince(now))) s in the future, more than the allowed clock skew of \(Int(settings.maxClockSkew)) s (ITOPS_MAX_CLOCK_SKEW)")
+        }
+        guard now.timeIntervalSince(date) <= settings.lateDataHorizon else {
+            throw .invalid(
+                "\(field): is older than the late-data horizon of \(Int(settings.lateDataHorizon)) s (ITOPS_LATE_DATA_HORIZON)")
+        }
+        // Never later than now: a report from a clock slightly ahead is placed at arrival.
+        return min(date, now)
     }
 
     static func count(_ value: Int?, _ field: String) throws(ITOpsError) -> Int? {

@@ -60,6 +60,8 @@ public protocol StoreReader: SLAReader {
     func slaGroups() async throws -> [SLAGroup]
 
     func transitions(serviceId: UUID) async throws -> [StatusTransition]
+    /// The latest transition of the service at or before `at`: the status in effect then.
+    func transition(serviceId: UUID, atOrBefore at: Date) async throws -> StatusTransition?
     func openIncident(serviceId: UUID) async throws -> Incident?
     func incidents(serviceId: UUID) async throws -> [Incident]
     func backupReports(serviceId: UUID) async throws -> [BackupReport]
@@ -167,6 +169,40 @@ public protocol StoreWriter: StoreReader, SLAWriter {
     func updateService(_ id: UUID, ifStatus expected: ServiceStatus, _ patch: ServicePatch) async throws -> Bool
     /// Sets `lastSeenAt` of every service in `ids` (a sync that changed nothing else).
     func touchServices(_ ids: [UUID], at: Date) async throws
+
+    // Writes as data: one statement for many rows (SQL stores chunk them), so a group-commit batch
+    // costs a handful of statements rather than a few per write.
+
+    /// Compare-and-set on many services: applies each patch only where the stored status is still
+    /// the expected one; returns the ids it applied. An id must appear at most once.
+    func updateServices(_ changes: [ServiceCompareAndSet]) async throws -> Set<UUID>
+    /// Rewrites many whole service rows.
+    func update(_ services: [Service]) async throws
+    func insert(_ services: [Service]) async throws
+    func insert(_ transitions: [StatusTransition]) async throws
+    func insert(_ incidents: [Incident]) async throws
+    /// Closes the open incidents of `serviceIds` at `at`; returns each closed incident by service.
+    func closeOpenIncidents(serviceIds: [UUID], at: Date) async throws -> [UUID: UUID]
+    /// Keeps a service's transitions a chain after one was placed at `at`: the first transition
+    /// after `at` now starts from `status`, and is removed when it would then change nothing.
+    func relinkTransition(serviceId: UUID, after at: Date, from status: ServiceStatus) async throws
+}
+
+/// One compare-and-set of `StoreWriter.updateServices`.
+public struct ServiceCompareAndSet: Sendable, Equatable {
+    public var id: UUID
+    public var expected: ServiceStatus
+    public var patch: ServicePatch
+    /// When set, the update also requires that the service's status last changed no later than
+    /// this (a report observed earlier than the latest change belongs in history instead).
+    public var notChangedAfter: Date?
+
+    public init(id: UUID, expected: ServiceStatus, patch: ServicePatch, notChangedAfter: Date? = nil) {
+        self.id = id
+        self.expected = expected
+        self.patch = patch
+        self.notChangedAfter = notChangedAfter
+    }
 }
 
 extension StoreWriter {
@@ -179,6 +215,36 @@ extension StoreWriter {
         return true
     }
 
+    /// One compare-and-set per service; SQL stores do them all in one statement.
+    public func updateServices(_ changes: [ServiceCompareAndSet]) async throws -> Set<UUID> {
+        var applied = Set<UUID>()
+        for change in changes {
+            if let bound = change.notChangedAfter {
+                guard let service = try await service(id: change.id), service.statusChangedAt <= bound else { continue }
+            }
+            if try await updateService(change.id, ifStatus: change.expected, change.patch) { applied.insert(change.id) }
+        }
+        return applied
+    }
+
+    public func update(_ services: [Service]) async throws { for service in services { try await update(service) } }
+    public func insert(_ services: [Service]) async throws { for service in services { try await insert(service) } }
+    public func insert(_ transitions: [StatusTransition]) async throws {
+        for transition in transitions { try await insert(transition) }
+    }
+    public func insert(_ incidents: [Incident]) async throws { for incident in incidents { try await insert(incident) } }
+
+    public func closeOpenIncidents(serviceIds: [UUID], at: Date) async throws -> [UUID: UUID] {
+        var closed: [UUID: UUID] = [:]
+        for id in serviceIds {
+            guard var incident = try await openIncident(serviceId: id) else { continue }
+            incident.closedAt = at
+            try await update(incident)
+            closed[id] = incident.id
+        }
+        return closed
+    }
+
     /// One update per service; SQL stores update them in a few statements.
     public func touchServices(_ ids: [UUID], at: Date) async throws {
         for id in ids {
@@ -187,6 +253,20 @@ extension StoreWriter {
             try await update(service)
         }
     }
+}
+
+/// A write that runs as data: the store hands every item of one group-commit batch to a single
+/// `run`, which can then cost a few statements for the whole batch instead of a few per item.
+///
+/// Items of one conforming type are run together by any one instance of that type, so instances
+/// must behave alike (carry no state of their own).
+public protocol BatchedWrite: Sendable {
+    associatedtype Item: Sendable
+    associatedtype Output: Sendable
+    /// Runs `items` in the open transaction and returns one output per item, in order. Throwing
+    /// fails the attempt for all of them; the store then runs each item alone, so a bad item
+    /// fails by itself. Like a `Store.write` body, `run` may therefore run more than once.
+    func run(_ items: [Item], in tx: any StoreWriter) async throws -> [Output]
 }
 
 /// The store: one transaction per public operation, reads outside transactions.
@@ -199,6 +279,9 @@ public protocol Store: Sendable {
     /// isolated. A body must therefore change nothing outside the transaction except through
     /// its return value (or in ways that tolerate a repeat, such as a counter that only grows).
     func write<T: Sendable>(_ body: @escaping @Sendable (any StoreWriter) async throws -> T) async throws -> T
+    /// Runs `item` with the other items of its kind that share its group-commit batch: one
+    /// `writer.run` for all of them. Committed when it returns, like `write`.
+    func write<W: BatchedWrite>(_ item: W.Item, batchedBy writer: W) async throws -> W.Output
     /// Read access outside any transaction.
     var reader: any StoreReader { get }
     /// Answers when the database answers; throws `ITOpsError.unavailable` otherwise.
@@ -208,4 +291,16 @@ public protocol Store: Sendable {
     func exclusively<T: Sendable>(_ job: String, _ body: @escaping @Sendable () async throws -> T) async throws -> T?
     /// Closes connections; further calls fail.
     func shutdown() async
+}
+
+extension Store {
+    /// One transaction per item; the SQL store batches them.
+    public func write<W: BatchedWrite>(_ item: W.Item, batchedBy writer: W) async throws -> W.Output {
+        try await write { tx in
+            guard let output = try await writer.run([item], in: tx).first else {
+                throw ITOpsError(.internal, "\(W.self) returned no output")
+            }
+            return output
+        }
+    }
 }

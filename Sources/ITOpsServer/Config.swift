@@ -22,6 +22,10 @@ public struct Config: Sendable {
     public var trialDays = 30
     public var heartbeatTimeout: TimeInterval = 90
     public var pushStaleAfter: TimeInterval = 300
+    /// How far in the future a report's `observedAt` may be (`ITOPS_MAX_CLOCK_SKEW`).
+    public var maxClockSkew: TimeInterval = 300
+    /// How far in the past a report's `observedAt` may be (`ITOPS_LATE_DATA_HORIZON`).
+    public var lateDataHorizon: TimeInterval = 86_400
     public var slaUnknownPolicy = UnknownPolicy.exclude
     public var maxExclusionWindow: TimeInterval = 86_400
     public var webhookHostAllowlist: [String] = []
@@ -78,6 +82,11 @@ public struct Config: Sendable {
             "a node without heartbeat this long is silent; its operator services turn UNKNOWN"
         ),
         ("ITOPS_PUSH_STALE_AFTER", "300s", "a pushed service silent this long turns UNKNOWN"),
+        ("ITOPS_MAX_CLOCK_SKEW", "5m", "furthest in the future a report's `observedAt` may be (the reporter's clock ahead)"),
+        (
+            "ITOPS_LATE_DATA_HORIZON", "24h",
+            "oldest `observedAt` a report may carry (an agent replaying its buffer); older is refused"
+        ),
         ("ITOPS_SLA_UNKNOWN_POLICY", "exclude", "`exclude` or `down`: how UNKNOWN time counts in SLA math"),
         (
             "ITOPS_MAX_EXCLUSION_WINDOW", "24h",
@@ -221,6 +230,8 @@ public struct Config: Sendable {
         }
         read("ITOPS_HEARTBEAT_TIMEOUT") { value throws(ConfigProblem) in config.heartbeatTimeout = try duration(value) }
         read("ITOPS_PUSH_STALE_AFTER") { value throws(ConfigProblem) in config.pushStaleAfter = try duration(value) }
+        read("ITOPS_MAX_CLOCK_SKEW") { value throws(ConfigProblem) in config.maxClockSkew = try duration(value) }
+        read("ITOPS_LATE_DATA_HORIZON") { value throws(ConfigProblem) in config.lateDataHorizon = try duration(value) }
         read("ITOPS_MAX_EXCLUSION_WINDOW") { value throws(ConfigProblem) in
             config.maxExclusionWindow = try duration(value)
         }

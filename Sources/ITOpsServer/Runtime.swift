@@ -76,6 +76,8 @@ public final class ITOpsRuntime: Sendable {
             var settings = Ingest.Settings()
             settings.heartbeatTimeout = config.heartbeatTimeout
             settings.pushStaleAfter = config.pushStaleAfter
+            settings.maxClockSkew = config.maxClockSkew
+            settings.lateDataHorizon = config.lateDataHorizon
             let ingest = Ingest(store: store, events: events, clock: clock, settings: settings)
             var slaSettings = SLAEngine.Settings()
             slaSettings.unknownPolicy = config.slaUnknownPolicy

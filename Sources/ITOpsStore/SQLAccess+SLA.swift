@@ -308,10 +308,14 @@ extension SQLAccess {
     /// write) marks that day for recomputation, so rollups never keep a wrong figure.
     func markLateTransition(_ transition: StatusTransition) async throws {
         let at = transition.at.epochMilliseconds
-        let horizon = try await db.raw("SELECT MAX(closed_through) AS horizon FROM sla_rollup_horizon").first()?
-            .decode(column: "horizon", as: Int64?.self)
-        guard let horizon, at < horizon else { return }
+        guard let horizon = try await rollupClosedThrough(), at < horizon else { return }
         try await markRollupDirty(serviceId: transition.serviceId, day: SLAPeriod.dayStart(at))
+    }
+
+    /// The latest day any rollup has closed (epoch ms), `nil` before the first rollup.
+    func rollupClosedThrough() async throws -> Int64? {
+        try await db.raw("SELECT MAX(closed_through) AS horizon FROM sla_rollup_horizon").first()?
+            .decode(column: "horizon", as: Int64?.self)
     }
 
     // MARK: Reports and alerts

@@ -223,6 +223,15 @@ struct SQLAccess: StoreWriter {
         try await markLateTransition(transition)
     }
 
+    func transition(serviceId: UUID, atOrBefore at: Date) async throws -> StatusTransition? {
+        try await first(
+            """
+            SELECT * FROM status_transitions WHERE service_id = \(bind: serviceId.stored)
+            AND at <= \(bind: at.epochMilliseconds) ORDER BY at DESC LIMIT 1
+            """,
+            as: TransitionRecord.self)?.domain()
+    }
+
     func openIncident(serviceId: UUID) async throws -> Incident? {
         try await first(
             "SELECT * FROM incidents WHERE service_id = \(bind: serviceId.stored) AND closed_at IS NULL ORDER BY opened_at DESC LIMIT 1",

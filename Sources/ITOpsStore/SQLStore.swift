@@ -53,6 +53,10 @@ public final class SQLStore: Store {
         try await writer.submit(body)
     }
 
+    public func write<W: BatchedWrite>(_ item: W.Item, batchedBy writer: W) async throws -> W.Output {
+        try await self.writer.submit(item, batchedBy: writer)
+    }
+
     public func ping() async throws {
         do {
             _ = try await probe.raw("SELECT 1 AS one").first()

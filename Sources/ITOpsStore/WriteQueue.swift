@@ -16,8 +16,18 @@ import SQLKit
 /// run twice (`Store.write` says so); they touch nothing outside the transaction.
 actor WriteQueue {
     private struct Pending: Sendable {
+        /// The write alone (for a batched write: a batch of one).
         let run: @Sendable (any StoreWriter) async throws -> any Sendable
+        /// Set for a `BatchedWrite` item: run with the others of its kind.
+        var batched: Batched?
         let continuation: CheckedContinuation<any Sendable, any Error>
+    }
+
+    /// A `BatchedWrite` item, type-erased: its kind and how to run a batch of that kind.
+    private struct Batched: Sendable {
+        let kind: ObjectIdentifier
+        let item: any Sendable
+        let runAll: @Sendable ([any Sendable], any StoreWriter) async throws -> [any Sendable]
     }
 
     private let connections: any WriteConnectionSource
@@ -47,16 +57,48 @@ actor WriteQueue {
     func submit<T: Sendable>(_ body: @escaping @Sendable (any StoreWriter) async throws -> T) async throws -> T {
         guard !closed else { throw ITOpsError(.unavailable, "the database is shutting down") }
         let value = try await withCheckedThrowingContinuation { continuation in
-            pending.append(Pending(run: { try await body($0) }, continuation: continuation))
-            if !draining {
-                draining = true
-                Task { await self.drain() }
-            }
+            enqueue(Pending(run: { try await body($0) }, continuation: continuation))
         }
         guard let typed = value as? T else {
             preconditionFailure("write queue handed back \(type(of: value)) for \(T.self)")
         }
         return typed
+    }
+
+    /// Queues `item` to run with the other items of its kind in the same batch (`BatchedWrite`).
+    func submit<W: BatchedWrite>(_ item: W.Item, batchedBy writer: W) async throws -> W.Output {
+        guard !closed else { throw ITOpsError(.unavailable, "the database is shutting down") }
+        let runAll: @Sendable ([any Sendable], any StoreWriter) async throws -> [any Sendable] = { items, tx in
+            let typed = items.map { item in
+                guard let typed = item as? W.Item else {
+                    preconditionFailure("write queue batched \(type(of: item)) with \(W.Item.self)")
+                }
+                return typed
+            }
+            let outputs = try await writer.run(typed, in: tx)
+            guard outputs.count == typed.count else {
+                throw ITOpsError(.internal, "\(W.self) returned \(outputs.count) outputs for \(typed.count) items")
+            }
+            return outputs
+        }
+        let batched = Batched(kind: ObjectIdentifier(W.self), item: item, runAll: runAll)
+        let value = try await withCheckedThrowingContinuation { continuation in
+            enqueue(
+                Pending(
+                    run: { tx in try await runAll([item], tx)[0] }, batched: batched, continuation: continuation))
+        }
+        guard let typed = value as? W.Output else {
+            preconditionFailure("write queue handed back \(type(of: value)) for \(W.Output.self)")
+        }
+        return typed
+    }
+
+    private func enqueue(_ write: Pending) {
+        pending.append(write)
+        if !draining {
+            draining = true
+            Task { await self.drain() }
+        }
     }
 
     /// Refuses new writes, lets the writes already queued commit (the running batch and the ones waiting for
@@ -110,13 +152,10 @@ actor WriteQueue {
         _ batch: [Pending], on db: any SQLDatabase, beginStatements: [String]
     ) async throws -> [Result<any Sendable, any Error>] {
         let tx = SQLAccess(db: db)
-        var results: [Result<any Sendable, any Error>] = []
-        results.reserveCapacity(batch.count)
         try await begin(db, beginStatements)
+        let results: [Result<any Sendable, any Error>]
         do {
-            for write in batch {
-                results.append(.success(try await write.run(tx)))
-            }
+            results = try await runAll(batch, tx)
         } catch {
             // If the transaction cannot be undone the connection is in trouble: the throw fails
             // the whole batch.
@@ -127,6 +166,25 @@ actor WriteQueue {
         }
         try await commit(db)
         return results
+    }
+
+    /// Every write of `batch` in order, except that the items of each `BatchedWrite` kind run in
+    /// one call, where the first of them stands.
+    private static func runAll(_ batch: [Pending], _ tx: SQLAccess) async throws -> [Result<any Sendable, any Error>] {
+        var members: [ObjectIdentifier: [Int]] = [:]
+        for (index, write) in batch.enumerated() {
+            if let kind = write.batched?.kind { members[kind, default: []].append(index) }
+        }
+        var results = [Result<any Sendable, any Error>?](repeating: nil, count: batch.count)
+        for (index, write) in batch.enumerated() where results[index] == nil {
+            guard let batched = write.batched, let indices = members[batched.kind] else {
+                results[index] = .success(try await write.run(tx))
+                continue
+            }
+            let outputs = try await batched.runAll(indices.map { batch[$0].batched!.item }, tx)
+            for (member, output) in zip(indices, outputs) { results[member] = .success(output) }
+        }
+        return results.map { $0! }
     }
 
     /// The batch again, each write in its own savepoint so that a failing one is undone alone.

@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import ITOpsOutbound
 import ITOpsOutboundTestSupport
 import Testing
@@ -271,9 +274,22 @@ struct OutboundClientTests {
 
     @Test("a closed port is a connect failure, not a refusal")
     func connectFailure() async throws {
-        let receiver = try await TestHTTPReceiver.start()
-        let port = receiver.port
-        await receiver.stop()
+        // A socket bound but not listening: connecting is refused, and, unlike a port freed after
+        // use, no test running beside this one can take it meanwhile.
+        let holder = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        try #require(holder >= 0)
+        defer { close(holder) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(holder, $0, length) == 0 && getsockname(holder, $0, &length) == 0
+            }
+        }
+        try #require(bound)
+        let port = Int(UInt16(bigEndian: address.sin_port))
         let outbound = client(SSRFPolicy(allowPrivate: true))
         let result = await failure { () async throws(OutboundFailure) in
             try await outbound.send(OutboundRequest(method: "GET", url: "http://127.0.0.1:\(port)/"))

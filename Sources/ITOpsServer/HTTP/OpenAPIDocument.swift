@@ -163,6 +163,11 @@ public enum OpenAPIDocument {
           "nodeId": {
             "type": "string"
           },
+          "observedAt": {
+            "description": "When the agent observed this (RFC 3339); within ITOPS_MAX_CLOCK_SKEW ahead and ITOPS_LATE_DATA_HORIZON behind the server clock. Absent: on arrival.",
+            "format": "date-time",
+            "type": "string"
+          },
           "service": {
             "type": "string"
           },
@@ -429,6 +434,11 @@ public enum OpenAPIDocument {
           "nodeId": {
             "type": "string"
           },
+          "observedAt": {
+            "description": "When the agent observed this (RFC 3339); within ITOPS_MAX_CLOCK_SKEW ahead and ITOPS_LATE_DATA_HORIZON behind the server clock. Absent: on arrival.",
+            "format": "date-time",
+            "type": "string"
+          },
           "service": {
             "type": "string"
           },
@@ -555,6 +565,11 @@ public enum OpenAPIDocument {
       "OperatorStatusRequest": {
         "properties": {
           "nodeId": {
+            "type": "string"
+          },
+          "observedAt": {
+            "description": "When the agent observed this (RFC 3339); within ITOPS_MAX_CLOCK_SKEW ahead and ITOPS_LATE_DATA_HORIZON behind the server clock. Absent: on arrival.",
+            "format": "date-time",
             "type": "string"
           },
           "operatorVersion": {
@@ -1027,6 +1042,11 @@ public enum OpenAPIDocument {
             "type": "string"
           },
           "nodeId": {
+            "type": "string"
+          },
+          "observedAt": {
+            "description": "When the agent observed this (RFC 3339); within ITOPS_MAX_CLOCK_SKEW ahead and ITOPS_LATE_DATA_HORIZON behind the server clock. Absent: on arrival.",
+            "format": "date-time",
             "type": "string"
           },
           "service": {

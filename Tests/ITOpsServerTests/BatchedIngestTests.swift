@@ -1,0 +1,147 @@
+import Foundation
+import ITOpsCore
+import ITOpsServer
+import ITOpsStore
+import Testing
+
+/// Writes as data (issue 19): the pushes of one group-commit batch become a few statements. These
+/// tests hold the batched path to the rules the one-by-one path keeps: every transition, incident
+/// and event of every push, in order per service, nothing lost when pushes share a batch.
+@Suite("Ingest writes as data")
+struct BatchedIngestTests {
+    private func report(_ name: String, _ status: ServiceStatus, node: String = "org/c1") throws
+        -> Commands.HealthReport
+    {
+        let json = "{\"service\": \"\(name)\", \"nodeId\": \"\(node)\", \"status\": \"\(status.rawValue)\"}"
+        return try JSONDecoder().decode(Commands.HealthReport.self, from: Data(json.utf8))
+    }
+
+    /// Pushes every report at once, so that they queue behind each other and share batches.
+    private func pushAll(_ ingest: Ingest, _ reports: [Commands.HealthReport]) async throws {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for report in reports { group.addTask { _ = try await ingest.recordHealth(report) } }
+            try await group.waitForAll()
+        }
+    }
+
+    private func chain(_ app: TestApp, _ id: UUID) async throws -> [StatusTransition] {
+        try await app.runtime.store.reader.transitions(serviceId: id)
+    }
+
+    @Test(
+        "concurrent flips of 64 services share batches and each records its transition, incident and events",
+        arguments: TestBackend.all)
+    func concurrentFlips(_ backend: TestBackend) async throws {
+        let app = try await TestApp.make(backend)
+        let ingest = app.runtime.ingest
+        let store = try #require(app.runtime.store as? SQLStore)
+        let names = (0..<64).map { "svc-\($0)" }
+        try await pushAll(ingest, try names.map { try report($0, .operational) })
+        let recorder = EventRecorder(app.runtime.events)
+        let before = await store.commitStatistics()
+        app.clock.advance(by: 10)
+        try await pushAll(ingest, try names.map { try report($0, .down) })
+        let after = await store.commitStatistics()
+        // 64 writes in fewer transactions: they were batched.
+        #expect(after.writes - before.writes == 64)
+        #expect(after.batches - before.batches < 64)
+
+        app.clock.advance(by: 10)
+        try await pushAll(ingest, try names.map { try report($0, .operational) })
+        let reader = app.runtime.store.reader
+        for name in names {
+            let service = try #require(try await reader.service(nodeId: try NodePath(validating: "org/c1"), name: name))
+            #expect(service.status == .operational)
+            #expect(service.statusChangedAt == TestApp.start.addingTimeInterval(20))
+            let transitions = try await chain(app, service.id).map { "\($0.from?.rawValue ?? "-")>\($0.to.rawValue)" }
+            #expect(transitions == ["->OPERATIONAL", "OPERATIONAL>DOWN", "DOWN>OPERATIONAL"])
+            let incidents = try await reader.incidents(serviceId: service.id)
+            #expect(incidents.count == 1)
+            #expect(incidents.first?.openedAt == TestApp.start.addingTimeInterval(10))
+            #expect(incidents.first?.closedAt == TestApp.start.addingTimeInterval(20))
+        }
+        let events = await recorder.wait { events in
+            events.filter { if case .slaIncident = $0 { true } else { false } }.count >= 128
+        }
+        var opened = 0
+        var closed = 0
+        var changes = 0
+        for event in events {
+            switch event {
+            case .slaIncident(let incident): if incident.phase == .opened { opened += 1 } else { closed += 1 }
+            case .serviceStatusChanged: changes += 1
+            default: break
+            }
+        }
+        #expect(opened == 64 && closed == 64 && changes == 128)
+        try await app.run { _ in }
+    }
+
+    @Test(
+        "many pushes on one service at once are recorded as one consistent chain, whatever their order",
+        arguments: TestBackend.all)
+    func oneServiceManyPushes(_ backend: TestBackend) async throws {
+        let app = try await TestApp.make(backend)
+        let ingest = app.runtime.ingest
+        _ = try await ingest.recordHealth(try report("api", .operational))
+        let statuses: [ServiceStatus] = [.down, .operational, .degraded, .down, .operational, .down, .degraded, .down]
+        try await pushAll(ingest, try (0..<40).map { try report("api", statuses[$0 % statuses.count]) })
+        let reader = app.runtime.store.reader
+        let service = try #require(try await reader.service(nodeId: try NodePath(validating: "org/c1"), name: "api"))
+        let transitions = try await chain(app, service.id)
+        // The pushes share one timestamp, so the stored order of transitions is arbitrary; what must
+        // hold is that they form one chain from the creation to the current status: no self-loop,
+        // and every status entered as often as left, but the current one, entered once more.
+        #expect(transitions.filter { $0.from == nil }.count == 1)
+        #expect(transitions.allSatisfy { $0.from != $0.to })
+        for status in ServiceStatus.allCases {
+            let entered = transitions.filter { $0.to == status }.count
+            let left = transitions.filter { $0.from == status }.count
+            #expect(entered - left == (status == service.status ? 1 : 0), "\(status)")
+        }
+        // An incident is open exactly when the service is DOWN, and there is one per entry into DOWN.
+        let incidents = try await reader.incidents(serviceId: service.id)
+        #expect(incidents.count == transitions.filter { $0.to == .down }.count)
+        #expect(incidents.filter { $0.closedAt == nil }.count == (service.status == .down ? 1 : 0))
+        // The directory learned the committed status.
+        let known = ingest.directory.lookup(node: try NodePath(validating: "org/c1"), name: "api")
+        #expect(known?.status == service.status)
+        try await app.run { _ in }
+    }
+
+    @Test(
+        "an operator sync flipping 300 services writes every transition and incident, and marks the missing UNKNOWN",
+        arguments: TestBackend.all)
+    func largeSync(_ backend: TestBackend) async throws {
+        let app = try await TestApp.make(backend)
+        @Sendable func sync(_ count: Int, _ status: String) -> String {
+            let items = (0..<count).map { "{\"name\": \"w\($0)\", \"status\": \"\(status)\"}" }
+            return "{\"nodeId\": \"org/k8s\", \"services\": [\(items.joined(separator: ", "))]}"
+        }
+        try await app.run { (client: Client) async throws in
+            let first = try await client.post("/api/v1/operator/status", sync(300, "OPERATIONAL"))
+            #expect(first.status == .ok)
+            #expect(first["created"] as? Int == 300)
+            app.clock.advance(by: 60)
+            #expect(try await client.post("/api/v1/operator/status", sync(300, "DOWN")).status == .ok)
+            app.clock.advance(by: 60)
+            // w250…w299 left out: they turn UNKNOWN (closing their incidents); the rest recover.
+            let last = try await client.post("/api/v1/operator/status", sync(250, "OPERATIONAL"))
+            #expect(last.status == .ok)
+            #expect(last["markedUnknown"] as? Int == 50)
+
+            let reader = app.runtime.store.reader
+            let node = try NodePath(validating: "org/k8s")
+            for index in [0, 137, 249, 250, 299] {
+                let service = try #require(try await reader.service(nodeId: node, name: "w\(index)"))
+                let expected: ServiceStatus = index < 250 ? .operational : .unknown
+                #expect(service.status == expected)
+                let transitions = try await chain(app, service.id).map(\.to)
+                #expect(transitions == [.operational, .down, expected])
+                let incidents = try await reader.incidents(serviceId: service.id)
+                #expect(incidents.count == 1)
+                #expect(incidents.first?.closedAt == TestApp.start.addingTimeInterval(120))
+            }
+        }
+    }
+}
