@@ -156,6 +156,8 @@ struct AgentIntegrationTests {
         #expect(abs(opened.timeIntervalSince(down)) < 1.5, "opened \(opened) vs down \(down)")
         #expect(abs(closed.timeIntervalSince(up)) < 1.5, "closed \(closed) vs up \(up)")
         #expect(incident["open"] as? Bool == false)
+        let minutes = try #require(incident["durationMinutes"] as? Double)
+        #expect(abs(minutes * 60 - up.timeIntervalSince(down)) < 1.5, "\(minutes) min for \(up.timeIntervalSince(down)) s")
         await agent.stop()
         try await http.shutdown()
     }

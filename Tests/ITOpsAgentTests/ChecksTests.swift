@@ -186,6 +186,37 @@ struct ChecksTests {
         #expect(agent.metrics.value("itops_agent_send_failures_total") > 0)
     }
 
+    @Test("a report the server refuses (4xx) is dropped and counted, and does not hold up the rest; heartbeats go")
+    func refusedReports() async throws {
+        let itops = try await CapturingITOps()
+        defer { itops.task.cancel() }
+        itops.refusing.value = ["operator/register"]
+        let directory = scratchDirectory("refused")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let yaml = """
+            nodeId: agent/test/refused
+            server: {url: "\(itops.url)", apiKey: k}
+            syncInterval: 1s
+            heartbeatInterval: 100ms
+            buffer: {directory: "\(directory.path)/buffer", retryMin: 50ms, retryMax: 100ms}
+            services:
+              - name: web
+                checks: [{type: command, command: [/bin/true], interval: 100ms}]
+            """
+        let agent = try Agent(config: try AgentConfig.parse(yaml), http: http, logger: Logger(label: "test"))
+        let running = Task { await agent.runLoops() }
+        try await eventually("a sync and a heartbeat after the refused registration") {
+            itops.latestSync()["web"]?["status"] as? String == "OPERATIONAL" && !itops.bodies("operator/heartbeat").isEmpty
+        }
+        running.cancel()
+        await running.value
+        #expect(agent.metrics.value("itops_agent_reports_rejected_total", [("path", "operator/register")]) == 1)
+        #expect(itops.bodies("operator/register").isEmpty)
+        let heartbeat = try #require(itops.bodies("operator/heartbeat").last)
+        #expect(heartbeat["nodeId"] as? String == "agent/test/refused" && heartbeat["version"] as? String == AgentVersion.current)
+        #expect(heartbeat["watchedServices"] as? Int == 1 && heartbeat["healthyServices"] as? Int == 1)
+    }
+
     @Test("itops-agent backup run reports outcome, size and duration, passes the exit code on, buffers when unreachable")
     func backupRun() async throws {
         let itops = try await CapturingITOps()

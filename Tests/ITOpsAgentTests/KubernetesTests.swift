@@ -239,4 +239,65 @@ struct KubernetesTests {
         let defaulted = Workload.decode(kind: "StatefulSet", ["metadata": ["name": "db"], "spec": [:], "status": ["readyReplicas": 1]])
         #expect(defaulted?.replicas == 1 && defaulted?.status == .operational)
     }
+
+    @Test("the catalogue ConfigMap is watched: a broken edit is refused and counted, a good one adds services and checks")
+    func configMapWatch() async throws {
+        let kube = try await KubeStandIn()
+        let itops = try await CapturingITOps()
+        defer {
+            kube.task.cancel()
+            itops.task.cancel()
+        }
+        let configMaps = "/api/v1/namespaces/itops/configmaps"
+        func map(_ yaml: String, version: String) -> [String: String] {
+            let data = try! JSONSerialization.data(withJSONObject: ["it-ops.yaml": yaml])
+            return ["json": "{\"metadata\": {\"name\": \"it-ops\", \"namespace\": \"itops\", \"resourceVersion\": \"\(version)\"}, \"data\": \(String(decoding: data, as: UTF8.self))}"]
+        }
+        kube.lists.value[configMaps] = [KubeStandIn.list([map("services:\n  - name: web\n", version: "5")], version: "5")]
+        kube.watches.value[configMaps] = [
+            [
+                .pause(.milliseconds(500)),
+                .event("MODIFIED", map("services:\n  - name: web\n    criticality: urgent\n", version: "6")),
+                .pause(.milliseconds(500)),
+                .event(
+                    "MODIFIED",
+                    map("services:\n  - name: web\n  - name: cache\n    criticality: low\n    checks: [{type: command, command: [/bin/true], interval: 100ms}]\n", version: "7")),
+                .hold,
+            ]
+        ]
+        let directory = scratchDirectory("configmap")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let yaml = """
+            nodeId: myorg/platform/prod/cluster2
+            mode: kubernetes
+            server: {url: "\(itops.url)", apiKey: k}
+            syncInterval: 1s
+            buffer: {directory: "\(directory.path)/buffer", retryMin: 50ms, retryMax: 200ms}
+            kubernetes:
+              apiServer: "\(kube.url)"
+              tokenFile: "\(directory.path)/no-token"
+              namespaces: [prod]
+              configMap: {namespace: itops, name: it-ops}
+            """
+        let http = HTTPClient(eventLoopGroupProvider: .singleton)
+        var logger = Logger(label: "agent-test")
+        logger.logLevel = .critical
+        let agent = try Agent(config: try AgentConfig.parse(yaml), http: http, logger: logger)
+        let running = Task { await agent.runLoops() }
+        try await eventually("web registered from the listed ConfigMap") {
+            itops.bodies("operator/register").contains { $0["name"] as? String == "web" }
+        }
+        try await eventually("the broken edit refused") { agent.metrics.value("itops_agent_configmap_errors_total") == 1 }
+        try await eventually("cache registered and checked from the good edit") {
+            itops.bodies("operator/register").contains { $0["name"] as? String == "cache" && $0["criticality"] as? String == "low" }
+                && itops.latestSync()["cache"]?["status"] as? String == "OPERATIONAL"
+        }
+        running.cancel()
+        await running.value
+        try await http.shutdown()
+        // The refused edit never reached the server: web was registered once, without a criticality.
+        #expect(itops.bodies("operator/register").filter { $0["name"] as? String == "web" }.count == 1)
+        // No token file: requests go without Authorization rather than failing.
+        #expect(kube.seen.value.allSatisfy { $0.authorization == nil })
+    }
 }

@@ -67,6 +67,8 @@ struct Received: @unchecked Sendable {
 final class CapturingITOps: Sendable {
     let requests = Shared<[Received]>([])
     let failing = Shared(false)
+    /// Paths answered 400 (a report the server refuses).
+    let refusing = Shared<Set<String>>([])
     let port: Int
     let task: Task<Void, any Error>
 
@@ -74,10 +76,16 @@ final class CapturingITOps: Sendable {
         let router = Router()
         let requests = self.requests
         let failing = self.failing
+        let refusing = self.refusing
         for path in ["operator/status", "operator/heartbeat", "operator/register", "health/report", "storage/report", "backup/report"] {
             router.post("api/v1/\(path)") { request, _ -> Response in
                 let data = try await request.body.collect(upTo: 1 << 22)
                 if failing.value { return Response(status: .serviceUnavailable) }
+                if refusing.value.contains(path) {
+                    return Response(
+                        status: .badRequest, headers: [.contentType: "application/json"],
+                        body: .init(byteBuffer: ByteBuffer(string: "{\"success\": false, \"error\": \"observedAt: too old\"}")))
+                }
                 let json = (try? JSONSerialization.jsonObject(with: Data(buffer: data))) as? [String: Any] ?? [:]
                 let key = request.headers[HTTPField.Name("X-API-Key")!] ?? ""
                 requests.update { $0.append(Received(path: path, body: json, apiKey: key)) }
