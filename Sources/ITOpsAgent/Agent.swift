@@ -182,11 +182,17 @@ public final class Agent: ServiceLifecycle.Service, Sendable {
         }
     }
 
-    /// The full sync every `syncInterval`, and at once (within 100 ms) when a status changed.
+    /// The full sync every `syncInterval`, and at once (within 100 ms) when a status changed. The first
+    /// waits (at most one `syncInterval`) for every check's first result, so a restarted agent does not
+    /// report its services UNKNOWN for the moment its checks take.
     func syncLoop() async {
         var lastStatuses: [String: ServiceStatus]?
         var lastSent = ContinuousClock.now - config.syncInterval
         var seenGeneration = -1
+        let started = ContinuousClock.now
+        while !Task.isCancelled, await state.awaitingFirstResults(), ContinuousClock.now - started < config.syncInterval {
+            try? await Task.sleep(for: .milliseconds(50))
+        }
         while !Task.isCancelled {
             let generation = await state.generation
             if generation != seenGeneration || ContinuousClock.now - lastSent >= config.syncInterval {

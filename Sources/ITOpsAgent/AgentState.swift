@@ -84,6 +84,15 @@ actor AgentState {
         return true
     }
 
+    /// Whether some service still waits for the first result of one of its checks (none of them DOWN).
+    func awaitingFirstResults() -> Bool {
+        catalog.services.contains { service in
+            let checks = service.checks.indices.filter { service.checks[$0].affectsStatus }
+            let found = checks.compactMap { results[service.name]?[$0] }
+            return found.count < checks.count && !found.contains { $0.0 == .down }
+        }
+    }
+
     /// The services of the next sync: configured services with status checks, and watched workloads.
     func services() -> [Reports.Service] {
         var byName: [String: Reports.Service] = [:]

@@ -164,9 +164,10 @@ struct ChecksTests {
         try await Task.sleep(for: .milliseconds(500))
         #expect(itops.bodies("operator/status").isEmpty)
         // Syncs every 200 ms for 1.5 s, with latencies in their messages: only the changes were kept.
-        // The registration, perhaps an UNKNOWN sync before the first check ended, OPERATIONAL, DOWN, OPERATIONAL.
+        // The registration, then the syncs OPERATIONAL, DOWN, OPERATIONAL (and an UNKNOWN one first when the
+        // machine is so busy that the first check takes longer than the 200 ms the first sync waits for it).
         #expect((4...5).contains(agent.outbox.buffer.count), "\(agent.outbox.buffer.count) buffered")
-        #expect(agent.outbox.buffer.coalesced >= 3)
+        #expect(agent.outbox.buffer.coalesced >= 1)
         let buffered = agent.outbox.buffer.count
         itops.failing.value = false
         try await eventually("buffer drained") { agent.outbox.buffer.count == 0 && itops.bodies("operator/status").count >= buffered }
@@ -175,14 +176,14 @@ struct ChecksTests {
         let statuses = itops.bodies("operator/status").map {
             (($0["services"] as? [[String: Any]])?.first?["status"] as? String ?? "", $0["observedAt"] as? String ?? "")
         }
-        // Only changes were kept while failing: OPERATIONAL (maybe after UNKNOWN), DOWN, OPERATIONAL, in order.
-        let changes = statuses.map(\.0).filter { $0 != "UNKNOWN" }
+        // Only changes were kept while failing: OPERATIONAL, DOWN, OPERATIONAL, in order.
+        let changes = statuses.map(\.0).drop { $0 == "UNKNOWN" }
         #expect(Array(changes.prefix(3)) == ["OPERATIONAL", "DOWN", "OPERATIONAL"], "\(statuses)")
         let formatter = ISO8601DateFormatter()
         formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
         let down = try #require(statuses.first { $0.0 == "DOWN" })
         let stamped = try #require(formatter.date(from: down.1))
-        #expect(abs(stamped.timeIntervalSince(downAt)) < 0.5)
+        #expect(abs(stamped.timeIntervalSince(downAt)) < 1)
         #expect(agent.metrics.value("itops_agent_send_failures_total") > 0)
     }
 
@@ -215,6 +216,32 @@ struct ChecksTests {
         let heartbeat = try #require(itops.bodies("operator/heartbeat").last)
         #expect(heartbeat["nodeId"] as? String == "agent/test/refused" && heartbeat["version"] as? String == AgentVersion.current)
         #expect(heartbeat["watchedServices"] as? Int == 1 && heartbeat["healthyServices"] as? Int == 1)
+    }
+
+    @Test("the first sync waits for every check's first result instead of reporting UNKNOWN")
+    func firstSyncWaits() async throws {
+        let itops = try await CapturingITOps()
+        defer { itops.task.cancel() }
+        let directory = scratchDirectory("first-sync")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let yaml = """
+            nodeId: agent/test/first
+            server: {url: "\(itops.url)", apiKey: k}
+            syncInterval: 5s
+            buffer: {directory: "\(directory.path)/buffer"}
+            services:
+              - name: slow
+                checks: [{type: command, command: [/bin/sleep, "0.5"], interval: 30s}]
+              - name: fast
+                checks: [{type: command, command: [/bin/true], interval: 30s, jitter: 300ms}]
+            """
+        let agent = try Agent(config: try AgentConfig.parse(yaml), http: http, logger: Logger(label: "test"))
+        let running = Task { await agent.runLoops() }
+        try await eventually("a first sync") { !itops.bodies("operator/status").isEmpty }
+        running.cancel()
+        await running.value
+        let first = itops.bodies("operator/status")[0]["services"] as? [[String: Any]] ?? []
+        #expect(first.map { $0["status"] as? String } == ["OPERATIONAL", "OPERATIONAL"], "\(first)")
     }
 
     @Test("itops-agent backup run reports outcome, size and duration, passes the exit code on, buffers when unreachable")
