@@ -180,14 +180,12 @@ struct AgentIntegrationTests {
         ).write(to: path)
         for command in ["check", "run"] {
             let process = try ChildProcess(try builtBinary("itops-agent"), [command, "--config", path.path])
-            process.process.waitUntilExit()
-            #expect(process.process.terminationStatus == 2)
+            #expect(await process.exited() == 2)
             try await Task.sleep(for: .milliseconds(50))
             #expect(process.output.contains("services[0].checks[0].port (line 6): must be between 1 and 65535"), "\(process.output)")
         }
         try Data("nodeId: agent/test/host1\nserver: {url: \"http://127.0.0.1:1\", apiKey: k}\n".utf8).write(to: path)
         let ok = try ChildProcess(try builtBinary("itops-agent"), ["check", "--config", path.path])
-        ok.process.waitUntilExit()
-        #expect(ok.process.terminationStatus == 0)
+        #expect(await ok.exited() == 0)
     }
 }

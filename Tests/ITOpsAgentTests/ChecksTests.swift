@@ -206,16 +206,17 @@ struct ChecksTests {
             """
         let agent = try Agent(config: try AgentConfig.parse(yaml), http: http, logger: Logger(label: "test"))
         let running = Task { await agent.runLoops() }
-        try await eventually("a sync and a heartbeat after the refused registration") {
-            itops.latestSync()["web"]?["status"] as? String == "OPERATIONAL" && !itops.bodies("operator/heartbeat").isEmpty
+        try await eventually("a sync and a heartbeat counting the healthy service after the refused registration") {
+            itops.latestSync()["web"]?["status"] as? String == "OPERATIONAL"
+                && itops.bodies("operator/heartbeat").contains { $0["healthyServices"] as? Int == 1 }
         }
         running.cancel()
         await running.value
         #expect(agent.metrics.value("itops_agent_reports_rejected_total", [("path", "operator/register")]) == 1)
         #expect(itops.bodies("operator/register").isEmpty)
-        let heartbeat = try #require(itops.bodies("operator/heartbeat").last)
+        let heartbeat = try #require(itops.bodies("operator/heartbeat").first { $0["healthyServices"] as? Int == 1 })
         #expect(heartbeat["nodeId"] as? String == "agent/test/refused" && heartbeat["version"] as? String == AgentVersion.current)
-        #expect(heartbeat["watchedServices"] as? Int == 1 && heartbeat["healthyServices"] as? Int == 1)
+        #expect(heartbeat["watchedServices"] as? Int == 1 && heartbeat["unhealthyServices"] as? Int == 0)
     }
 
     @Test("the first sync waits for every check's first result instead of reporting UNKNOWN")
@@ -259,8 +260,7 @@ struct ChecksTests {
         let ok = try ChildProcess(
             try builtBinary("itops-agent"),
             ["backup", "run", "--config", config.path, "--service", "db", "--size-of", dump.path, "--", "/bin/sh", "-c", "printf 12345 > \(dump.path)"])
-        ok.process.waitUntilExit()
-        #expect(ok.process.terminationStatus == 0, "\(ok.output)")
+        #expect(await ok.exited() == 0, "\(ok.output)")
         let success = try #require(itops.bodies("backup/report").last)
         #expect(success["status"] as? String == "success" && success["sizeBytes"] as? Int == 5)
         #expect(success["service"] as? String == "db" && success["nodeId"] as? String == "agent/test/backup")
@@ -269,15 +269,13 @@ struct ChecksTests {
 
         let failed = try ChildProcess(
             try builtBinary("itops-agent"), ["backup", "run", "--config", config.path, "--service", "db", "--", "/bin/sh", "-c", "exit 3"])
-        failed.process.waitUntilExit()
-        #expect(failed.process.terminationStatus == 3)
+        #expect(await failed.exited() == 3)
         #expect(itops.bodies("backup/report").last?["status"] as? String == "failed")
 
         itops.failing.value = true
         let buffered = try ChildProcess(
             try builtBinary("itops-agent"), ["backup", "run", "--config", config.path, "--service", "db", "--", "/bin/true"])
-        buffered.process.waitUntilExit()
-        #expect(buffered.process.terminationStatus == 0)
+        #expect(await buffered.exited() == 0)
         let waiting = try ReportBuffer(directory: directory.path + "/buffer", maxBytes: 1 << 20, maxEntries: 10)
         #expect(waiting.count == 1)
         #expect(waiting.oldest()?.report.path == "backup/report")

@@ -14,7 +14,7 @@ func serve(_ router: Router<BasicRequestContext>) async throws -> (port: Int, ta
         router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
         onServerRunning: { channel in port.withLock { $0 = channel.localAddress?.port } }, logger: logger)
     let task = Task { try await app.runService() }
-    let deadline = ContinuousClock.now + .seconds(10)
+    let deadline = ContinuousClock.now + .seconds(60)
     while port.withLock({ $0 }) == nil, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
     guard let bound = port.withLock({ $0 }) else { throw StandInError.notStarted }
     return (bound, task)

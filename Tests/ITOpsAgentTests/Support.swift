@@ -67,6 +67,16 @@ final class ChildProcess: Sendable {
         throw ChildFailed(message: "never printed '\(text)':\n\(output)")
     }
 
+    /// Waits for the process to end without blocking a thread of the cooperative pool; returns its status.
+    @discardableResult
+    func exited(waitingAtMost limit: Duration = .seconds(60)) async -> Int32 {
+        let deadline = ContinuousClock.now + limit
+        while process.isRunning, ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(10)) }
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        while process.isRunning { try? await Task.sleep(for: .milliseconds(10)) }
+        return process.terminationStatus
+    }
+
     /// Sends SIGTERM and waits (SIGKILL after `limit`); returns the exit status.
     @discardableResult
     func stop(waitingAtMost limit: Duration = .seconds(20)) async -> Int32 {
@@ -74,9 +84,7 @@ final class ChildProcess: Sendable {
         kill(process.processIdentifier, SIGTERM)
         let deadline = ContinuousClock.now + limit
         while process.isRunning, ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(20)) }
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-        process.waitUntilExit()
-        return process.terminationStatus
+        return await exited(waitingAtMost: .seconds(10))
     }
 
     struct ChildFailed: Error, CustomStringConvertible {
