@@ -188,4 +188,32 @@ struct AgentIntegrationTests {
         let ok = try ChildProcess(try builtBinary("itops-agent"), ["check", "--config", path.path])
         #expect(await ok.exited() == 0)
     }
+
+    @Test("--log-format json writes one JSON object per line; --version prints the version")
+    func jsonLogsAndVersion() async throws {
+        let itops = try await CapturingITOps()
+        defer { itops.task.cancel() }
+        let directory = scratchDirectory("json")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("it-ops.yaml")
+        try Data(
+            "nodeId: agent/test/json\nserver: {url: \"\(itops.url)\", apiKey: k}\nlisten: 127.0.0.1:0\nbuffer: {directory: \"\(directory.path)/buffer\"}\n"
+                .utf8
+        ).write(to: path)
+        let agent = try ChildProcess(try builtBinary("itops-agent"), ["run", "--config", path.path, "--log-format", "json"])
+        _ = try await agent.waitFor("metrics and health listening")
+        #expect(await agent.stop() == 0)
+        let lines = agent.output.split(separator: "\n").filter { !$0.isEmpty }
+        #expect(lines.count >= 3)
+        for line in lines {
+            let object = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any], "\(line)")
+            #expect(object["ts"] is String && object["level"] is String && object["msg"] is String, "\(line)")
+        }
+        #expect(lines.contains { $0.contains("\"nodeId\":\"agent\\/test\\/json\"") || $0.contains("\"nodeId\":\"agent/test/json\"") })
+
+        let version = try ChildProcess(try builtBinary("itops-agent"), ["--version"])
+        #expect(await version.exited() == 0)
+        try await Task.sleep(for: .milliseconds(50))
+        #expect(version.output.trimmingCharacters(in: .whitespacesAndNewlines) == AgentVersion.current)
+    }
 }

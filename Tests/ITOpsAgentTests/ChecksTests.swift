@@ -219,6 +219,37 @@ struct ChecksTests {
         #expect(heartbeat["watchedServices"] as? Int == 1 && heartbeat["unhealthyServices"] as? Int == 0)
     }
 
+    @Test("a backlog is replayed oldest first at no more than replayRate reports a second")
+    func boundedReplay() async throws {
+        let itops = try await CapturingITOps()
+        defer { itops.task.cancel() }
+        let directory = scratchDirectory("replay")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let settings = AgentConfig.Buffer(
+            directory: directory.path, maxBytes: 1 << 20, maxEntries: 100, replayRate: 10, retryMin: .milliseconds(50),
+            retryMax: .milliseconds(100))
+        let buffer = try ReportBuffer(directory: directory.path, maxBytes: 1 << 20, maxEntries: 100)
+        for i in 0..<20 {
+            try buffer.append(
+                PendingReport(
+                    path: "health/report", key: "health:s\(i)", fingerprint: "\(i)", observedAt: Date(),
+                    body: Data("{\"service\": \"s\(i)\", \"status\": \"OPERATIONAL\"}".utf8)))
+        }
+        let server = AgentConfig.Server(url: itops.url, apiKey: "k", timeout: .seconds(5))
+        let outbox = Outbox(
+            buffer: buffer, client: ITOpsClient(http: http, server: server), settings: settings, metrics: AgentMetrics(),
+            logger: Logger(label: "test"))
+        let start = ContinuousClock.now
+        let running = Task { await outbox.run() }
+        try await eventually("all 20 sent") { itops.bodies("health/report").count == 20 }
+        let took = ContinuousClock.now - start
+        running.cancel()
+        await running.value
+        // 20 reports at 10 a second: the first goes at once, each next one 100 ms later.
+        #expect(took >= .milliseconds(1800), "drained in \(took)")
+        #expect(itops.bodies("health/report").map { $0["service"] as? String } == (0..<20).map { "s\($0)" })
+    }
+
     @Test("the first sync waits for every check's first result instead of reporting UNKNOWN")
     func firstSyncWaits() async throws {
         let itops = try await CapturingITOps()
