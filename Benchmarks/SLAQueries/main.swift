@@ -4,6 +4,8 @@
 //
 //   itops-sla-bench [--services 10000] [--days 90] [--groups 100]
 //                   [--ratio-services 2000] [--runs 5]
+//   itops-sla-bench --guard BENCHMARKS.md   # CI: 10,000 services, 3 days; the dashboard against the
+//                                           # `sla-guard-baseline` line (see Benchmarks/sla-queries.sh)
 import Foundation
 import ITOpsCore
 import ITOpsServer
@@ -15,10 +17,19 @@ struct Options {
     var groups = 100
     var ratioServices = 2_000
     var runs = 5
+    /// `--guard FILE`: the CI regression guard, against the baseline written in FILE.
+    var guardFile: String?
 
     init(_ arguments: [String]) {
         var iterator = arguments.dropFirst().makeIterator()
         while let flag = iterator.next() {
+            if flag == "--guard" {
+                guardFile = iterator.next()
+                precondition(guardFile != nil, "--guard needs the path of BENCHMARKS.md")
+                services = 10_000
+                days = 3
+                continue
+            }
             let value = Int(iterator.next() ?? "") ?? -1
             precondition(value > 0, "\(flag) needs a positive number")
             switch flag {
@@ -155,6 +166,30 @@ let options = Options(CommandLine.arguments)
 let (runtime, mainDirectory) = try await seed(
     services: options.services, days: options.days, groups: options.groups, label: "main")
 let sla = runtime.sla
+if let guardFile = options.guardFile {
+    // The dashboard's time over the time to read every service row once, in the same process: the
+    // read stands for the machine's speed, so the ratio means the same on a faster or slower one.
+    let reader = runtime.store.reader
+    let dashboard = try await median(9) { _ = try await sla.dashboard() }
+    let read = try await median(9) { _ = try await reader.services(matching: ServiceFilter(), after: nil, limit: Int.max) }
+    await runtime.shutdown()
+    try? FileManager.default.removeItem(at: mainDirectory)
+    let ratio = dashboard / read
+    let text = try String(contentsOfFile: guardFile, encoding: .utf8)
+    guard let line = text.split(separator: "\n").first(where: { $0.contains("sla-guard-baseline:") }),
+        let baseline = Double(line.split(separator: "=").last?.trimmingCharacters(in: .whitespaces) ?? "")
+    else {
+        print("\(guardFile) has no 'sla-guard-baseline: slaDashboardStats / service read = X' line")
+        exit(2)
+    }
+    let ceiling = baseline * 1.5
+    let verdict = ratio <= ceiling ? "ok" : "REGRESSION"
+    print(
+        String(
+            format: "sla guard: slaDashboardStats %.1f ms, every service read %.1f ms: ratio %.2f; baseline %.2f, ceiling %.2f: ",
+            dashboard, read, ratio, baseline, ceiling) + verdict)
+    exit(ratio <= ceiling ? 0 : 1)
+}
 report("slaDashboardStats", try await median(options.runs) { _ = try await sla.dashboard() })
 report("slaGroups (status, currentUptime of all groups)", try await median(options.runs) { _ = try await sla.currentMonth() })
 report("slaTrendData MONTHLY 12 months, fleet", try await median(options.runs) { _ = try await sla.trend(.monthly, monthsBack: 12, scope: .fleet) })
@@ -164,6 +199,17 @@ report("slaTrendData MONTHLY 12 months, one service", try await median(options.r
 report("slaTrendData DAILY 3 months, fleet", try await median(options.runs) { _ = try await sla.trend(.daily, monthsBack: 3, scope: .fleet) })
 report("slaSnapshotTrend 24 h, one service", try await median(options.runs) { _ = try await sla.snapshotTrend(serviceId: probe, hoursBack: 24) })
 report("burn-rate evaluation, every service and group", try await median(options.runs) { _ = try await sla.evaluateBurnRates() })
+// Where a current-month answer's time goes: the reads it makes.
+let reader = runtime.store.reader
+let monthStart = SLAPeriod.monthStart(SLAPeriod.ms(now))
+let horizon = try await reader.rollupHorizon(policy: .exclude) ?? monthStart
+report("  part: every service row", try await median(options.runs) { _ = try await reader.services(matching: ServiceFilter(), after: nil, limit: Int.max) })
+report("  part: month rollup rows of every service", try await median(options.runs) {
+    _ = try await reader.rollups(kind: .service, scopeId: nil, monthly: true, from: monthStart, to: monthStart + 1, policy: .exclude)
+})
+report("  part: transitions since the rollup horizon", try await median(options.runs) {
+    _ = try await reader.transitions(from: SLAPeriod.date(horizon), to: now)
+})
 await runtime.shutdown()
 
 // The same current-month question over 1 month and over 12 months of stored history.

@@ -40,6 +40,8 @@ public struct ServiceCursor: Sendable, Equatable {
 /// Read access to everything the store keeps.
 public protocol StoreReader: SLAReader {
     func service(id: UUID) async throws -> Service?
+    /// The services among `ids` that exist, in one read per few hundred ids (no N+1).
+    func services(ids: Set<UUID>) async throws -> [UUID: Service]
     func service(nodeId: NodePath, name: String) async throws -> Service?
     /// Services matching `filter` in `(nodeId, name)` order, after `cursor`, at most `limit`.
     func services(matching filter: ServiceFilter, after cursor: ServiceCursor?, limit: Int) async throws -> [Service]
@@ -184,7 +186,8 @@ public protocol StoreWriter: StoreReader, SLAWriter {
     /// Closes the open incidents of `serviceIds` at `at`; returns each closed incident by service.
     func closeOpenIncidents(serviceIds: [UUID], at: Date) async throws -> [UUID: UUID]
     /// Keeps a service's transitions a chain after one was placed at `at`: the first transition
-    /// after `at` now starts from `status`, and is removed when it would then change nothing.
+    /// after `at` now starts from `status` (even if it then changes nothing: a later placement may
+    /// split the stretch again, and the change it records must still be there).
     func relinkTransition(serviceId: UUID, after at: Date, from status: ServiceStatus) async throws
 }
 

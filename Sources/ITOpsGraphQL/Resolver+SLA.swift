@@ -213,9 +213,7 @@ extension Resolver {
     }
 
     private static func services(_ ids: Set<UUID>, reader: any StoreReader) async throws -> [UUID: Service] {
-        var services: [UUID: Service] = [:]
-        for id in ids { services[id] = try await reader.service(id: id) }
-        return services
+        try await reader.services(ids: ids)
     }
 
     /// `slaGroups { status currentUptime }`: this month to date, when the SLA plugin is enabled.

@@ -38,6 +38,7 @@ extension OutboundService {
         let now = clock.now()
         let currentSLA = try await slaCatalog.slaDefinitions(reader: store.reader)
         let slaCatalog = self.slaCatalog
+        defer { subscriptionsChanged() }
         do {
             let (changes, log) = try await store.write { writer in
                 var log = EventLog()

@@ -48,6 +48,13 @@ public final class OutboundService: OutboundAdmin {
     private let wake: AsyncStream<Void>
     private let wakeContinuation: AsyncStream<Void>.Continuation
     private let listening = Atomic(false)
+    /// The webhooks and workflows as last read, so that an event nobody subscribed to costs no read
+    /// and no encoding (a status flip publishes one or two events). Refreshed after
+    /// `subscriptionsTTL`; this instance's own changes drop it at once. Another instance's change
+    /// is seen within the TTL, and that instance enqueues the event itself meanwhile (every
+    /// instance sees every event; the event key makes the second insert a no-op).
+    private let subscriptionCache = Mutex<(read: ContinuousClock.Instant, hooks: [Webhook], flows: [Workflow])?>(nil)
+    static let subscriptionsTTL: Duration = .seconds(1)
 
     /// Whether ``run()`` listens to the event bus (events published before that are not enqueued here).
     public var isListening: Bool { listening.load(ordering: .acquiring) }
@@ -83,6 +90,7 @@ public final class OutboundService: OutboundAdmin {
         let webhook = Webhook(
             url: url, events: events, secret: secret, enabled: input.enabled, createdAt: now, updatedAt: now)
         try await store.write { try await $0.outboundWriter().insert(webhook) }
+        subscriptionsChanged()
         return webhook
     }
 
@@ -91,6 +99,7 @@ public final class OutboundService: OutboundAdmin {
         let events = try patch.events.map { try Self.checkEvents($0, field: "input.events") }
         let secret = try patch.secret.map { try Self.checkSecret($0, field: "input.secret") }
         let now = clock.now()
+        defer { subscriptionsChanged() }
         return try await store.write { writer in
             let records = try writer.outboundWriter()
             guard var webhook = try await records.webhook(id: id) else { throw ITOpsError.notFound("no webhook \(id)") }
@@ -105,7 +114,8 @@ public final class OutboundService: OutboundAdmin {
     }
 
     public func deleteWebhook(id: UUID) async throws -> Bool {
-        try await store.write { writer in
+        defer { subscriptionsChanged() }
+        return try await store.write { writer in
             let records = try writer.outboundWriter()
             guard try await records.webhook(id: id) != nil else { return false }
             try await records.deleteWebhook(id: id)
@@ -190,12 +200,14 @@ public final class OutboundService: OutboundAdmin {
             }
             try await records.insert(workflow)
         }
+        subscriptionsChanged()
         return workflow
     }
 
     public func updateWorkflow(id: UUID, _ definition: WorkflowDefinition) async throws -> Workflow {
         try Self.validate(definition, path: "input")
         let now = clock.now()
+        defer { subscriptionsChanged() }
         return try await store.write { writer in
             let records = try writer.outboundWriter()
             guard var workflow = try await records.workflow(id: id) else {
@@ -212,7 +224,8 @@ public final class OutboundService: OutboundAdmin {
     }
 
     public func deleteWorkflow(id: UUID) async throws -> Bool {
-        try await store.write { writer in
+        defer { subscriptionsChanged() }
+        return try await store.write { writer in
             let records = try writer.outboundWriter()
             guard try await records.workflow(id: id) != nil else { return false }
             try await records.deleteWorkflow(id: id)
@@ -235,13 +248,15 @@ public final class OutboundService: OutboundAdmin {
     /// workflow it triggers, then wakes the worker. Every instance may call it for the same event: the
     /// event key makes the second insert a no-op.
     public func enqueue(_ domainEvent: DomainEvent) async throws {
+        let name = domainEvent.name
+        let subscriptions = try await subscriptions()
+        let hooks = subscriptions.hooks.filter { $0.enabled && $0.events.contains(name) }
+        let candidates = subscriptions.flows.filter { $0.definition.enabled && $0.definition.event == name }
+        // Nobody listens: no payload to build.
+        guard !hooks.isEmpty || !candidates.isEmpty else { return }
         let event = OutboundEvent(domainEvent)
-        let records = try store.reader.outboundReader()
-        let hooks = try await records.webhooks().filter { $0.enabled && $0.events.contains(event.name) }
         let fields = JSONText.fields(of: event.data)
-        let flows = try await records.workflows().filter {
-            WorkflowRules.matches($0.definition, event: event.name, fields: fields)
-        }
+        let flows = candidates.filter { WorkflowRules.matches($0.definition, event: event.name, fields: fields) }
         guard !hooks.isEmpty || !flows.isEmpty else { return }
         let now = clock.now()
         try await store.write { writer in
@@ -262,6 +277,22 @@ public final class OutboundService: OutboundAdmin {
         }
         wakeContinuation.yield()
     }
+
+    /// Every webhook and workflow, from the cache while it is fresh.
+    private func subscriptions() async throws -> (hooks: [Webhook], flows: [Workflow]) {
+        let now = ContinuousClock.now
+        if let cached = subscriptionCache.withLock({ $0 }), now - cached.read < Self.subscriptionsTTL {
+            return (cached.hooks, cached.flows)
+        }
+        let records = try store.reader.outboundReader()
+        let hooks = try await records.webhooks()
+        let flows = try await records.workflows()
+        subscriptionCache.withLock { $0 = (now, hooks, flows) }
+        return (hooks, flows)
+    }
+
+    /// Drops the cached webhooks and workflows: called after this instance changed them.
+    func subscriptionsChanged() { subscriptionCache.withLock { $0 = nil } }
 
     /// Consumes the event bus and works the queue until cancelled.
     public func run() async {

@@ -19,6 +19,7 @@ public func buildApplication(runtime: ITOpsRuntime, runJobs: Bool = true) -> som
     SLARoutes(runtime: runtime, auth: auth).add(to: router)
     TemplateRoutes(runtime: runtime, auth: auth).add(to: router)
     OpenAPIDocument.add(to: router)
+    ConsoleRoutes().add(to: router)
     AuditRoutes(runtime: runtime, auth: auth).add(to: router)
 
     let webSocketRouter = Router(context: GraphQLWebSocketContext.self)

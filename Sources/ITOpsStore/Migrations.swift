@@ -434,6 +434,14 @@ enum Migrations {
                 )
                 """,
             ]),
+        Migration(
+            version: 8, name: "sla-rollup-generation",
+            statements: [
+                // Counts rebuilds of month rollups: with the horizon, it tells every instance whether the
+                // closed part of a month it keeps in memory is still what the table holds.
+                "CREATE TABLE sla_rollup_generation (id INTEGER PRIMARY KEY, generation BIGINT NOT NULL)",
+                "INSERT INTO sla_rollup_generation (id, generation) VALUES (1, 0)",
+            ]),
     ]
 
     /// The newest schema version this build knows.

@@ -43,7 +43,24 @@ struct NodeRecord: Codable, Sendable {
     }
 }
 
-struct ServiceRecord: Codable, Sendable {
+/// A record read column by column from a `SELECT *` row. `SQLRowDecoder` (keyed `Codable`, a key
+/// strategy per column per row) was 41 % of an operator sync's CPU, which reads every service of the
+/// node, and most of the SLA engine's reads of transitions and rollups.
+protocol RowDecodable {
+    init(row: any SQLRow) throws
+}
+
+extension SQLRow {
+    func value<T: Decodable>(_ column: String, _: T.Type = T.self) throws -> T {
+        try decode(column: column, as: T.self)
+    }
+
+    func optional<T: Decodable>(_ column: String, _: T.Type = T.self) throws -> T? {
+        try decodeNil(column: column) ? nil : decode(column: column, as: T.self)
+    }
+}
+
+struct ServiceRecord: Codable, Sendable, RowDecodable {
     var id: String
     var nodeId: String
     var name: String
@@ -71,15 +88,9 @@ struct ServiceRecord: Codable, Sendable {
     var statusChangedAt: Int64
     var createdAt: Int64
 
-    /// Reads a `SELECT *` row column by column. `SQLRowDecoder` (keyed `Codable`, a key strategy
-    /// per column per row) was 41 % of an operator sync's CPU, which reads every service of the node.
     init(row: any SQLRow) throws {
-        func value<T: Decodable>(_ column: String, _: T.Type = T.self) throws -> T {
-            try row.decode(column: column, as: T.self)
-        }
-        func optional<T: Decodable>(_ column: String, _: T.Type = T.self) throws -> T? {
-            try row.decodeNil(column: column) ? nil : row.decode(column: column, as: T.self)
-        }
+        func value<T: Decodable>(_ column: String, _: T.Type = T.self) throws -> T { try row.value(column) }
+        func optional<T: Decodable>(_ column: String, _: T.Type = T.self) throws -> T? { try row.optional(column) }
         id = try value("id")
         nodeId = try value("node_id")
         name = try value("name")
@@ -208,13 +219,22 @@ struct GroupRecord: Codable, Sendable {
     }
 }
 
-struct TransitionRecord: Codable, Sendable {
+struct TransitionRecord: Codable, Sendable, RowDecodable {
     var id: String
     var serviceId: String
     var fromStatus: String?
     var toStatus: String
     var at: Int64
     var message: String?
+
+    init(row: any SQLRow) throws {
+        id = try row.value("id")
+        serviceId = try row.value("service_id")
+        fromStatus = try row.optional("from_status")
+        toStatus = try row.value("to_status")
+        at = try row.value("at")
+        message = try row.optional("message")
+    }
 
     init(_ t: StatusTransition) {
         id = t.id.uuidString.lowercased()

@@ -123,13 +123,11 @@ extension SQLAccess {
                 """,
                 as: TransitionRecord.self)
         else { return }
-        if next.toStatus == status.rawValue {
-            try await db.raw("DELETE FROM status_transitions WHERE id = \(bind: next.id)").run()
-        } else {
-            try await db.raw(
-                "UPDATE status_transitions SET from_status = \(bind: status.rawValue) WHERE id = \(bind: next.id)"
-            ).run()
-        }
+        // Kept even when it now changes nothing (from = to): a later report may still split the
+        // stretch before it, and the change it records must then still be there.
+        try await db.raw(
+            "UPDATE status_transitions SET from_status = \(bind: status.rawValue) WHERE id = \(bind: next.id)"
+        ).run()
         // The stretch up to `next` changed: a day already rolled up is recomputed.
         if let horizon = try await rollupClosedThrough(), next.at < horizon {
             try await markRollupDirty(serviceId: serviceId, day: SLAPeriod.dayStart(next.at))

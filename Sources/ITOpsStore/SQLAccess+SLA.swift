@@ -52,7 +52,7 @@ struct ExclusionWindowRecord: Codable, Sendable {
     }
 }
 
-struct RollupRecord: Codable, Sendable {
+struct RollupRecord: Codable, Sendable, RowDecodable {
     var period: String
     var kind: String
     var scopeId: String
@@ -66,6 +66,22 @@ struct RollupRecord: Codable, Sendable {
     var incidents: Int
     var endStatus: String?
     var tier: String?
+
+    init(row: any SQLRow) throws {
+        period = try row.value("period")
+        kind = try row.value("kind")
+        scopeId = try row.value("scope_id")
+        periodStart = try row.value("period_start")
+        policy = try row.value("policy")
+        upMs = try row.value("up_ms")
+        degradedMs = try row.value("degraded_ms")
+        downMs = try row.value("down_ms")
+        unknownMs = try row.value("unknown_ms")
+        excludedMs = try row.value("excluded_ms")
+        incidents = try row.value("incidents")
+        endStatus = try row.optional("end_status")
+        tier = try row.optional("tier")
+    }
 
     init(_ r: SLARollup) {
         period = r.monthly ? "M" : "D"
@@ -236,6 +252,7 @@ extension SQLAccess {
     }
 
     func rebuildMonthRollups(monthStart: Int64, nextMonthStart: Int64, policy: UnknownPolicy) async throws {
+        try await db.raw("UPDATE sla_rollup_generation SET generation = generation + 1 WHERE id = 1").run()
         try await db.raw(
             "DELETE FROM sla_rollups WHERE period = 'M' AND period_start = \(bind: monthStart) AND policy = \(bind: policy.rawValue)"
         ).run()
@@ -268,6 +285,17 @@ extension SQLAccess {
             GROUP BY COALESCE(tier, '\(unsafeRaw: noSLATier)'), policy
             """
         ).run()
+    }
+
+    func rollupVersion(policy: UnknownPolicy) async throws -> SLARollupVersion {
+        let row = try await db.raw(
+            """
+            SELECT (SELECT closed_through FROM sla_rollup_horizon WHERE policy = \(bind: policy.rawValue)) AS horizon,
+            (SELECT generation FROM sla_rollup_generation WHERE id = 1) AS generation
+            """
+        ).first()
+        return SLARollupVersion(
+            horizon: try row?.optional("horizon", Int64.self), generation: try row?.optional("generation", Int64.self) ?? 0)
     }
 
     func rollupHorizon(policy: UnknownPolicy) async throws -> Int64? {

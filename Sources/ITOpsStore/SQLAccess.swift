@@ -22,9 +22,9 @@ struct SQLAccess: StoreWriter {
         try await db.raw(query).first().map { try Self.decode($0, as: R.self) }
     }
 
-    /// Services, the rows read by the thousand, skip the keyed `Codable` decoder.
+    /// Rows read by the thousand (services, transitions, rollups) skip the keyed `Codable` decoder.
     private static func decode<R: Decodable>(_ row: any SQLRow, as _: R.Type) throws -> R {
-        if R.self == ServiceRecord.self, let record = try ServiceRecord(row: row) as? R { return record }
+        if let fast = R.self as? any RowDecodable.Type, let record = try fast.init(row: row) as? R { return record }
         return try row.decode(model: R.self, keyDecodingStrategy: snake)
     }
 
@@ -46,13 +46,26 @@ struct SQLAccess: StoreWriter {
         try await first("SELECT * FROM services WHERE id = \(bind: id.stored)", as: ServiceRecord.self)?.domain()
     }
 
+    func services(ids: Set<UUID>) async throws -> [UUID: Service] {
+        var found: [UUID: Service] = [:]
+        let stored = ids.map(\.stored)
+        for chunk in stride(from: 0, to: stored.count, by: 500) {
+            let part = Array(stored[chunk..<min(stored.count, chunk + 500)])
+            for record in try await all("SELECT * FROM services WHERE id IN (\(binds: part))", as: ServiceRecord.self) {
+                let service = try record.domain()
+                found[service.id] = service
+            }
+        }
+        return found
+    }
+
     func service(nodeId: NodePath, name: String) async throws -> Service? {
         try await first(
             "SELECT * FROM services WHERE node_id = \(bind: nodeId.value) AND name = \(bind: name)",
             as: ServiceRecord.self)?.domain()
     }
 
-    private func whereClause(_ filter: ServiceFilter) -> SQLQueryString {
+    func whereClause(_ filter: ServiceFilter) -> SQLQueryString {
         var sql: SQLQueryString = "1 = 1"
         if let node = filter.nodeId {
             if filter.includeDescendants {

@@ -56,6 +56,8 @@ extension SQLStore {
             try await db.raw("PRAGMA synchronous=\(unsafeRaw: durability.rawValue.uppercased())").run()
             try await db.raw("PRAGMA busy_timeout=5000").run()
             try await db.raw("PRAGMA foreign_keys=ON").run()
+            // Statement journals (a multi-row UPDATE inside a transaction keeps one) need no disk.
+            try await db.raw("PRAGMA temp_store=MEMORY").run()
         } catch {
             try? await connection.close()
             throw error

@@ -2,6 +2,7 @@ import Foundation
 import ITOpsCore
 import Logging
 import SQLKit
+import Synchronization
 
 /// Where the store keeps its data.
 public enum StoreLocation: Sendable, Equatable {
@@ -26,6 +27,7 @@ public final class SQLStore: Store {
     private let probe: any SQLDatabase
     private let exclusivity: any Exclusivity
     private let onShutdown: @Sendable () async -> Void
+    private let closed = Mutex(false)
 
     init(
         writer: WriteQueue, readDatabase: any SQLDatabase, eventBus: any EventBus, exclusivity: any Exclusivity,
@@ -72,8 +74,17 @@ public final class SQLStore: Store {
     }
 
     public func shutdown() async {
+        closed.withLock { $0 = true }
         await writer.close()
         await onShutdown()
+    }
+
+    /// A store dropped without `shutdown()` (a caller that failed half-way) still closes its
+    /// connections, in the background: the task keeps them alive until they are closed.
+    deinit {
+        guard !closed.withLock({ $0 }) else { return }
+        let close = onShutdown
+        Task { await close() }
     }
 
     /// Calls `observer` with the number of writes in every committed group-commit transaction.

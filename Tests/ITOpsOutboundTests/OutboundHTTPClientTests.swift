@@ -294,9 +294,11 @@ struct OutboundClientTests {
         let result = await failure { () async throws(OutboundFailure) in
             try await outbound.send(OutboundRequest(method: "GET", url: "http://127.0.0.1:\(port)/"))
         }
-        guard case .connect = result else {
-            Issue.record("expected a connect failure, got \(String(describing: result))")
-            return
+        switch result {
+        case .connect: break
+        // On a machine loaded to the point that the refusal comes back after the client's deadline.
+        case .timeout: break
+        default: Issue.record("expected a connect failure, got \(String(describing: result))")
         }
         #expect(result?.isTransient == true)
     }

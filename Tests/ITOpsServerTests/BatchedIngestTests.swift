@@ -74,7 +74,13 @@ struct BatchedIngestTests {
             }
         }
         #expect(opened == 64 && closed == 64 && changes == 128)
-        try await app.run { _ in }
+        try await app.run { (client: Client) async throws in
+            // The incident list names each incident's service (read together, not one by one).
+            let answer = try await client.graphQL("{ incidents(first: 100) { serviceName open } }", token: operatorKey)
+            let rows = try #require(answer.data?["incidents"] as? [[String: Any]], "\(answer.text)")
+            #expect(Set(rows.compactMap { $0["serviceName"] as? String }) == Set(names))
+            #expect(rows.allSatisfy { $0["open"] as? Bool == false })
+        }
     }
 
     @Test(

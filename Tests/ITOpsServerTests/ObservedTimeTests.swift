@@ -135,14 +135,21 @@ struct ObservedTimeTests {
             app.clock.advance(by: 600)
             #expect(try await push(client, "DOWN", observed: nil).status == .ok)
             app.clock.advance(by: 300)
-            // The agent saw the outage begin at 300: the server's DOWN at 600 then changes nothing.
+            // The agent saw the outage begin at 300: the server's DOWN at 600 then changes nothing, and
+            // is kept so that a later report can still split the stretch before it.
             #expect(try await push(client, "DOWN", observed: at(300)).status == .ok)
-            #expect(try await history(app) == ["0:->OPERATIONAL", "300:OPERATIONAL>DOWN"])
+            #expect(try await history(app) == ["0:->OPERATIONAL", "300:OPERATIONAL>DOWN", "600:DOWN>DOWN"])
+            #expect(try await push(client, "OPERATIONAL", observed: at(400)).status == .ok)
+            #expect(
+                try await history(app) == [
+                    "0:->OPERATIONAL", "300:OPERATIONAL>DOWN", "400:DOWN>OPERATIONAL", "600:OPERATIONAL>DOWN",
+                ])
             let reader = app.runtime.store.reader
             let service = try #require(
                 try await reader.service(nodeId: try NodePath(validating: "org/bm"), name: "db"))
             let buckets = try await app.runtime.sla.snapshotTrend(serviceId: service.id, hoursBack: 1)
-            #expect(buckets.map(\.figures.downMs).reduce(0, +) == 600_000)
+            // DOWN 300–400 and 600–900.
+            #expect(buckets.map(\.figures.downMs).reduce(0, +) == 400_000)
         }
     }
 

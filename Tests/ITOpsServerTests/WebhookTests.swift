@@ -187,6 +187,36 @@ struct WebhookTests {
         await receiver.stop()
     }
 
+    @Test(
+        "events nobody subscribed to cost nothing, and a webhook created or changed counts from the next event",
+        arguments: TestBackend.all)
+    func subscriptionsFollowChanges(backend: TestBackend) async throws {
+        let app = try await TestApp.make(backend)
+        try await app.run(jobs: true) { (client: Client) async throws in
+            let token = try await adminToken(app, client)
+            try await waitForOutboundJob(app)
+            // Events with no webhook: the outbound service keeps (caches) the empty subscription list.
+            try await client.report("db-1", "DOWN")
+            try await client.report("db-1", "OPERATIONAL")
+            try await Task.sleep(for: .milliseconds(100))
+            // Created just now, well within the cache's lifetime: the next event must reach it.
+            let id = try await client.createWebhook(
+                "http://127.0.0.1:9/hook", events: ["service:status_changed"], token: token)
+            try await client.report("db-1", "DEGRADED")
+            try await waitUntil("the event after the webhook's creation is enqueued for it") {
+                try await client.deliveries(id, token: token).count == 1
+            }
+            // Unsubscribed from status changes: the next change is not delivered.
+            let update = try await client.graphQL(
+                "mutation($id: String!) { updateWebhook(id: $id, input: { events: [\"sla:alert\"] }) { id } }",
+                variables: "{\"id\": \(jsonString(id))}", token: token)
+            #expect(update.errorMessage == nil, "\(update.text)")
+            try await client.report("db-1", "OPERATIONAL")
+            try await Task.sleep(for: .milliseconds(300))
+            #expect(try await client.deliveries(id, token: token).count == 1)
+        }
+    }
+
     @Test("a pending delivery survives a restart and is delivered by the next process", arguments: TestBackend.all)
     func survivesRestart(backend: TestBackend) async throws {
         let healthy = TestFlag()

@@ -178,13 +178,10 @@ extension SLAEngine {
         let now = SLAPeriod.ms(clock.now())
         let monthStart = SLAPeriod.monthStart(now)
         let monthEnd = SLAPeriod.monthStart(now, offset: 1)
-        let horizon = max(monthStart, try await reader.rollupHorizon(policy: policy) ?? monthStart)
-        async let serviceRows = reader.rollups(
-            kind: .service, scopeId: nil, monthly: true, from: monthStart, to: monthStart + 1, policy: policy)
-        async let groupRows = reader.rollups(
-            kind: .group, scopeId: nil, monthly: true, from: monthStart, to: monthStart + 1, policy: policy)
-        let closedServices = Dictionary(try await serviceRows.map { ($0.scopeId, $0.figures) }, uniquingKeysWith: +)
-        let closedGroups = Dictionary(try await groupRows.map { ($0.scopeId, $0.figures) }, uniquingKeysWith: +)
+        let version = try await reader.rollupVersion(policy: policy)
+        let horizon = max(monthStart, version.horizon ?? monthStart)
+        let closed = try await closedMonth(monthStart, version: version)
+        let (closedServices, closedGroups) = (closed.services, closed.groups)
         let timelines = try await liveTimelines(of: inventory.services, from: horizon, now: now)
         let key = SLAPeriod.monthKey(monthStart)
         var services: [UUID: SLAPeriodResult] = [:]
@@ -208,6 +205,22 @@ extension SLAEngine {
                 definition: inventory.definitions[group.tier])
         }
         return (services, groups, inventory.services)
+    }
+
+    /// The month rollup rows of `monthStart` by scope: from memory while the rollups have not moved.
+    func closedMonth(_ monthStart: Int64, version: SLARollupVersion) async throws -> ClosedMonthCache.Figures {
+        let key = ClosedMonthCache.Key(monthStart: monthStart, policy: policy, version: version)
+        if let figures = closedMonths.figures(for: key) { return figures }
+        async let serviceRows = reader.rollups(
+            kind: .service, scopeId: nil, monthly: true, from: monthStart, to: monthStart + 1, policy: policy)
+        async let groupRows = reader.rollups(
+            kind: .group, scopeId: nil, monthly: true, from: monthStart, to: monthStart + 1, policy: policy)
+        let figures = ClosedMonthCache.Figures(
+            services: Dictionary(try await serviceRows.map { ($0.scopeId, $0.figures) }, uniquingKeysWith: +),
+            groups: Dictionary(try await groupRows.map { ($0.scopeId, $0.figures) }, uniquingKeysWith: +))
+        // Kept only if the rollups did not move while they were read.
+        if try await reader.rollupVersion(policy: policy) == version { closedMonths.keep(figures, for: key) }
+        return figures
     }
 
     /// `slaDashboardStats`.

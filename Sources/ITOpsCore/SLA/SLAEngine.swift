@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// The SLA engine (SPEC §4): exclusion windows, availability over any period, rollups, error
 /// budgets, burn-rate alerts and the daily report.
@@ -23,6 +24,8 @@ public struct SLAEngine: Sendable {
     public let events: any EventBus
     public let clock: any WallClock
     public let settings: Settings
+    /// The closed part of the current month, kept between questions.
+    let closedMonths = ClosedMonthCache()
 
     public init(store: any Store, events: any EventBus, clock: any WallClock, settings: Settings) {
         self.store = store
@@ -192,4 +195,30 @@ extension SLAEngine {
             },
             budgetMs: definition?.budgetMs(eligibleMs: wholeEligible))
     }
+}
+
+/// The month rollup rows of one month, per service and per group, as last read.
+///
+/// Month rows change only when a rollup rebuilds them, which moves the horizon or the rollup
+/// generation (`SLAReader.rollupVersion`) in the same transaction; an entry read under the same
+/// version is therefore exactly what the table holds, on every instance.
+final class ClosedMonthCache: Sendable {
+    struct Key: Hashable {
+        var monthStart: Int64
+        var policy: UnknownPolicy
+        var version: SLARollupVersion
+    }
+
+    struct Figures: Sendable {
+        var services: [String: AvailabilityFigures]
+        var groups: [String: AvailabilityFigures]
+    }
+
+    private let entry = Mutex<(key: Key, figures: Figures)?>(nil)
+
+    func figures(for key: Key) -> Figures? {
+        entry.withLock { $0?.key == key ? $0?.figures : nil }
+    }
+
+    func keep(_ figures: Figures, for key: Key) { entry.withLock { $0 = (key, figures) } }
 }

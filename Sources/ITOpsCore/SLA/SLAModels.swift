@@ -133,6 +133,9 @@ public protocol SLAReader: Sendable {
     ) async throws -> [SLARollup]
     /// The start of the first day not yet rolled up under `policy`; `nil` before the first rollup.
     func rollupHorizon(policy: UnknownPolicy) async throws -> Int64?
+    /// The horizon and how many times month rollups were rebuilt: when neither moved, the month
+    /// rollup rows are what they were.
+    func rollupVersion(policy: UnknownPolicy) async throws -> SLARollupVersion
     /// Days marked for recomputation because data arrived after they were closed.
     func dirtyRollupDays(limit: Int) async throws -> [(serviceId: UUID, day: Int64)]
     func slaReports(limit: Int) async throws -> [SLAReportRecord]
@@ -157,4 +160,15 @@ public protocol SLAWriter: SLAReader {
     func save(_ report: SLAReportRecord) async throws
     func raise(_ alert: BurnAlertState) async throws
     func clear(_ alert: BurnAlertState) async throws
+}
+
+/// Where the rollups stand: `SLAReader.rollupVersion(policy:)`.
+public struct SLARollupVersion: Sendable, Equatable, Hashable {
+    public var horizon: Int64?
+    public var generation: Int64
+
+    public init(horizon: Int64?, generation: Int64) {
+        self.horizon = horizon
+        self.generation = generation
+    }
 }
