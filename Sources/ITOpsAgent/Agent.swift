@@ -8,8 +8,11 @@ import ServiceLifecycle
 /// `syncInterval` (and at once when one changes), heartbeats in between, and sends everything through
 /// the durable outbox. Runs until cancelled or a graceful shutdown.
 public final class Agent: ServiceLifecycle.Service, Sendable {
+    /// The settings it runs with.
     public let config: AgentConfig
+    /// Its counters and gauges (served on `/metrics`).
     public let metrics: AgentMetrics
+    /// The durable outbox every report goes through.
     public let outbox: Outbox
     let client: ITOpsClient
     let runner: CheckRunner
@@ -32,6 +35,7 @@ public final class Agent: ServiceLifecycle.Service, Sendable {
         metrics.set("itops_agent_info", [("version", AgentVersion.current), ("mode", config.mode.rawValue)], 1)
     }
 
+    /// Runs every loop until a graceful shutdown (SIGTERM) or cancellation.
     public func run() async throws {
         logger.info(
             "itops-agent started",

@@ -6,6 +6,7 @@ import Yams
 public struct AgentConfigError: Error, CustomStringConvertible, Sendable {
     /// One line per problem, e.g. `services[0].checks[1].port (line 14): must be a whole number`.
     public let problems: [String]
+    /// All problems, one per line.
     public var description: String { "it-ops.yaml is invalid:\n" + problems.map { "  - " + $0 }.joined(separator: "\n") }
 }
 

@@ -83,8 +83,11 @@ public struct AgentConfig: Sendable, Equatable {
         public var checks: [Check]
     }
 
+    /// The node the services belong to, e.g. `myorg/infra/prod/host1`.
     public var nodeId: String
+    /// Bare metal or Kubernetes.
     public var mode: Mode
+    /// Where to report.
     public var server: Server
     /// Period of the full `operator/status` sync.
     public var syncInterval: Duration
@@ -92,9 +95,13 @@ public struct AgentConfig: Sendable, Equatable {
     public var heartbeatInterval: Duration
     /// `host:port` for `/metrics` and `/healthz`; none when absent.
     public var listen: String?
+    /// The on-disk buffer.
     public var buffer: Buffer
+    /// What to watch in Kubernetes mode (nil in bare-metal mode).
     public var kubernetes: Kubernetes?
+    /// SLA groups sent with every sync.
     public var slaGroups: [SLAGroup]
+    /// The configured services and their checks.
     public var services: [Service]
 }
 
@@ -103,6 +110,7 @@ public struct AgentCatalog: Sendable, Equatable {
     public var slaGroups: [AgentConfig.SLAGroup]
     public var services: [AgentConfig.Service]
 
+    /// A catalogue of these groups and services.
     public init(slaGroups: [AgentConfig.SLAGroup] = [], services: [AgentConfig.Service] = []) {
         self.slaGroups = slaGroups
         self.services = services
@@ -129,9 +137,13 @@ public struct Check: Sendable, Equatable {
         case backupFile(path: String)
     }
 
+    /// What it checks.
     public var kind: Kind
+    /// Time between runs.
     public var interval: Duration
+    /// Longest a run may take.
     public var timeout: Duration
+    /// Up to this much extra delay before each run, drawn at random.
     public var jitter: Duration
 
     /// The `type` spelling of the kind, as in it-ops.yaml and the metrics.

@@ -29,6 +29,7 @@ public final class AgentMetrics: Sendable {
 
     private let values = Mutex<[Series: Double]>([:])
 
+    /// No series yet.
     public init() {}
 
     /// Adds `amount` to a counter.

@@ -12,6 +12,7 @@ public struct Workload: Sendable, Equatable {
     /// Ready replicas (`numberReady` for a DaemonSet).
     public var readyReplicas: Int
 
+    /// A workload with these counts.
     public init(kind: String, namespace: String, name: String, replicas: Int, readyReplicas: Int) {
         self.kind = kind
         self.namespace = namespace

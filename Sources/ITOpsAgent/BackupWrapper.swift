@@ -8,6 +8,7 @@ public enum BackupWrapper {
     public struct Outcome: Sendable {
         /// The command's exit code (127 when it could not start).
         public var exitCode: Int32
+        /// What was reported.
         public var report: Reports.Backup
         /// Whether the server took the report now (otherwise it waits in the agent's buffer).
         public var delivered: Bool

@@ -19,6 +19,7 @@ public struct ITOpsClient: Sendable {
     let apiKey: String
     let timeout: Duration
 
+    /// A client of `server` over `http`.
     public init(http: HTTPClient, server: AgentConfig.Server) {
         self.http = http
         self.baseURL = server.url
@@ -56,6 +57,7 @@ public struct ITOpsClient: Sendable {
 
 /// The agent's version (reported in syncs and heartbeats, and by `--version`).
 public enum AgentVersion {
+    /// The version string.
     public static let current = "1.0.0"
 }
 

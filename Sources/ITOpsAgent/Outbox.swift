@@ -11,6 +11,7 @@ public final class Outbox: Sendable {
     let settings: AgentConfig.Buffer
     let logger: Logger
 
+    /// An outbox sending what `buffer` holds through `client`.
     public init(buffer: ReportBuffer, client: ITOpsClient, settings: AgentConfig.Buffer, metrics: AgentMetrics, logger: Logger) {
         self.buffer = buffer
         self.client = client

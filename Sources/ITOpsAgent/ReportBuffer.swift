@@ -14,6 +14,7 @@ public struct PendingReport: Codable, Sendable, Equatable {
     /// The JSON body, `observedAt` included.
     public var body: Data
 
+    /// A report of these parts.
     public init(path: String, key: String, fingerprint: String, observedAt: Date, body: Data) {
         self.path = path
         self.key = key
@@ -179,7 +180,9 @@ public final class ReportBuffer: Sendable {
 
     /// A buffer file that could not be written.
     public struct BufferError: Error, CustomStringConvertible {
+        /// What went wrong.
         public let message: String
+        /// The message.
         public var description: String { message }
     }
 }

@@ -23,6 +23,7 @@ public struct CheckRunner: Sendable {
     /// The root of the process table (`/proc`; tests may point elsewhere).
     let procRoot: String
 
+    /// A runner using `http` for HTTP checks and `group` for TCP and TLS connects.
     public init(http: HTTPClient, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton, procRoot: String = "/proc") {
         self.http = http
         self.group = group

@@ -43,7 +43,9 @@ public struct KubeAPI: Sendable {
 
 /// A failure talking to the Kubernetes API.
 public struct KubeError: Error, CustomStringConvertible, Sendable {
+    /// What went wrong.
     public let message: String
+    /// The message.
     public var description: String { message }
 }
 
