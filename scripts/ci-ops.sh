@@ -39,14 +39,18 @@ PY
   local scratch
   scratch="$(mktemp -d)"
   printf '#!/bin/sh\n' > "$scratch/itops" && chmod +x "$scratch/itops"
-  sed "s|/usr/bin/itops|$scratch/itops|g" packaging/itops.service > "$scratch/itops.service"
-  systemd-analyze verify "$scratch/itops.service"
+  printf '#!/bin/sh\n' > "$scratch/itops-agent" && chmod +x "$scratch/itops-agent"
+  for unit in itops itops-agent; do
+    sed "s|/usr/bin/itops|$scratch/itops|g" "packaging/$unit.service" > "$scratch/$unit.service"
+    systemd-analyze verify "$scratch/$unit.service"
+    echo "systemd-analyze verify: packaging/$unit.service ok"
+  done
   rm -rf "$scratch"
-  echo "systemd-analyze verify: packaging/itops.service ok"
   python3 - <<'PY'
 import yaml
 kinds = []
-for path in ["packaging/k8s/itops.yaml", "packaging/k8s/itops-secret.example.yaml"]:
+import glob
+for path in ["packaging/k8s/itops.yaml", "packaging/k8s/itops-secret.example.yaml"] + sorted(glob.glob("packaging/k8s/agent/*.yaml")):
     with open(path) as f:
         for doc in yaml.safe_load_all(f):
             if doc:
@@ -56,6 +60,16 @@ deployment = next(yaml.safe_load_all(open("packaging/k8s/itops.yaml")))
 container = deployment["spec"]["template"]["spec"]["containers"][0]
 assert container["readinessProbe"]["httpGet"]["path"] == "/ready"
 assert container["livenessProbe"]["httpGet"]["path"] == "/health"
+agent = next(yaml.safe_load_all(open("packaging/k8s/agent/deployment.yaml")))
+assert agent["spec"]["template"]["spec"]["containers"][0]["livenessProbe"]["httpGet"]["path"] == "/healthz"
+# Least privilege: the agent's roles only read.
+for doc in yaml.safe_load_all(open("packaging/k8s/agent/rbac.yaml")):
+    for rule in (doc or {}).get("rules", []):
+        assert set(rule["verbs"]) <= {"get", "list", "watch"}, rule
+# The mounted agent settings and the watched catalogue parse as YAML too.
+config = next(yaml.safe_load_all(open("packaging/k8s/agent/configmap.example.yaml")))
+for key in ("agent.yaml", "it-ops.yaml"):
+    assert isinstance(yaml.safe_load(config["data"][key]), dict), key
 print("kubernetes manifests:", ", ".join(kinds))
 PY
 }
