@@ -17,29 +17,49 @@ extension Ingest {
         let pushStaleAfter = settings.pushStaleAfter
         return try await transaction { tx, log in
             var result = SweepResult()
+            // Writes as data: every service turning UNKNOWN is collected, then written in a few
+            // statements, so a thousand silent nodes do not hold the write lock for many seconds.
+            // The events keep their order: each node's status changes, then its alert.
+            var changed: [Service] = []
+            var changes: [StatusChange] = []
+            var pending: [(changes: Range<Int>, alert: DomainEvent?)] = []
             for var node in try await tx.nodesSilent(since: now.addingTimeInterval(-heartbeatTimeout)) {
                 node.silent = true
                 try await tx.update(node)
                 result.silentNodes.append(node.id)
                 let since = node.lastHeartbeatAt.map { ISO8601.format($0) } ?? "never"
                 let message = "node silent: no heartbeat since \(since)"
+                let first = changes.count
                 for var service in try await tx.services(
                     matching: ServiceFilter(source: .operator), inNodeOnly: node.id)
                 where service.status != .unknown {
-                    try await tx.setStatus(of: &service, to: .unknown, message: message, at: now, log: &log)
-                    try await tx.update(service)
+                    guard let change = service.changeStatus(to: .unknown, message: message, at: now) else { continue }
+                    changes.append(change)
+                    changed.append(service)
                 }
-                log.append(
-                    .slaAlert(
-                        Alert(
-                            kind: .nodeSilent, nodeId: node.id, serviceId: nil, serviceName: nil,
-                            message: "node \(node.id) went silent: no heartbeat since \(since)", at: now)))
+                pending.append(
+                    (
+                        first..<changes.count,
+                        .slaAlert(
+                            Alert(
+                                kind: .nodeSilent, nodeId: node.id, serviceId: nil, serviceName: nil,
+                                message: "node \(node.id) went silent: no heartbeat since \(since)", at: now))
+                    ))
             }
+            let first = changes.count
             for var service in try await tx.stalePushedServices(now: now, defaultStaleAfter: pushStaleAfter) {
                 let message = "no push since \(ISO8601.format(service.lastSeenAt))"
-                try await tx.setStatus(of: &service, to: .unknown, message: message, at: now, log: &log)
-                try await tx.update(service)
                 result.staleServices += 1
+                guard let change = service.changeStatus(to: .unknown, message: message, at: now) else { continue }
+                changes.append(change)
+                changed.append(service)
+            }
+            pending.append((first..<changes.count, nil))
+            try await tx.update(changed)
+            let logs = try await tx.recordChanges(changes)
+            for entry in pending {
+                for index in entry.changes { for event in logs[index].events { log.append(event) } }
+                if let alert = entry.alert { log.append(alert) }
             }
             for var service in try await tx.servicesNewlyOverdue(now: now) {
                 service.backup.overdue = true

@@ -116,6 +116,43 @@ struct BatchedIngestTests {
     }
 
     @Test(
+        "a sweep of 20 silent nodes turns their 400 services UNKNOWN in one go, each node's changes before its alert",
+        arguments: TestBackend.all)
+    func bulkSweep(_ backend: TestBackend) async throws {
+        let app = try await TestApp.make(backend)
+        try await app.run { (client: Client) async throws in
+            for node in 0..<20 {
+                let items = (0..<20).map { "{\"name\": \"s\($0)\", \"status\": \"\($0 == 0 ? "DOWN" : "OPERATIONAL")\"}" }
+                let body = "{\"nodeId\": \"fleet/n\(node)\", \"services\": [\(items.joined(separator: ", "))]}"
+                #expect(try await client.post("/api/v1/operator/status", body).status == .ok)
+            }
+            let recorder = EventRecorder(app.runtime.events)
+            app.clock.advance(by: 91)
+            let result = try await app.runtime.ingest.sweep()
+            #expect(result.silentNodes.count == 20)
+            let events = await recorder.wait { $0.filter { if case .slaAlert = $0 { true } else { false } }.count >= 20 }
+            // Per node: 20 status changes (and the DOWN one's incident closing), then the node's alert.
+            var seen: [String: Int] = [:]
+            for event in events {
+                switch event {
+                case .serviceStatusChanged(let change):
+                    #expect(change.to == .unknown)
+                    seen[change.nodeId.value, default: 0] += 1
+                case .slaAlert(let alert):
+                    #expect(seen[alert.nodeId?.value ?? ""] == 20, "\(alert.message)")
+                default: break
+                }
+            }
+            #expect(seen.values.reduce(0, +) == 400)
+            let reader = app.runtime.store.reader
+            let down = try #require(try await reader.service(nodeId: try NodePath(validating: "fleet/n7"), name: "s0"))
+            #expect(down.status == .unknown)
+            #expect(try await reader.openIncident(serviceId: down.id) == nil)
+            #expect(try await reader.transitions(serviceId: down.id).map(\.to) == [.down, .unknown])
+        }
+    }
+
+    @Test(
         "an operator sync flipping 300 services writes every transition and incident, and marks the missing UNKNOWN",
         arguments: TestBackend.all)
     func largeSync(_ backend: TestBackend) async throws {
