@@ -18,6 +18,7 @@ import ServiceLifecycle
 /// remaining work is cancelled; if even that hangs, the process exits anyway. With SQLite the process holds
 /// the database lock (`itops.db.lock`) for its whole life, so `itops restore` cannot run under it.
 public func serve(config: Config, logger: Logger) async throws {
+    MemoryArenas.limit()
     var lock: DatabaseLock?
     if case .sqlite(let path, _) = config.storeLocation { lock = try DatabaseLock.acquire(databasePath: path) }
     defer { lock?.release() }
