@@ -13,7 +13,8 @@
 # to the first 200 from /ready.
 #
 # Environment: DURATION (10), CONNECTIONS (64), THREADS (2), SYNC (full|normal), PUSH_SERVICES
-# (10000, pushed services flipped), TOTAL_SERVICES (100000), PGW_GROUPS (1000), SKIP_BUILD, SKIP_PUSHGATEWAY.
+# (10000, pushed services flipped), TOTAL_SERVICES (100000), PGW_GROUPS (1000), IDLE_SETTLE (11, seconds
+# before an idle RSS reading), SKIP_BUILD, SKIP_PUSHGATEWAY.
 # --guard compares the health/report-flip ratio with the `guard-baseline` line of BENCHMARKS.md and
 # exits 1 when it dropped by more than a third, in the first measurement and in one retry.
 set -euo pipefail
@@ -27,6 +28,8 @@ THREADS=${THREADS:-2}
 SYNC=${SYNC:-full}
 PUSH_SERVICES=${PUSH_SERVICES:-10000}
 TOTAL_SERVICES=${TOTAL_SERVICES:-100000}
+# Idle means idle: RSS is read this long after the last request (the server trims malloc's heaps every 10 s).
+IDLE_SETTLE=${IDLE_SETTLE:-11}
 if [ "$MODE" = guard ]; then DURATION=${GUARD_DURATION:-5}; PUSH_SERVICES=${GUARD_SERVICES:-2000}; fi
 LUA="$ROOT/Benchmarks/ingest.lua"
 BIN="$ROOT/.build/release/itops"
@@ -177,7 +180,8 @@ PY
   exit $?
 fi
 run "backup/report" "$URL" /api/v1/backup/report backup "$PUSH_SERVICES"
-echo "RSS idle with $(count_services) services (after the runs above): $(rss_mb "$SERVER") MB"
+sleep "$IDLE_SETTLE"
+echo "RSS idle with $(count_services) services ($IDLE_SETTLE s after the runs above): $(rss_mb "$SERVER") MB"
 
 # Operator syncs of 200 services per node: seed enough nodes to reach TOTAL_SERVICES services.
 NODES=$(((TOTAL_SERVICES - $(count_services)) / 200))
@@ -185,7 +189,8 @@ seed "$URL" operator "$NODES"
 CONNECTIONS=8 run "operator/status (200, same)" "$URL" /api/v1/operator/status operator "$NODES" "service updates" 200
 CONNECTIONS=8 run "operator/status (200, flip)" "$URL" /api/v1/operator/status operator-flip "$NODES" "service updates" 200
 SERVICES=$(count_services)
-echo "RSS idle with $SERVICES services (after the runs above): $(rss_mb "$SERVER") MB"
+sleep "$IDLE_SETTLE"
+echo "RSS idle with $SERVICES services ($IDLE_SETTLE s after the runs above): $(rss_mb "$SERVER") MB"
 stop_server
 start_server
 echo "restart with $SERVICES services: start-up ${STARTUP_MS} ms to /ready; RSS idle after restart: $(rss_mb "$SERVER") MB"
