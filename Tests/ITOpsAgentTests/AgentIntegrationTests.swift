@@ -27,7 +27,7 @@ struct AgentIntegrationTests {
             displayName: Web front
             criticality: high
             checks:
-              - {type: http, url: "\(target)", interval: 200ms, timeout: 1s}
+              - {type: http, url: "\(target)", interval: 200ms, timeout: 3s}
         \(extra)
         """
     }
@@ -152,12 +152,14 @@ struct AgentIntegrationTests {
         let incident = try #require(incidents.first)
         let opened = try #require(parse(incident["openedAt"]), "\(incident)")
         let closed = try #require(parse(incident["closedAt"]), "\(incident)")
-        // The check runs every 200 ms; a report is stamped when its check finished.
-        #expect(abs(opened.timeIntervalSince(down)) < 1.5, "opened \(opened) vs down \(down)")
-        #expect(abs(closed.timeIntervalSince(up)) < 1.5, "closed \(closed) vs up \(up)")
+        // The check runs every 200 ms; a report is stamped when its check finished, which on a machine
+        // loaded by the rest of the suite can be a second or two late. Stamped on arrival instead, the
+        // incident would open more than 4.5 s late (the server was away that long).
+        #expect(abs(opened.timeIntervalSince(down)) < 2.5, "opened \(opened) vs down \(down)")
+        #expect(abs(closed.timeIntervalSince(up)) < 2.5, "closed \(closed) vs up \(up)")
         #expect(incident["open"] as? Bool == false)
         let minutes = try #require(incident["durationMinutes"] as? Double)
-        #expect(abs(minutes * 60 - up.timeIntervalSince(down)) < 1.5, "\(minutes) min for \(up.timeIntervalSince(down)) s")
+        #expect(abs(minutes * 60 - up.timeIntervalSince(down)) < 2.5, "\(minutes) min for \(up.timeIntervalSince(down)) s")
         await agent.stop()
         try await http.shutdown()
     }
