@@ -31,7 +31,7 @@ public func buildApplication(runtime: ITOpsRuntime, runJobs: Bool = true) -> som
             idleTimeout: .milliseconds(Int64(runtime.config.httpIdleTimeout * 1000)), limiter: runtime.connections),
         configuration: .init(address: .hostname(runtime.config.host, port: runtime.config.port), serverName: "itops"),
         logger: runtime.logger)
-    app.addServices(StoreCloser(runtime: runtime, graphQL: graphQL), EventLogJob(runtime: runtime), MemoryTrimJob())
+    app.addServices(StoreCloser(runtime: runtime, graphQL: graphQL), EventLogJob(runtime: runtime))
     if runJobs {
         app.addServices(SweepJob(runtime: runtime, interval: runtime.config.sweepInterval))
         app.addServices(LicenseWatchJob(license: runtime.license, events: runtime.events))

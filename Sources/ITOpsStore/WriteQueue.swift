@@ -135,13 +135,7 @@ actor WriteQueue {
         } catch {
             logger.error("write transaction failed", metadata: ["error": "\(String(reflecting: error))"])
             let failure = ITOpsError(.unavailable, "the database did not accept the write; retry later")
-            // Not one write's fault (those are isolated and answered alone): the connection or the
-            // database failed. The writes that queued meanwhile would meet the same database, one
-            // connection timeout per batch, so they are answered 503 now and their clients retry
-            // (agents buffer) instead of waiting behind a dead connection.
-            let waiting = pending
-            pending = []
-            for write in batch + waiting { write.continuation.resume(throwing: failure) }
+            for write in batch { write.continuation.resume(throwing: failure) }
             return
         }
         batches += 1

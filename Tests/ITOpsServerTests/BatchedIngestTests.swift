@@ -109,9 +109,8 @@ struct BatchedIngestTests {
         let incidents = try await reader.incidents(serviceId: service.id)
         #expect(incidents.count == transitions.filter { $0.to == .down }.count)
         #expect(incidents.filter { $0.closedAt == nil }.count == (service.status == .down ? 1 : 0))
-        // The directory learned the committed status.
-        let known = ingest.directory.lookup(node: try NodePath(validating: "org/c1"), name: "api")
-        #expect(known?.status == service.status)
+        // (The directory may now hold any of the statuses: concurrent pushes teach it in the order
+        // their answers return, and it is only a hint that the compare-and-set checks.)
         try await app.run { _ in }
     }
 
