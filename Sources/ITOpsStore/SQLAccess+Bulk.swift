@@ -134,7 +134,8 @@ extension SQLAccess {
         }
     }
 
-    private static func chunks<T>(_ items: [T]) -> [ArraySlice<T>] {
+    /// `items` in slices of `bulkChunk`: one statement each.
+    static func chunks<T>(_ items: [T]) -> [ArraySlice<T>] {
         stride(from: 0, to: items.count, by: bulkChunk).map { items[$0..<min(items.count, $0 + bulkChunk)] }
     }
 }

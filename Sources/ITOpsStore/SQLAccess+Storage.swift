@@ -8,8 +8,8 @@ extension SQLAccess: StorageHistoryReader {
     func latestStorageReports(serviceIds: [UUID]) async throws -> [UUID: StorageReport] {
         guard !serviceIds.isEmpty else { return [:] }
         var found: [UUID: StorageReport] = [:]
-        for chunk in stride(from: 0, to: serviceIds.count, by: 500) {
-            let part = serviceIds[chunk..<min(serviceIds.count, chunk + 500)].map(\.stored)
+        for chunk in Self.chunks(serviceIds) {
+            let part = chunk.map(\.stored)
             let reports = try await all(
                 """
                 SELECT r.* FROM storage_reports r WHERE r.service_id IN (\(binds: part)) AND r.reported_at = \

@@ -48,10 +48,10 @@ struct SQLAccess: StoreWriter {
 
     func services(ids: Set<UUID>) async throws -> [UUID: Service] {
         var found: [UUID: Service] = [:]
-        let stored = ids.map(\.stored)
-        for chunk in stride(from: 0, to: stored.count, by: 500) {
-            let part = Array(stored[chunk..<min(stored.count, chunk + 500)])
-            for record in try await all("SELECT * FROM services WHERE id IN (\(binds: part))", as: ServiceRecord.self) {
+        for part in Self.chunks(ids.map(\.stored)) {
+            for record in try await all(
+                "SELECT * FROM services WHERE id IN (\(binds: Array(part)))", as: ServiceRecord.self)
+            {
                 let service = try record.domain()
                 found[service.id] = service
             }
