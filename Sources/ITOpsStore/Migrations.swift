@@ -442,6 +442,46 @@ enum Migrations {
                 "CREATE TABLE sla_rollup_generation (id INTEGER PRIMARY KEY, generation BIGINT NOT NULL)",
                 "INSERT INTO sla_rollup_generation (id, generation) VALUES (1, 0)",
             ]),
+        Migration(
+            version: 9, name: "user-identity",
+            statements: [
+                // Who a user is beyond email and password: where they sign in (local, ldap, oidc) and the
+                // directory's stable id for them, whether an admin disabled them, when they last signed in,
+                // and a counter that, when bumped, invalidates every access token issued before.
+                "ALTER TABLE users ADD COLUMN display_name TEXT",
+                "ALTER TABLE users ADD COLUMN provider TEXT NOT NULL DEFAULT 'local'",
+                "ALTER TABLE users ADD COLUMN external_subject TEXT",
+                "ALTER TABLE users ADD COLUMN disabled BOOLEAN NOT NULL DEFAULT FALSE",
+                "ALTER TABLE users ADD COLUMN last_sign_in_at BIGINT",
+                "ALTER TABLE users ADD COLUMN credentials_version BIGINT NOT NULL DEFAULT 0",
+                "CREATE UNIQUE INDEX users_external_subject ON users (provider, external_subject)",
+            ]),
+        Migration(
+            version: 11, name: "sign-in-flows",
+            statements: [
+                // OIDC sign-ins in progress (state, nonce, PKCE verifier) and the one-time codes the console
+                // exchanges for a session: in the database so any instance can finish what another started.
+                // Both are short-lived and deleted when used.
+                """
+                CREATE TABLE sign_in_flows (
+                    state_hash TEXT PRIMARY KEY,
+                    nonce TEXT NOT NULL,
+                    code_verifier TEXT NOT NULL,
+                    created_at BIGINT NOT NULL,
+                    expires_at BIGINT NOT NULL
+                )
+                """,
+                "CREATE INDEX sign_in_flows_expiry ON sign_in_flows (expires_at)",
+                """
+                CREATE TABLE sign_in_codes (
+                    code_hash TEXT PRIMARY KEY,
+                    user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+                    created_at BIGINT NOT NULL,
+                    expires_at BIGINT NOT NULL
+                )
+                """,
+                "CREATE INDEX sign_in_codes_expiry ON sign_in_codes (expires_at)",
+            ]),
     ]
 
     /// The newest schema version this build knows.
