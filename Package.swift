@@ -34,6 +34,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird-websocket.git", from: "2.8.1"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-asn1.git", from: "1.7.4"),
     ],
     targets: [
         .target(
@@ -92,6 +93,21 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "ITOpsIdentity",
+            dependencies: [
+                // Sign-in providers (LDAP, OIDC); no Hummingbird, no SQL.
+                "ITOpsCore",
+                "ITOpsOutbound",
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "ITOpsLicense",
             dependencies: [
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -106,6 +122,7 @@ let package = Package(
                 "ITOpsStore",
                 "ITOpsGraphQL",
                 "ITOpsOutbound",
+                "ITOpsIdentity",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
@@ -227,6 +244,8 @@ let package = Package(
                 "ITOpsLicense",
                 "ITOpsOutbound",
                 "ITOpsOutboundTestSupport",
+                "ITOpsIdentity",
+                .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),

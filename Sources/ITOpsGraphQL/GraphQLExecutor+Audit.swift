@@ -7,7 +7,7 @@ import ITOpsCore
 extension GraphQLExecutor {
     /// The type of what each mutation acts on, for `targetType`.
     static let auditTargets: [String: String] = [
-        "login": "session", "refreshToken": "session", "logout": "session",
+        "login": "session", "refreshToken": "session", "logout": "session", "exchangeSignInCode": "session",
         "createUser": "user", "createApiKey": "apiKey", "revokeApiKey": "apiKey",
         "startExclusionWindow": "exclusionWindow", "stopExclusionWindow": "exclusionWindow",
         "activateLicense": "license",
@@ -45,7 +45,8 @@ extension GraphQLExecutor {
             let summary = AuditSummary(arguments: arguments, error: error.map { String($0.message.prefix(256)) })
             let data = result.data?.dictionary?[responseKey]
             let targetId = arguments["id"]?.string ?? data?.dictionary?["id"]?.string
-                ?? (name == "login" ? data?.dictionary?["user"]?.dictionary?["id"]?.string : nil)
+                ?? (name == "login" || name == "exchangeSignInCode"
+                    ? data?.dictionary?["user"]?.dictionary?["id"]?.string : nil)
             let outcome: AuditOutcome = refused ? .denied : (error == nil ? .success : .failure)
             let json = (try? JSONEncoder().encode(summary)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
             await trail.record(

@@ -21,6 +21,7 @@ public func buildApplication(runtime: ITOpsRuntime, runJobs: Bool = true) -> som
     OpenAPIDocument.add(to: router)
     ConsoleRoutes().add(to: router)
     AuditRoutes(runtime: runtime, auth: auth).add(to: router)
+    SignInRoutes(runtime: runtime).add(to: router)
 
     let webSocketRouter = Router(context: GraphQLWebSocketContext.self)
     GraphQLWebSocketRoute(runtime: runtime, auth: auth, graphQL: graphQL).add(to: webSocketRouter)

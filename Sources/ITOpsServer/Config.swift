@@ -1,6 +1,7 @@
 import Foundation
 import ITOpsCore
 import ITOpsGraphQL
+import ITOpsIdentity
 import ITOpsStore
 import Logging
 
@@ -56,6 +57,10 @@ public struct Config: Sendable {
     public var shutdownTimeout: TimeInterval = 30
     /// Days of audit entries to keep (whole UTC days are pruned); `nil` keeps everything.
     public var auditRetentionDays: Int?
+    /// LDAP sign-in (`ITOPS_LDAP_*`); `nil` when `ITOPS_LDAP_URL` is not set.
+    public var ldap: LDAPDirectory.Settings?
+    /// OpenID Connect sign-in (`ITOPS_OIDC_*`); `nil` when `ITOPS_OIDC_ISSUER` is not set.
+    public var oidc: OIDCClient.Settings?
 
     /// How `UNKNOWN` time counts in SLA math.
 
@@ -131,7 +136,7 @@ public struct Config: Sendable {
             "ITOPS_AUDIT_RETENTION", "forever",
             "days of audit trail to keep (`90` or `90d`); older whole days are pruned, the chain still verifies"
         ),
-    ]
+    ] + signInVariables
 
     /// Every variable name, for flag mapping and unknown-variable warnings.
     public static var variableNames: [String] { variables.map(\.name) }
@@ -321,6 +326,7 @@ public struct Config: Sendable {
             guard timeout <= 600 else { throw ConfigProblem("must be at most 10m") }
             config.shutdownTimeout = timeout
         }
+        readSignIn(values, into: &config, problems: &problems)
         if (config.adminEmail == nil) != (config.adminPassword == nil) {
             problems.append("ITOPS_ADMIN_EMAIL and ITOPS_ADMIN_PASSWORD: set both or neither")
         }

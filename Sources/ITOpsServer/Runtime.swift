@@ -1,6 +1,7 @@
 import Foundation
 import ITOpsCore
 import ITOpsGraphQL
+import ITOpsIdentity
 import ITOpsOutbound
 import ITOpsStore
 import Logging
@@ -30,6 +31,8 @@ public final class ITOpsRuntime: Sendable {
     /// The tamper-evident audit trail (plugin `audit`).
     public let audit: AuditTrail
     let accounts: Accounts
+    /// LDAP and OIDC sign-in, and the routing of `login` between local and LDAP.
+    let signIn: SignIn
     let apiKeys: APIKeys
     let tokens: AccessTokens
     let metrics: ITOpsMetrics
@@ -41,7 +44,7 @@ public final class ITOpsRuntime: Sendable {
 
     private init(
         config: Config, store: SQLStore, events: any EventBus, clock: any WallClock, ingest: Ingest, sla: SLAEngine,
-        logger: Logger, accounts: Accounts, apiKeys: APIKeys, tokens: AccessTokens, metrics: ITOpsMetrics,
+        logger: Logger, accounts: Accounts, signIn: SignIn, apiKeys: APIKeys, tokens: AccessTokens, metrics: ITOpsMetrics,
         graphQL: ITOpsAPI, license: LicenseManager, outbound: OutboundService, tickets: TicketDesk, audit: AuditTrail
     ) {
         self.config = config
@@ -52,6 +55,7 @@ public final class ITOpsRuntime: Sendable {
         self.sla = sla
         self.logger = logger
         self.accounts = accounts
+        self.signIn = signIn
         self.apiKeys = apiKeys
         self.tokens = tokens
         self.metrics = metrics
@@ -90,6 +94,9 @@ public final class ITOpsRuntime: Sendable {
             let accounts = Accounts(
                 store: store, clock: clock, tokens: tokens, hasher: hasher, throttle: LoginThrottle(clock: clock),
                 decoyHash: try await hasher.hash(Secrets.randomHex(bytes: 16)))
+            let signIn = SignIn(
+                store: store, clock: clock, accounts: accounts, ldap: try config.ldap.map(LDAPDirectory.init(settings:)),
+                oidc: config.oidc.map { OIDCClient(settings: $0) }, logger: logger)
             let apiKeys = APIKeys(store: store, clock: clock, cache: KeyCache())
             if let key = config.operatorAPIKey { try await apiKeys.bootstrap(key) }
             if let email = config.adminEmail, let password = config.adminPassword,
@@ -108,7 +115,7 @@ public final class ITOpsRuntime: Sendable {
             let audit = AuditTrail(store: store, clock: clock, gate: license, logger: logger)
             return ITOpsRuntime(
                 config: config, store: store, events: events, clock: clock, ingest: ingest, sla: sla, logger: logger,
-                accounts: accounts, apiKeys: apiKeys, tokens: tokens, metrics: metrics, graphQL: try ITOpsAPI(),
+                accounts: accounts, signIn: signIn, apiKeys: apiKeys, tokens: tokens, metrics: metrics, graphQL: try ITOpsAPI(),
                 license: license, outbound: outbound, tickets: tickets, audit: audit)
         } catch {
             await store.shutdown()
@@ -193,7 +200,7 @@ struct Backend: GraphQLBackend {
     var audit: AuditTrail? { runtime.audit }
 
     func login(email: String, password: String, client: String) async throws -> AuthSession {
-        try await runtime.accounts.login(email: email, password: password, client: client)
+        try await runtime.signIn.login(email: email, password: password, client: client)
     }
 
     func refresh(refreshToken: String, client: String) async throws -> AuthSession {

@@ -154,7 +154,7 @@ public enum AuditRedaction {
     /// Whether a field of this name holds a secret: passwords, API keys, webhook secrets, license keys, tokens.
     public static func isSecret(_ name: String) -> Bool {
         let key = name.lowercased().replacingOccurrences(of: "_", with: "").replacingOccurrences(of: "-", with: "")
-        return key == "key" || key == "authorization" || key == "plain"
+        return key == "key" || key == "authorization" || key == "plain" || key == "code"
             || ["password", "secret", "token", "apikey", "licensekey", "credential"].contains { key.contains($0) }
     }
 

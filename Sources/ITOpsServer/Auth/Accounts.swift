@@ -113,6 +113,11 @@ struct Accounts: Sendable {
         }
     }
 
+    /// A new session (access and refresh token) for a user another provider signed in (LDAP, OIDC).
+    func openSession(for user: User) async throws -> AuthSession {
+        try await openSession(for: user, family: UUID())
+    }
+
     private func openSession(for user: User, family: UUID) async throws -> AuthSession {
         let now = clock.now()
         let plain = Secrets.randomHex(bytes: 32)

@@ -171,18 +171,26 @@ struct AgentRoutes {
                     services: result.services))
         }
 
+        let config = runtime.config
         api.get("auth/providers") { _, _ in
             struct Provider: Encodable {
                 var id: String
                 var type: String
                 var name: String
+                /// Where the console sends the browser for a redirect provider (OIDC).
+                var loginUrl: String?
             }
             struct Providers: Encodable {
                 var success = true
                 var providers: [Provider]
             }
-            return try jsonResponse(
-                Providers(providers: [Provider(id: "local", type: "local", name: "Email and password")]))
+            var providers = [Provider(id: "local", type: "local", name: "Email and password")]
+            // LDAP users sign in through the same form (login mutation) with their directory user name.
+            if let ldap = config.ldap { providers.append(Provider(id: "ldap", type: "ldap", name: ldap.name)) }
+            if let oidc = config.oidc {
+                providers.append(Provider(id: "oidc", type: "oidc", name: oidc.name, loginUrl: "/api/v1/auth/oidc/login"))
+            }
+            return try jsonResponse(Providers(providers: providers))
         }
     }
 }
