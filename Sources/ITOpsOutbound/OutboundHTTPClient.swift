@@ -198,6 +198,8 @@ public final class OutboundHTTPClient: Sendable {
         var body: [UInt8] = []
         var truncated = false
         var complete = false
+        /// Why sending the request failed, when no complete answer came either.
+        var writeFailure: String?
     }
 
     private typealias Connection = NIOAsyncChannel<HTTPClientResponsePart, HTTPClientRequestPart>
@@ -219,9 +221,16 @@ public final class OutboundHTTPClient: Sendable {
         let cap = settings.maxResponseBytes
         do {
             let answer = try await connection.executeThenClose { inbound, outbound in
-                try await outbound.write(.head(head))
-                if !body.isEmpty { try await outbound.write(.body(.byteBuffer(ByteBuffer(bytes: body)))) }
-                try await outbound.write(.end(nil))
+                // A server may answer and close before the last write (`Connection: close`, a fast
+                // refusal): the answer read below counts, and a failed write only when there is none.
+                var writeFailure: (any Error)?
+                do {
+                    try await outbound.write(.head(head))
+                    if !body.isEmpty { try await outbound.write(.body(.byteBuffer(ByteBuffer(bytes: body)))) }
+                    try await outbound.write(.end(nil))
+                } catch {
+                    writeFailure = error
+                }
                 var answer = Answer()
                 for try await part in inbound {
                     switch part {
@@ -241,10 +250,12 @@ public final class OutboundHTTPClient: Sendable {
                         return answer
                     }
                 }
+                answer.writeFailure = writeFailure.map { "\($0)" }
                 return answer
             }
             guard answer.complete, answer.status > 0 else {
                 if NIODeadline.now() >= deadline { throw OutboundFailure.timeout(Self.timeoutText(settings.timeout)) }
+                if let failure = answer.writeFailure { throw OutboundFailure.transport(failure) }
                 throw OutboundFailure.transport("the connection closed before the response was complete")
             }
             return answer

@@ -124,11 +124,11 @@ final class TestLDAPServer: @unchecked Sendable {
         // slapd -d 0 stays in the foreground and logs nothing. A watchdog shell kills it once the test
         // process is gone, so a crashed test run leaves no directory server behind. SIGKILL, because
         // children of the test process inherit a signal mask in which slapd never sees SIGTERM.
-        let me = ProcessInfo.processInfo.processIdentifier
         process.arguments = [
             "-c",
-            "\(slapd) -f '\(configFile.path)' -h ldap://127.0.0.1:\(port)/ -d 0 & s=$!; "
-                + "while kill -0 \(me) 2>/dev/null && kill -0 $s 2>/dev/null; do sleep 1; done; kill -9 $s 2>/dev/null",
+            watchdog(
+                "\(slapd) -f '\(configFile.path)' -h ldap://127.0.0.1:\(port)/ -d 0",
+                stopFile: directory.appendingPathComponent("stop").path),
         ]
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
@@ -167,13 +167,7 @@ final class TestLDAPServer: @unchecked Sendable {
     /// Kills slapd and its watchdog (SIGKILL: a throw-away directory needs no clean shutdown) and
     /// removes the files; waits without blocking a thread of the cooperative pool.
     func stop() async {
-        if let text = try? String(contentsOf: directory.appendingPathComponent("slapd.pid"), encoding: .utf8),
-            let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines))
-        {
-            kill(pid, SIGKILL)
-        }
-        kill(process.processIdentifier, SIGKILL)
-        for _ in 0..<100 where process.isRunning { try? await Task.sleep(for: .milliseconds(20)) }
+        await stopWatched(process, stopFile: directory.appendingPathComponent("stop").path)
         try? FileManager.default.removeItem(at: directory)
     }
 

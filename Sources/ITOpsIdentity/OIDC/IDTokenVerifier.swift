@@ -38,7 +38,7 @@ public struct VerifiedIDToken: @unchecked Sendable {
 /// Why an ID token was refused.
 public struct IDTokenError: Error, Sendable, Equatable, CustomStringConvertible {
     public let description: String
-    init(_ description: String) { self.description = description }
+    public init(_ description: String) { self.description = description }
 }
 
 /// Checks ID tokens against the provider's JWKS: signature (RS*, PS*, ES* only), `iss`, `aud` (and
@@ -58,7 +58,7 @@ public actor IDTokenVerifier {
     private let refetchInterval: Duration
     private var keys: JWTKeyCollection?
     private var kids: Set<String> = []
-    private var lastFetch: ContinuousClock.Instant?
+    private var lastRefetch: ContinuousClock.Instant?
     /// How many times the key set was fetched (tests).
     public private(set) var fetches = 0
     /// Allowed clock difference for `exp`.
@@ -124,14 +124,14 @@ public actor IDTokenVerifier {
 
     private func currentKeys(refresh: Bool) async throws -> JWTKeyCollection {
         if let keys, !refresh { return keys }
-        if let keys, let lastFetch, ContinuousClock.now - lastFetch < refetchInterval { return keys }
+        if let keys, let lastRefetch, ContinuousClock.now - lastRefetch < refetchInterval { return keys }
         let json: String
         do {
             json = try await fetchJWKS()
         } catch {
             throw IDTokenError("the provider's key set could not be fetched: \(error)")
         }
-        lastFetch = .now
+        if refresh { lastRefetch = .now }
         fetches += 1
         let collection = JWTKeyCollection()
         var found: Set<String> = []
