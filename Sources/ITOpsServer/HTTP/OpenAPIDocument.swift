@@ -125,10 +125,19 @@ public enum OpenAPIDocument {
                 "id": {
                   "type": "string"
                 },
+                "loginUrl": {
+                  "description": "Where the console sends the browser to sign in with a redirect provider (oidc); absent for local and ldap, whose users sign in with the login mutation.",
+                  "type": "string"
+                },
                 "name": {
                   "type": "string"
                 },
                 "type": {
+                  "enum": [
+                    "local",
+                    "ldap",
+                    "oidc"
+                  ],
                   "type": "string"
                 }
               },
@@ -1238,6 +1247,109 @@ public enum OpenAPIDocument {
   },
   "openapi": "3.1.0",
   "paths": {
+    "/api/v1/auth/oidc/callback": {
+      "get": {
+        "description": "Where the provider sends the browser back (`code`, `state`, or `error`). Finishes the flow (single-use state, token exchange, ID token checked against the JWKS: signature, iss, aud, exp, nonce) and redirects to the console with `#signin-code=<one-time code>` in the URL fragment, which the console exchanges with the GraphQL mutation exchangeSignInCode within 60 s; any failure redirects with `#signin-error=<reason>`.",
+        "operationId": "getOIDCCallback",
+        "parameters": [
+          {
+            "in": "query",
+            "name": "code",
+            "required": false,
+            "schema": {
+              "type": "string"
+            }
+          },
+          {
+            "in": "query",
+            "name": "state",
+            "required": false,
+            "schema": {
+              "type": "string"
+            }
+          },
+          {
+            "in": "query",
+            "name": "error",
+            "required": false,
+            "schema": {
+              "type": "string"
+            }
+          },
+          {
+            "in": "query",
+            "name": "error_description",
+            "required": false,
+            "schema": {
+              "type": "string"
+            }
+          }
+        ],
+        "responses": {
+          "302": {
+            "description": "To the console with #signin-code=… or #signin-error=…",
+            "headers": {
+              "Location": {
+                "schema": {
+                  "type": "string"
+                }
+              }
+            }
+          },
+          "400": {
+            "$ref": "#/components/responses/BadRequest"
+          },
+          "404": {
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            },
+            "description": "OIDC sign-in is not configured."
+          }
+        },
+        "security": [],
+        "summary": "OIDC sign-in: the provider's redirect back.",
+        "tags": [
+          "auth"
+        ]
+      }
+    },
+    "/api/v1/auth/oidc/login": {
+      "get": {
+        "description": "Starts an OpenID Connect sign-in: stores state, nonce and PKCE verifier and redirects the browser to the provider's authorization endpoint. When the provider cannot be reached it redirects to the console with `#signin-error=<reason>` instead. See docs/auth.md.",
+        "operationId": "getOIDCLogin",
+        "responses": {
+          "302": {
+            "description": "To the provider, or to the console with #signin-error=…",
+            "headers": {
+              "Location": {
+                "schema": {
+                  "type": "string"
+                }
+              }
+            }
+          },
+          "404": {
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            },
+            "description": "OIDC sign-in is not configured."
+          }
+        },
+        "security": [],
+        "summary": "OIDC sign-in: redirect to the provider.",
+        "tags": [
+          "auth"
+        ]
+      }
+    },
     "/api/v1/auth/providers": {
       "get": {
         "operationId": "getAuthProviders",

@@ -35,6 +35,10 @@ struct SignInRoutes {
             for (key, value) in request.uri.queryParameters where query[String(key)] == nil {
                 query[String(key)] = String(value)
             }
+            // Not a provider's answer (those carry state, or an error): nothing to send the browser back with.
+            guard query["state"] != nil || query["error"] != nil else {
+                throw ITOpsError.malformed("state: the provider's redirect carries state (or error); this request has neither")
+            }
             do {
                 let code = try await signIn.finishOIDC(query)
                 return Self.redirect(to: signIn.consoleURL + "#signin-code=" + code)
