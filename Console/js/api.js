@@ -80,6 +80,13 @@ export async function login(email, password) {
   return data.login.user;
 }
 
+/** Ends a redirect sign-in (OIDC): spends the one-time code from the URL fragment for a session. */
+export async function exchangeSignInCode(code) {
+  const data = await post(`mutation($c: String!) { exchangeSignInCode(code: $c) { ${PAYLOAD} } }`, { c: code });
+  setSession(data.exchangeSignInCode);
+  return data.exchangeSignInCode.user;
+}
+
 /** Spends the stored refresh token for a new pair; concurrent callers share one exchange. */
 export function refresh() {
   if (refreshing) return refreshing;

@@ -161,7 +161,31 @@ nav.addEventListener('click', event => {
 
 window.addEventListener('hashchange', () => { focusOnRoute = true; route(); });
 
+/** The end of a redirect sign-in: `#signin-code=…` or `#signin-error=…`, read once and cleared from the URL. */
+function takeSignInReturn() {
+  const found = /^#signin-(code|error)=(.*)$/.exec(location.hash);
+  if (!found) return null;
+  history.replaceState(null, '', location.pathname + location.search);
+  let value = found[2];
+  try { value = decodeURIComponent(value); } catch { /* shown as it came */ }
+  return { kind: found[1], value };
+}
+
 (async () => {
+  const returned = takeSignInReturn();
+  if (returned?.kind === 'code') {
+    try {
+      await api.exchangeSignInCode(returned.value);
+      await signedIn();
+    } catch (error) {
+      await showSignIn(`Sign-in failed: ${error.message}`);
+    }
+    return;
+  }
+  if (returned?.kind === 'error') {
+    await showSignIn(`Sign-in failed: ${returned.value}`);
+    return;
+  }
   if (await api.resume()) await signedIn();
   else await showSignIn();
 })();

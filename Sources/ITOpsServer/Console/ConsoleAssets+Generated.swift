@@ -222,6 +222,13 @@ export async function login(email, password) {
   return data.login.user;
 }
 
+/** Ends a redirect sign-in (OIDC): spends the one-time code from the URL fragment for a session. */
+export async function exchangeSignInCode(code) {
+  const data = await post(`mutation($c: String!) { exchangeSignInCode(code: $c) { ${PAYLOAD} } }`, { c: code });
+  setSession(data.exchangeSignInCode);
+  return data.exchangeSignInCode.user;
+}
+
 /** Spends the stored refresh token for a new pair; concurrent callers share one exchange. */
 export function refresh() {
   if (refreshing) return refreshing;
@@ -272,7 +279,7 @@ const ranks = { viewer: 0, operator: 1, admin: 2 };
 export const can = role => (ranks[user()?.role] ?? -1) >= ranks[role];
 
 """#####,
-            gzipBase64: "H4sIAAAAAAACA51YbW/jNhL+7l8xWwSVlDpStsAVqA038HXTbl8u2SYuil42t2YkOlYji1qSitd1/d87Q1KULCfbxQELZEVyXjjzzDNDJwnMlhxSUSpR8ECBKIsNrNkGtACNO4rLRy5H8L1k1fKXn0HgFyy4TpewzvXSnGFpypVCiQdeDmG9zHGzyB+5grwcJAmeyRWsRFYbCyu+EnITG7sqL+8LflIrDpIvJFdLqwVQ4IFXGhWgB0rlorzWQrJ7DqHRptmdcTUCJYCREckLwTKU4pVynhu5Mf6HQyZSlbhbxqsMFkKio5t4MKBFDVfn312dX79+99P57zCBINeiUrFzKRgPCq4bfbhd1kUxBrS5dVfmH6ocT071EPAqcmfOO2m8YSPSXZ7lKwxks2GdKHKlecmlonW+hmuuw2g8GCTHxzD1GWClWqOoiT6XUkg1gnkqMj7HrQzmi5wX2RzChRQr+Mx8jTDoSmH0PotALEx0FrlEi6LkMRwnA7yAkBrSgmEenaHvWF7UkuPl0KlMwTnZgu0ADFq0rFPMSGg9GELGNBuC0kzXKjKn3DlnaeJ8vTm9hb/+gu1ubI6ouuIyNEdi5yNtz1/PZm/gaGv17eaRPU2pj60er7CzQz7gOv3prFJocNXaMJehNKozu4HGQmsFzqzZd61ZGEFwcT777fLqp8C5YO+0YlQAE0j+F95MT/7LTv48Pfn6Xfz25u3t7RfRCBI0xNPDewVB9yYmN6jFajuzf29e3saqKnIdBnEQxZWowgiRWBUs5WGCFrIv3t4eJUPShf5Z/ADsBruBT6Px0RbSBMIIJt806D2L7TL6YiX3RAi8hxJm9WkBLEtfFYuSpDyGY5Zl4aIk/C7qMtV0SHHtzocV21C9Wqi0peWWMRhbe4FRsxT3a63d6ZVfu2E833WilC+gsXzWlPeM9EY9monR1R80X4UdYhh6vXuSjd4X/ko9VRIJ75H3tRm5tOBMEhWIWoddZvBana6mpJB0rhxRMljlZa053HFkM26qeilqSdxZV2Pz/Ru/uxbpA9IOLkouKkxN1hI3kYwJa9zB9prlVK7/YXoZr9iH8F+np6dDc/QV07xxqA16BCdmJy7FOqSPr1Dg1OG8x3YY1ea2FmRuHyGeEvjdqsrv0c9LPBVFQ+NQZDEOhrhDRywlkZkHXIQLPlxjKocWd60+hzePQ0KGPc3UpkzBy1RC6fB9zeVmCI9M5uyu4Mhzd5gwTE/Lg7DkLLOcvYXgW1GiN/pktql4gOzBKixlvBpqTP5Qogxg12S20eTk42mtl0Lmf5rDqG3+b3MAWdCe3M1J0rYQVaFpTt9abhw0mlUUZSaHpkuHQXJPfP6+CIbo4IqjEewHwZvL6xmuOON4L5FtRvDj9eVFjNyOTStfbMIt9AMAuwj/mWSAyRjYDtDgUy+lWBuw7HeR8Gbb9CA0PvODBSopS6ExrOg/S5c8i4MhtCw9Qp+JpztEjJZ3t0NT0kM49cCgwNAlfFDMlw9GE52YsoBd1fvvz9muvmuqmVajT7vPvHMf252xyI623qRrJ/G843hv09c7mXUt7iwueHmvlx/xonPapjC2ffgp7ZLrWpbtKQN6Gi2u6lIhm5hUA5bXqtYWg8wNUqZ6TnAUIz4d09CAa+ibH2ZwlMKeQmdtd1mipOWHrDte9Crs/n1xUGBURTsLpi6yjec2kc/UpTGMdPE8NCm6ZgGHSgxLmXJkj96s8/nndqpwQ8MER8FfL6a/zl6fX8x++HY6O38V0Jkewd8f9oqosQoef47oxm7ZXeoTrmPx3dSW8c93fEtBb6a//3w5fUWTq01At0G1HdP29y3kGfAV3hgkTsOww/n2mQwV4j4vQ3OWmp9SayGzLve5iauTmXmDnvAIK+PaUMmLIRxV/gPlu4pHcMRb5fhV0YGjrbvTjsp9PjQB2AKqbLwZeRlHSB1SJ7diY6OL/HbVDAYe/9eVmW8N1DGjWLv7bxFqOcxUX8VyxD9ePa2lJPynrCiI+9USGdoUBv+QLll5vzdW+3h6EJgQEiDbR0LUuNkujX2cnV+TT0Gen0eskNf7Bt8DuaJx5A+e6vCfOPoCWdlWPtbLs6R8UB1EzpGLeuf908eG3INDF65h9wPhIJ+CA8mMmqjsIoOOGBNoU08jxPYAD/tD2x4oulsWG16pHUssbxi1nkYsR7wgjvBvhO6kMd4rWK9wkZcImo2bdLZPPBMdnp+AQ0PYXNWYKEu47A7f1M0AzRaaepB7DI9hwQocCBp2RojiGFj2Hn29mpdGeQeiLz6J7Zy3xmDbgvvc1xzD1yPvtuA96b23zCEjCT/G/X+10fYVul1DtF0OC57AqWOt7pzeAnQX9BDZ70cu6c5uFyS9p1t/CJXiMacBbe/Gz056rMqTx5cJw0ky8aL2yWklPzoS9WYEr4Defje3Hn1TwHDO4PvzWfuQsEQZYtBj1GFukol1SSBUOMHTIIH08XHU6RkewdcZDTz/eFc6RjF38ysx0t78POqMzy4V+JzfudJyD2S0dxgMWg1bEvXr4qFp6TRpNm/6idHi3vQG8u2OGaYrJhUP6VBkBzWKppHpwD85Nr9b2VCSV8fJXs8nrjY/v4ROu596m3oyTvh5QLLywT5IHnO+phcxvuDw8ScZ4nMELzEjGT4eR/AlPUcoqbODOQ/fkgV2Rabxvgx1zmlYmO/9WmRs4QCPlswkgXwWGtM3pCCM8ImNy7dwdgYnLyP4ZmIduzGr48HfPtFZt3wUAAA="),
+            gzipBase64: "H4sIAAAAAAACA51Y/2/bNhb/3X/F6xBMUmbL6QE34GxkQa711t56SS9xMezSXM1ItK1FFlWSiut5/t/3HklRspx0wQEFUpGP7xs/7/MePRzCdMkhEYUSOQ8UiCLfwJptQAvQuKO4fOByBD9JVi7/8w4EfsGc62QJ60wvjQxLEq4UnrjnRR/Wyww38+yBK8iK3nCIMpmClUgrY2HFV0JuYmNXZcUi54NKcZB8LrlaWi2AB+55qVEBeqBUJoprLSRbcAiNNs3ujKsRKAGMjEieC5biKV4q57k5N8b/cEhFooYuyniVwlxIdHQT93q0qOFq8uPV5PrNp58nv8IpBJkWpYqdS8G4l3Nd68PtosrzMaDNrQuZfykzlDzXfcBQ5M7Iu9MYYX2kvTzNVpjIesM6kWdK84JLRet8Dddch9G41xseH8O5vwFWqDUeNdnnUgqpRjBLRMpnuJXCbJ7xPJ1BOJdiBd+YrxEmXSnM3jcRiLnJzjyTaFEUPIbjYQ8DEFJDkjO8R2foR5blleQYHDqVKpiQLdj2wKBFyyrBGwmtB31ImWZ9UJrpSkVGysk5S6fO15uTW/jjD9juxkZEVSWXoRGJnY+0PXsznb6Ho63Vt5tFVpquPrZ6vMLWDvmA6/SntUqpwVVrwwRD16jO7AYaC60VOLNmPzVmYQTBxWT6y+XVz4Fzwca0YlQApzD8X3hzPvgvG/x+MvjHp/jjzcfb2++iEQzREE8O4wqCdiTmblCL1XZm/968vI1VmWc6DOIgiktRhhEiscxZwsMhWki/+3h7NOyTLvTP4gdg19v1/DUaH20hnUIYwekPNXrPYruMvtiTe0cIvIcnzOrjB7AsfVXMCzrlMRyzNA3nBeF3XhWJJiHFtZMPS7aherVQaUrLLWMytjaAUb0Ud2ut2emUX7NhPN+1spTNobZ8Vpf3lPRGHZqJ0dW3mq/CFjH0vd69k7XeFz6kjiqJhPfAu9rMuSTnTBIViEqHbWbwWp2uuqSQdK4cUTJYZUWlOdxxZDNuqnopKkncWZVj8/0Lv7sWyT3SDi5KLkq8mrQhbiIZk9a4he01y6hc/830Ml6xL+HfT05O+kb0NdO8dqhJegQDsxMXYh3Sx/d44MThvMN2mNU6Wgsyt48QTwj8blVlC/TzEqWiqG8ciizGwRB36IilIDLzgItwwadrTOXQ4K7R5/DmcUjIsNJMbYoE/JlSKB1+rrjc9OGByYzd5Rx57g4vDK+n4UFYcpZazt5C8EoU6I0eTDclD5A9WImljKGhxuFvShQB7OqbrTW58/F5pZdCZr8bYdQ2+6cRQBa0krsZnbQtRJVomtO3lhsHjXoVjzJzh6ZLh8FwQXz+OQ/66OCKoxHsB8H7y+sprjjjGJdINyP41/XlRYzcjk0rm2/CLXQTALsI/5nLAHNjYDtAjU+9lGJtwLLfRcKbbd2D0PjUDxaopCiExrSi/yxZ8jQO+tCw9Ah9Jp5uETFa3t32TUn34cQDgxJDQfikmC+fjDo7Md0CdlXvv5ezXX1XVzOtRs+LZ9aKx3ZnLLKjrTfp2kk8azne2fT1TmZdizuLc14s9PIrXrSk7RXGtg8/pl1yXcmikTKgp9HiqioUsom5asDyWlXaYpC5QcpUzwBHMeLTMQ0NuIa++WEGRynsKSRru8sST1p+SNvjRafCFp/zgwKjKtpZMLWRbTy3F/lEXRrDSBdPQ5OyaxZwqMS0FAlH9ujMOt9+a6cKNzSc4ij44eL8w/TN5GL69tX5dPI6IJkOwS8Oe0VUWwWPP0d0Y7fsgnpGOBbfdW0Z/3zHtxT0/vzXd5fnr2lytRfQblBNx7T9fQtZCnyFEYPEaRh2ON8+cUO5WGRFaGSp+Sm1FjJtc5+buFo3M6vREx5hZVwbKnnRh6PSf+D5tuIRHPFGOX6VJHC0dTHtqNxnfZOALaDK2puRP+MIqUXq5FZsbLSR36yawcDjf0LTLUOpFNOUaIN3Qnt4+fb1KxzmVGnmX4I3Qn+gsYEZTgIzYdPyh6t3+MEWK6oJ6lCshshX4M+/JEtWLPg1mntbvEKFIWl9dnqTvYw+oQ3zmTyWT6LVkY3i8ewd6jtI5aHIfl6vm7wprBTkxP03nk0UsVrJMuQVjDmppKQcJizPqaeqJXY+Qzi1sXZCfSp9cZncUaE3j6+o9rlZGvsEO79On1PRfs6zh7ze94iCTNGY9xuiJ/yr3nchtGNU5KEnm90B61DTi9wVtN6VXVDIPVC0aSBsfyAs5BOwQA0uK7vIVF2MF2hBQaPZ9gAp+8PwHkLaWxYbXqkd9ywfG7Weni33viDu9W+v9gQ33iNCr3CeFQiajZsgt488vx3SH4FD3Qi5qvCibCNjd4HyDxM219Tb3Y8MY5izHAetuushRHG8LjqP6U65S6O8BdEXz+oizltjsBltuj2lFsNXOW+PNnun996Ih0wv/Hj8/9VG068purqBtckreASnrhu03z8NQHdBB5HdPu8u3dltg6TzJO4O91I8ZDT47kX85ATNymz48HLIcEIf+qP2KW9PfnXU7MxeXgG9qW9uPfrOAdM5hZ8m0+aBZokyxKTHqMNEkop1QSBU+DKiAQ3p4+uo01MUwVcvDZJ/GSuJUc7du4AYae9dMmo9S9xV7GbEHa1kkEuHyaDVsCFRvy7u61GJJvj6t5JTo8X9VmIg3+yYR0rJpOIhCUV2AKZsmjMt+A+Pze+BNpXk1fFwb5YirjY/a4VOu39N1PVknPBzlmTFvX3oPWR8Tb804MsYH9WSIT5H8BJvJMVH+Qj+Rs88utTpwfyMb/Sc5g2N8TLUOaMhbLb3K5yxhQ8jtGQmNOSz0Ji+IQVhdBbT8i2cncHgZQQ/nFrHbszquPcnnyd6LtQVAAA="),
         EmbeddedFile(path: "js/app.js", text: #####"""
 // The shell: sign-in gate, navigation by role and license, and a hash router that loads each
 // screen's module on first use (the overview's is the only one a first visit waits for).
@@ -437,13 +444,37 @@ nav.addEventListener('click', event => {
 
 window.addEventListener('hashchange', () => { focusOnRoute = true; route(); });
 
+/** The end of a redirect sign-in: `#signin-code=…` or `#signin-error=…`, read once and cleared from the URL. */
+function takeSignInReturn() {
+  const found = /^#signin-(code|error)=(.*)$/.exec(location.hash);
+  if (!found) return null;
+  history.replaceState(null, '', location.pathname + location.search);
+  let value = found[2];
+  try { value = decodeURIComponent(value); } catch { /* shown as it came */ }
+  return { kind: found[1], value };
+}
+
 (async () => {
+  const returned = takeSignInReturn();
+  if (returned?.kind === 'code') {
+    try {
+      await api.exchangeSignInCode(returned.value);
+      await signedIn();
+    } catch (error) {
+      await showSignIn(`Sign-in failed: ${error.message}`);
+    }
+    return;
+  }
+  if (returned?.kind === 'error') {
+    await showSignIn(`Sign-in failed: ${returned.value}`);
+    return;
+  }
   if (await api.resume()) await signedIn();
   else await showSignIn();
 })();
 
 """#####,
-            gzipBase64: "H4sIAAAAAAACA7VYW2/byBV+9684hoMluStT2ZcWkOEG7mKBBnU2izjBokhdeEyOJdYUyeUMrRhe/a6+95f1O2dmeJHlxAnQB8vSmZnv3C8z8zm9X2kyK12WCzLFsjouKloqq2dUqbsC34q6out7autSk6pyKotMVwbr/EPRSpkVFjurW7IrZamsVW5Iq2x1MJ+TyVqtq8jQus47IADspmiNpc5oii1413e6vSv0BnsKQ0Kpynt8gJ3fe1eYwtJGFdbQTd0m6UGxburW0gOtZthTljN6wQJVdVdlmrZ009ZritJ5Xq/Tf5voJBz4npQh1RT9BnyfbHggY1Vrz4s7aGhs3bhvrc7qqtKZX6gr/n9hle3MiNvGOKwDbIbYTndDp/TxgIDcKLtaUNQrPCNb2FKD9HYgLWHLBqQ3dVXYugXFWW7BDDziPEAwO9rOxuiGVzJtRugXA+lZ6AHiafTH4J9FYqAZrYo819WCbNvpXVjIopYT2J7yPJHd9j0SX6vstmvG5vhrT3kWtAfYA11UWQGN7Bj89Yj2LPgeZA+DVnNMTlx5fkYD9VkM/PY98LbIbvUE/n1PCdC/1e3tflx/2vm2KbtlUfWYRbXcZaa6vLAjVmf8G8Vi+SxmcnqHVUDkysQ/83VR7XLd6OtVXd+OdfxtIAW+Z52t11Lp9nMPKE6Az/KDBjdlvZkwHNGezTGc+TJLq9dNiYI98eOI9lyWPc6XWfoWMGJ43lN6dnywMLb9DEuPsyc0UZZv9f1YpbNfX5MnfQ0LD/RlndCP2jG/D/731zATjCdYXfZtYa3QYk/pRRwd8dcoOfELaLiejm8DGZ9Wf7JYeqA1QKuO+523Xfjpm7W0qptWm5X3CG1PDkoNkFKrqmsAwvsdrdVVrtv39a1meV464k2ddeZt9Y47Oqg3qjQaoutP0h5v0F9lIgj8YjZfQg8wZXFDcVlnYp9UxoLT01O6Opq/eOBN26vEzQkxNCPSwKWd7ePNJwfbgwNl7qtsYDpVLXZsnZFyZRUAFA8J3ODT5e9lHD0EM7GfpW5gMkHVYDDjurdtC1W6z5+r3JzBVB26yRrjDHQuwA+kLW0jkdr7Ig2wp8I4/OQdzqi/qDtWEyr0wvMQc13q2AWLk73VtmsrOnS01HVI+u47igNJxq4//hCVMlXFI3Kyw2DEeWSYrGuxwNEzMXaKtlCqTMfzfx39c/5qPqMoSlLTlIWN5x/nry7nyceXl8x5mFdOelBJChlsLpmImYzi8cxD9U2YflKMZ5gNY69+4mQj4lgTGKA4OOys8nhJp3+hZVqptZb48QrLFnGBC7RDRwhHm86s4gD3QHx6MTk6owIFziwgMW09jiykQncA3jW8umW1MFjGCPRZ4LJWjZPvo5xfxVFe3Dl8rhQidDJz2B6Xjxg+gs0KmzCxIooXLtLBVmIdxlcIwGPvqwiiy4oYIDjwFUUNT0QUUp4jz2i74JlVBO+PIVwxvKZSyhIR6HI3WBrVGv03BMIkWD7y8V8x/87o90639zBmFF1+TexEr/pEYTy2yIzSFEeMZaDAIGyfu+0+EYLnxPuT2MN03y7hPsYRo+aYyHP94d3rn2pM7hUslHihcVxv6MO78wut2oy5qbWJZSnhcrinrriy1FexQ842y3UxRrw62QalnJBOoGCnrajWm3TY7PPhdJQOCHKJiJGPJXAeVQ8njK/ckA5V6h6fnoAdYAu3ZCsQ57jZDJetUO3XHbeV2spNZnyh+37OZ6c9QWLet6ii4tr2ww+jFhHkOewLmEsQ7mEzDu/Vj/BS9EvNPaSr8igRauOIZDrI6TOSotluPkRH/aWG26Wb0snWNLkiJgjj4A8RlwUaV0qUzsO9pdJXnT0S+20uWZzIKUzm7jRX71e4lHonFnL7JOTtgLw16VXi68kQKCxajka6Rlg6ZG5u/UGhbOm//6HX79825upkqonrVKzLbrth9XZofrdJcZEou1ybKcq3aX6Ef8eeQR65ikZ0xb4N1IV4plfJcdv6Lsum4rDDN8sGhHxWlaUbnUzASOkqQD+OhjBjSjBcaC3sAjHZb3IfvO6lIQwD7mIfrOIW++SSQD9EBo4C/XHGr7TKcaUBZDAdclFdI5P1Jwh7/KNIOTHncPi6zu/dSTQLV+3GvnDQM9kmi5LkotyQn7FTxQmfOlljPsGSoLr6mJjUpB4b/S7hYuoGP+qLRqzbtm5DfPTWON21BvNJVdOAFkuMIAnWx3JYLBFG3VK3VgwhS+laG4N+xZwvMF5VS88v6fvr0yydSOE9J36UOfzGpPMrHwTzOf1d31/Xqs3lUcrtPW6hPqY4Gcqp5IW6kiji9tCXyt4BHK9+Q13yM1d1m/aWGU/FSTiTCjXGaNnqO2T6RQZTlOGBw6s5brpmVW8uimWl89fVpO+yjBywqFz8NR6ihG8Dm1XNxZRXUo2wQe+PuHhEnsYOGEhwkWlUdVQWd/rYDbmRdGgBZTx+5oMi6Nl+4OzHfOIesYcKC7+t0GCaFT/LiQ2HXiIPZlwaS/iErvUKeSF73uiqo+vOWswNHjorlTHnuEahvS6XmIajDCZTjZQZB4/ujujURsQdP7TFfmJH6/T5IbbTpb80jRUeTYq65Faly5Qz5CdOFJmGAxhCL+KTEQ9Y7svCL57wKT9lpWF/v8YRvE32jRNmn4ufuqCs+W5S5HTLVhPvuqfW7f/r6rLuby1r/bwrzTRshRLeSN1Pp1R/udtjEY+A874sONOEB1YHM4k9TqLPBGxYniaJwDxqvBGz5l4UGm40HuZc4XHSyRw3aRvjN0ZsKSq+3o9GtaCVFHP2pmjHL8TBYgtCHPC4N0RFCBtEAfbhCGwUG/c/hLcbtRwtGRsw+kfdoc5rD0gwTBoNV2oZGXtXJ9OXa/EO/g6mVlV5/jMXME5MXaH+RBncz09xzo9OgYfdIAoNZYjpsl4CsefiTOyKxiltEOH1xqX3G4SyiiPY7dPxpsj5BebPf3rZfEpYE1cG9gi1UpU8CQ/yfEtNkYcXlKZjt52vLtqeWeTRNQewu4ohgdAxBMF3r8Mp0tiSU7SnrTmxIyxTNxLLX1IikSrVF+NvlJ+ZBamZ49NiSjMbx6EQUuT8EoUwK2uEpeWBLeGBdGoWX5qnKoHVRB9XnL9Wj0gsEIW+ysb3IfVYFb6m7obL7tOWlJC+aklSHsS7Ac/qD/GNkorSwpdCRzOTqij55xeGfBWT8+f/AKdI7sFsGwAA"),
+            gzipBase64: "H4sIAAAAAAACA7VZ3W7byBW+91OM4WBJJjKV9KIFZKiBu1igQZPNIk6wKFwXHpMjiTVFcjlDy4YjoE/TV+h9H6VP0u+c+SEpy4kToBdxpDMz3/mZ8zuaTsXHlRJ6pcpyJnSxrI6LSiylURNRyZsCn4q6Eld3oq1LJWSVi7LIVKWxTl+kWEm9wmJnVCvMShpR1jLXQslsdTCdCp21SlWRFus674AAsEXRaiM6rURswLu+Ue1NoTbYU2jBlKq8wx+wc3tvCl0YsZGF0WJRt0l6UKybujXiXqwm2FOWE/GMBKrqrsqU2IpFW69FlE7zep3+Q0cn/sBzIbWQTRE24PNow73QRrbmbXEDDbWpG/upVVldVSpzC3VF/58ZaTo94LbRFusAmyG21V2LuTg/EEBupFnNRBQUnghTmFKB9L4nLWHLBqR3dVWYugXFWm5GDBzi1EMQO7GdDNE1rWRKD9DPetKT0D3E4+gPwb+IREATsSryXFUzYdpO7cJCFrkcwQbK00S22/dIfCWz664ZmuNPgfIkaAewB7qosgIamSH4mwHtSfABZA+DVpFPjq7y7anoqU9i4LbvgTdFdq1G8B8DxUP/WrfX+3HdaXu3TdktiypgFtVyl5ns8sIMWJ3SdySL5ZOY8ekdVh6RMhN9zddFtct1o65WdX091PHXnuT5nnamXnOm28/do1gBvsgPGizKejNiOKA9maM/83WWRq2bEgl7dI8D2lNZBpyvs3QlYMDwbaAEdnSw0Kb9AkuHs8c1kZav1d1QpdNf3ghH+hYWDujrOqEetUN+n9z3b2HGGI+wughlYS1RYufiWRwd0ccoOXELKLiOjk89GX+NujVYuhdrgFYd1TtnO//VFWsuVYtW6ZW7EbE9OSgVQEolq64BCO23tFZVuWo/1teK5HlpiYs66/T76gNVdFAXstQKoqtbLo8L1FfuCDy/mMyXiHuYsliIuKwztk/KbcF8PheXR9Nn97Rpe5nYPiGGZkIo4Iqd7cPNJwfbgwOp76qsZzpWLbZsrZFyaSQAJDUJVODT5W9lHN17M9E9c95AZ4KsQWDaVm/TFrK0f3+qcn0KU3WoJmu0M9C5AD+QtmIbsdTuLlIPO2fG/ivtsEb9Wd6QmlAhCE9NzFWpYussVvZWma6txKGlpbZCih9+ELEncdv1+TOrlMkqHpCTHQYDzgPDZF2LBfKekbFTlIVSZiqe/v3ob9PX04mIoiTVTVmYeHo+fX0xTc5fXhDnvl85CaAcFNzYXBARPZmIhz2PqBe++0nRnqE3jJ36iZVNCPI1hgGKhcPOKo+XYv5HsUwruVbsP05h3sJXYB3t0BL80abTq9jD3Qs6PRsdnYgCCU7PILHYOhxeSJluAdzV0OqW1EJjGcPRJ57LWjZWvnM+v4qjvLix+JQpWOhkYrEdLh3RdASbJTahY4UXz6yngy37Oowv4YDH7q4iiM4rbAB/ga9F1FBHJHzIk+dpZWbUs7Lg4RjcFc1ryqksYYEudp2lka1Wf4YjjJzlnI7/gv53In7rVHsHY0bRxbf4TvQ6BArhkUUmIk1xRBsC8gz89qnd7gLB3xzf/sj30N23S1wf4bBRc3Tkufr04c2PNTr3ChZKnNA4rjbi04e3Z0q2GXGTax3zUkLpcE9esWkpZLFDijZDeTGGv1rZeqWskFYgb6ctqxZM2m928TAfhAOcnD1icMfsOA+yhxXGZW5Ihyx1h7+OgB1gi2vJViBOMdn0w5bP9uuOykpteJIZDnTPp3R2XBPY512JKirKbS9eDEqEl+cwJDAbIFTDJuTeq1e4pejnmmpIV+VRwtTGEoXuIKeLSBFNduMhOgpDDZVL26ULU4vRiJjAjf19sLgk0DBTInUe7k2VLuvskdhts8FiRU5hMjvTXH5cYSh1l1jw9CkQtz3yVqeXicsnvaOQaDkK6RpuaZGpuIWDTNmK//xbvPn4vtGXJ2NNbKUiXXbLDam3Q3O7dYpBouxypcco36f5Ef47dgzyyGY0IS7pbj11xjcTVLLctq7KkqnI7fDJkAEhn5FlaVsn7TFScemhH3qD7zHZGc6UYnaemOw3uXNe+9LgmwE72Hur2MUQXOzoh4jAgaM/jPiVkjlGGkB60yEW5RUiWd1C2ONXLOXInP3hqzq/sydRLGy2G96FhZ7wNl7kIGfl+viMrSpW+NTKGtMJkgTZ1fnEKCcFbNS7hJKpbfxESBqxatu69f4RrDHftQbxSWXTgBazjyAI1sd8mC3hW91StYYNwUvpWmmNekWcz9BeVUvHLwn19XGWViT/nhM/iBx6Y1L5pXOC6VT8Rd1d1bLN+VHK7j1uoT66OG7KRUkLdcVeROUhpMpwAeSvbkNd0jNXdZ0Gywy74sSfSZkao7Vs1Q0i/SyDKUr/wOHUHBZdvao3Z8WyUvmbalR3SUZyWGQu+hj3XkLTwGZVUzKllVTBbVD7I0oekaPRBfQkXJFuZHVUFjfq2Da5EVdoBiU8euaDIqjZruEMbb6gGrGHCgu/r1BgmhU9y7EN+1rCD2aUGkvcibhSK8QF73mnqk5cdcagb3DQWSm1fosxCuV1uUQ3HGUwmWw4zVh4VHd4p9Is7vChLXYdO0qniw+2nSrd0DRUeNApqpJKlSpTipAfKVC4G/ZgcL2ITkbUYNkPM7d4Qqdcl5X6/WGNPHib7Gsn9L4rfmxAWdNsUuTimqzGt2ufWrf/r9FlHaaWtXraSDN2W6b4N1L71SoVhrs9FnEIOO/SgjWNf2C1MCPfoyD6gsP65XGQMMyDwhsRa6pFvuBGw2bOJh4rHfdxo7IxfGPElqKi8X7QqnmtOJnTbbJ29ELsLTYT8ANq93qv8G4DL8A+HIGNYm3/9+5tWy1LS4YGjP5ad8jzygEKGCaN+pGaW8Zw1cn45ZpvB/8OxlaVef4TJTAKTFUh/0QZrp+e4uw9WgXud53IF5Tep8t6CcTAxZrYJo252MDD640N73dwZRlHsNvt8abI6QXmD79/2dwmpIlNA3uEWsmKn4R7eb4np/DDC1LTsd1Oo4sypwZxdEUObEcxBBAqBiO46nU4Rhpacoz2uDVHdoRl6oZ9+WtKJJylQjL+TvmJmZeaOD4uJhezoR8yIUXML5EIs7KGWxpq2BJqSMdmcal5rBJYjfSxyflb9YjYApGvq2R851IPVaExdddddp+2OIWErMVBeTB9/px/EFPULSxQ8Vo4KkLI+N/GaHK3ieCY5s/5f//5r0uBoSBQuclhMj3FSWo6MvvDGbVzgLO/FlF9xIiaYhLr+wMjr5WN8g/cgY4KCA9VEBtDt2MVkwSfbVc1j9PnybNpqm5VNn6FC73uISP47jZEL/pzU7d3fqinWqti+8IQwXgBi4ZVnstf9DTNEzZzoPecG1l2/GhIjM5/dxHa2bDycGqPeWl3lqV8V9FvdUgsGTGlgXX4TkDlcuYYvbqYOAZ2uo/3ZC1t3FlFNnxoaG8kv+l1ygWZ2wMSOfKe3bfnw8Snbq23WdAfcSAgpU7B0Rk9KqeP9eRhd5/9L8/cb7QLdAo0hT27H7XbW98Ub/fMR48paHv50HY/gedYucD0IbveRGhHUJbpQWWfCbh2PeDM6Yr+/g+wW9k4qB4AAA=="),
         EmbeddedFile(path: "js/charts.js", text: #####"""
 // Hand-written SVG charts: a line chart (with an optional target line) and a bar chart.
 const NS = 'http://www.w3.org/2000/svg';
@@ -1465,13 +1496,18 @@ export async function renderSignIn(main, { message, onSignedIn }) {
   if (message) box.append(h('p.muted', message));
   let providers = [];
   try { providers = await api.providers(); } catch { providers = [{ id: 'local', type: 'local', name: 'Email and password' }]; }
+  // With LDAP configured, the same form takes a directory user name: the server tries the local account
+  // of that email first, then the directory (docs/auth.md).
+  const ldap = providers.find(p => p.type === 'ldap');
   for (const provider of providers) {
     if (provider.type === 'local') {
       box.append(form({
-        label: provider.name,
+        label: ldap ? `${provider.name} or ${ldap.name}` : provider.name,
         submit: 'Sign in',
         fields: [
-          { name: 'email', label: 'Email', type: 'email', autocomplete: 'username', required: true },
+          ldap
+            ? { name: 'email', label: 'Email or user name', type: 'text', autocomplete: 'username', required: true }
+            : { name: 'email', label: 'Email', type: 'email', autocomplete: 'username', required: true },
           { name: 'password', label: 'Password', type: 'password', autocomplete: 'current-password', required: true },
         ],
         onSubmit: async ({ email, password }) => {
@@ -1479,16 +1515,17 @@ export async function renderSignIn(main, { message, onSignedIn }) {
           await onSignedIn();
         },
       }));
-    } else {
-      // Redirect-based providers (LDAP/OIDC, when the identity work adds them) get a button each.
-      box.append(h('p', h('a.button', { href: provider.url || '#', dataset: { provider: provider.id } }, `Sign in with ${provider.name}`)));
+    } else if (provider.loginUrl) {
+      // Redirect providers (OIDC): the server sends the browser to the provider and back to
+      // /#signin-code=…, which app.js exchanges for a session.
+      box.append(h('p', h('a.button', { href: provider.loginUrl, dataset: { provider: provider.id } }, `Sign in with ${provider.name}`)));
     }
   }
   box.querySelector('input')?.focus();
 }
 
 """#####,
-            gzipBase64: "H4sIAAAAAAACA3VUTW/bMAy951cQ6ADZg+Ng1xTZMKw7BBjQYt0tKFDFomNtsuRK8tIg9X8f5e9k2yFIRD498j2RkWVlrIczFAnkUiloILemBJamK2HK9KdjtwvZgd4Dd8ArOSHocIE4Q25sOecIZ9dhFvjagrg76QzyWmdeGg0WtUD7KA96q6OSS50QTYnO8QMmYHTIoNhqaGI4LwAyo52HvXmFDRQRc9jSpBXXqFJHYKlZoGDcSr5UfI9Kodif2BpYl1566RUyIrwlvqC6r0ukbYi+U15V1FhEFYoPNxf3EmChJ5AavIHtj/vKsbi9J3OI+s7jK5IqLWuPgi4PgPaGQg+VNb8lWeBI0O4pRL09kYB5nB+59MH7dIxG8S0ZnXGfFVfg3RmkILXKZFxRRX+qcHbUvAzHr6RZAdcCKu7c0VhBjjwRZ/DEWIg6owdiMPlUpHuJTvAQTEMZ2Gw2Q6UBdOFnmIdoiJP+8DzrkTgNvSVj1tX7Uvr16DebUrlEJdwadmMEyIVeGgZppLRn76RORgxpXnuTmbKiRwjh2qENBJSx+FJLi2SitzVCk/yrymjbVOhhCvW1ZqCrclltafT9cob4f9mn6SdtRG9Lt0jRGVpByfiOYVM2H+E8a3qaH2UOUkdXN9pZvMROixfNsmNLTdxHG0DlcCy2WsF3FCQi88s9dyhmkxl9u/v8sLrf3n1J4FggrU+BNKlkgvQnoD5+ARfChXAZw4FWg8O+9p7+JJBnRfr3NIXFIt/oi6cdsl39wmI+G6raKnh7A3ZDScE9dUXmTSszQ0ryjjTC87DgR+kLeHe+mM/mOR7FL7pPaOmlRnt6REXKjY2Y1FXtWfwpzU1Wh2VdNIs/3UZc3m0FAAA="),
+            gzipBase64: "H4sIAAAAAAACA41VbWvbMBD+nl9xsILt4Trsa0pWxroPhUHLXtiHUqhin2OtsuRKctNgAvs1+2H7JTtJfkvG2AIh1enuntPdc0953ShtoYMqhZILAQcotaohyrJloersu4kuFjw4vQZmgDV88qDDkUcHpdL1PIc7m+CzwBfvxMxe5lC2MrdcSdAoC9Sf+VZey7hmXKaUpkZj2BZTUNLdYHEt4ZBAtwDIlTQWNuoF1lDFkUGfJmuYRJEZcuYycikipjk7F2yDQmCx2UcriML1ueVWYEQJLyife3WPS0m9iX4z1jRUWEwI1ZtXR3EpRK4m4BKsgusvN42JEh/HS4j7ypOTJE1WtxYLCh4cfIRAC41Wz5xaYOhBd/fOavWeHjC3sx3j1vU+G61xckGNzpnNqxPnuw54Qa8VKmeCEO2+wdlRstodP9CbBTBZQMOM2SldUEfuKScVsFzCN24r+Hj17tY1vOTbVmNBqSoEQ/FhzpY9IjECCq5pCoqqbg3qHsC7on4mg9Wc/JzB1wAsz1UrbQBSJd0wC+jrKbk21uNIHzCljguVmyVrbZXVRZKNTBAFa+jRYwOyklPLyfQWmsw9HdbrNb2e3KIwcKUhDrFDkCtiTBBoFqY5GOeJfBsHpyOyuKbEg52G67i3CgVewsNZN2ZzHToA1XHWudtwfoAVHHmkYybTbmpuVyPxoumq5CgKs4K70QIecXYEQu+Gsfs2Ewv64noaUCnj6CbGWHyxdKKeq1zVDZHVWZ1j76fxqaUBEdmsbtFTZ/qs/gE64QzX/w+UzpBGlJHHE9DtZOqxZk4ncHmrSYvs+czj77D3058kUf14grLFXeByOi6Wky6iYzcrelpoobZcxicRnqjHvpMSxrPbsaRD0lsPgMLgMXs9xlctJtbS4n3CsFwz7Yhvrq/eJ0e7a4jYYXc3Wu0cR0j03HHcHSchG5Y/0sWUfDloZq4KXP/68TOFXcVJqmhV6N8B4EteMbklWXDryAjGGCfjfy6VE08aBf2wbNNaq4K8VxrL2b4ML0yhYJYZtKuZKM78OA2DmgYPg4TvnM6druZDMnZzEb6uoKcW9f4zCi9IccRl09ooucxKlbdOjheHxW/Z7+NNTwcAAA=="),
         EmbeddedFile(path: "js/screens/storage.js", text: #####"""
 // Storage: every storage service with allocated / used / free and its state (latest push), and
 // the fill history of the one picked. Refreshed on storage alerts and every 3 s while open.
