@@ -1,7 +1,7 @@
 import Foundation
 import ITOpsCore
 
-/// Which directory groups (LDAP group DNs) or claim values (OIDC) give which ITops role.
+/// Which directory groups (LDAP group DNs) or claim values (OIDC) give which ITOps role.
 ///
 /// Written `role=value;role=value…` (`ITOPS_LDAP_ROLE_MAP`, `ITOPS_OIDC_ROLE_MAP`): the role comes
 /// first and ends at the first `=`, so a value may itself contain `=` (every DN does); entries are

@@ -268,7 +268,7 @@ struct LDAPUnreachableTests {
         let silent = try await SilentServer()
         do {
             try await Self.expectClearError(
-                url: "ldap://127.0.0.1:\(silent.port)", within: .seconds(4), saying: "did not answer within 1.0 s")
+                url: "ldap://127.0.0.1:\(silent.port)", within: .seconds(8), saying: "did not answer within 1.0 s")
         } catch {
             await silent.stop()
             throw error

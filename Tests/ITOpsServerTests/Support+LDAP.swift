@@ -134,7 +134,7 @@ final class TestLDAPServer: @unchecked Sendable {
         process.standardError = FileHandle.nullDevice
         try process.run()
         let server = TestLDAPServer(directory: directory, port: port, process: process)
-        let deadline = ContinuousClock.now + .seconds(10)
+        let deadline = ContinuousClock.now + .seconds(30)
         while ContinuousClock.now < deadline {
             if let channel = try? await ClientBootstrap(group: NIOSingletons.posixEventLoopGroup)
                 .connect(host: "127.0.0.1", port: port).get()
@@ -145,7 +145,7 @@ final class TestLDAPServer: @unchecked Sendable {
             try await Task.sleep(for: .milliseconds(50))
         }
         await server.stop()
-        throw StartFailure(description: "slapd did not listen on 127.0.0.1:\(port) within 10 s")
+        throw StartFailure(description: "slapd did not listen on 127.0.0.1:\(port) within 30 s")
     }
 
     struct StartFailure: Error, CustomStringConvertible {

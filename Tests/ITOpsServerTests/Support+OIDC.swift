@@ -41,7 +41,7 @@ final class TestOIDCProvider: @unchecked Sendable {
         process.standardError = FileHandle.nullDevice
         try process.run()
         let provider = TestOIDCProvider(port: port, process: process, stopFile: stopFile)
-        let deadline = ContinuousClock.now + .seconds(20)
+        let deadline = ContinuousClock.now + .seconds(40)
         while ContinuousClock.now < deadline {
             if let response = try? await HTTPClient.shared.execute(
                 HTTPClientRequest(url: provider.issuer + "/.well-known/openid-configuration"), timeout: .seconds(2)),
@@ -52,7 +52,7 @@ final class TestOIDCProvider: @unchecked Sendable {
             try await Task.sleep(for: .milliseconds(100))
         }
         await provider.stop()
-        throw TestLDAPServer.StartFailure(description: "oidc-provider-mock did not answer on port \(port) within 20 s")
+        throw TestLDAPServer.StartFailure(description: "oidc-provider-mock did not answer on port \(port) within 40 s")
     }
 
     /// Stops the provider through its watchdog.
