@@ -241,6 +241,26 @@ struct LDAPSignInTests {
             }
         }
     }
+
+    @Test("an account an admin disabled is refused even with the right directory password", arguments: TestBackend.all)
+    func disabled(_ backend: TestBackend) async throws {
+        try await TestLDAPServer.with { server in
+            let app = try await Self.app(backend, url: server.url)
+            try await app.run { client in
+                #expect(try await Self.signIn(client, "alice", "alice-pass").errorCode == nil)
+                // The `disabled` column belongs to user management (branch identity); set it as an admin's tool would.
+                let sql = "UPDATE users SET disabled = TRUE WHERE email = 'alice@example.org'"
+                if let database = app.database {
+                    try TemplateDatabase.runPSQL(database.url, sql)
+                } else {
+                    try await sqliteExec(app.directory.appendingPathComponent("itops.db").path, sql)
+                }
+                let refused = try await Self.signIn(client, "alice", "alice-pass")
+                #expect(refused.errorCode == "FORBIDDEN", "\(refused.text)")
+                #expect(refused.errorMessage?.contains("disabled") == true)
+            }
+        }
+    }
 }
 
 @Suite("LDAP server that cannot be used")
