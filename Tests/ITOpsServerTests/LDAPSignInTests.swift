@@ -102,8 +102,11 @@ struct LDAPSignInTests {
         ]
     }
 
-    static func app(_ backend: TestBackend, url: String, timeout: String = "5s") async throws -> TestApp {
-        let loaded = try Config.load(environment: environment(url: url, timeout: timeout))
+    static func app(_ backend: TestBackend, url: String, timeout: String = "5s", extra: [String: String] = [:])
+        async throws -> TestApp
+    {
+        let loaded = try Config.load(
+            environment: environment(url: url, timeout: timeout).merging(extra) { _, new in new })
         return try await TestApp.make(backend) { $0.ldap = loaded.ldap }
     }
 
@@ -258,6 +261,34 @@ struct LDAPSignInTests {
                 let refused = try await Self.signIn(client, "alice", "alice-pass")
                 #expect(refused.errorCode == "FORBIDDEN", "\(refused.text)")
                 #expect(refused.errorMessage?.contains("disabled") == true)
+            }
+        }
+    }
+
+    @Test(
+        "ldaps:// and StartTLS verify the server against ITOPS_LDAP_CA_FILE; an untrusted certificate is a clear error")
+    func tls() async throws {
+        try await TestLDAPServer.with(tls: true) { server in
+            let tlsPort = try #require(server.tlsPort)
+            for (url, extra) in [
+                ("ldaps://127.0.0.1:\(tlsPort)", ["ITOPS_LDAP_CA_FILE": server.caFile]),
+                (server.url, ["ITOPS_LDAP_CA_FILE": server.caFile, "ITOPS_LDAP_START_TLS": "true"]),
+            ] {
+                let app = try await Self.app(.sqlite, url: url, extra: extra)
+                try await app.run { client in
+                    let answer = try await Self.signIn(client, "alice", "alice-pass")
+                    #expect(
+                        ((answer.data?["login"] as? [String: Any])?["user"] as? [String: Any])?["role"] as? String
+                            == "admin",
+                        "\(url): \(answer.text)")
+                }
+            }
+            // The system trust store does not know the test CA.
+            let untrusted = try await Self.app(.sqlite, url: "ldaps://127.0.0.1:\(tlsPort)")
+            try await untrusted.run { client in
+                let answer = try await Self.signIn(client, "alice", "alice-pass")
+                #expect(answer.errorCode == "SERVICE_UNAVAILABLE", "\(answer.text)")
+                #expect(answer.errorMessage?.contains("TLS failed") == true, "\(answer.text)")
             }
         }
     }

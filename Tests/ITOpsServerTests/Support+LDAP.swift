@@ -23,13 +23,18 @@ final class TestLDAPServer: @unchecked Sendable {
 
     let directory: URL
     let port: Int
+    /// The `ldaps://` port, when started with TLS.
+    let tlsPort: Int?
     private let process: Process
 
     var url: String { "ldap://127.0.0.1:\(port)" }
+    /// The PEM of the CA that signed the server's certificate (TLS only).
+    var caFile: String { directory.appendingPathComponent("ca.pem").path }
 
-    private init(directory: URL, port: Int, process: Process) {
+    private init(directory: URL, port: Int, tlsPort: Int?, process: Process) {
         self.directory = directory
         self.port = port
+        self.tlsPort = tlsPort
         self.process = process
     }
 
@@ -91,34 +96,54 @@ final class TestLDAPServer: @unchecked Sendable {
     }
 
     /// Configures, seeds (slapadd) and starts slapd; returns once it accepts connections.
-    static func start() async throws -> TestLDAPServer {
+    static func start(tls: Bool = false) async throws -> TestLDAPServer {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("itops-ldap-\(UUID().uuidString)")
         let data = directory.appendingPathComponent("data")
         try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
-        let config = """
-            include /etc/ldap/schema/core.schema
-            include /etc/ldap/schema/cosine.schema
-            include /etc/ldap/schema/inetorgperson.schema
-            include /etc/ldap/schema/nis.schema
-            modulepath /usr/lib/ldap
-            moduleload back_mdb
-            pidfile \(directory.path)/slapd.pid
-            database mdb
-            maxsize 10485760
-            suffix "\(suffix)"
-            rootdn "\(adminDN)"
-            rootpw \(adminPassword)
-            directory \(data.path)
-            access to attrs=userPassword by self read by anonymous auth by * none
-            access to * by * read
+        var tlsConfig = ""
+        if tls {
+            // A throw-away CA and a certificate for 127.0.0.1 (openssl, part of every Debian).
+            let d = directory.path
+            try run(
+                "/bin/sh",
+                [
+                    "-c",
+                    "cd '\(d)' && openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout ca.key -out ca.pem -days 2 -subj '/CN=ITOps test CA' && openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout server.key -out server.csr -subj /CN=127.0.0.1 && printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\\n' > ext && openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out server.pem -days 2 -extfile ext",
+                ])
+            tlsConfig = """
+                TLSCACertificateFile \(d)/ca.pem
+                TLSCertificateFile \(d)/server.pem
+                TLSCertificateKeyFile \(d)/server.key
 
-            """
+                """
+        }
+        let config =
+            tlsConfig + """
+                include /etc/ldap/schema/core.schema
+                include /etc/ldap/schema/cosine.schema
+                include /etc/ldap/schema/inetorgperson.schema
+                include /etc/ldap/schema/nis.schema
+                modulepath /usr/lib/ldap
+                moduleload back_mdb
+                pidfile \(directory.path)/slapd.pid
+                database mdb
+                maxsize 10485760
+                suffix "\(suffix)"
+                rootdn "\(adminDN)"
+                rootpw \(adminPassword)
+                directory \(data.path)
+                access to attrs=userPassword by self read by anonymous auth by * none
+                access to * by * read
+
+                """
         let configFile = directory.appendingPathComponent("slapd.conf")
         try config.write(to: configFile, atomically: true, encoding: .utf8)
         let seedFile = directory.appendingPathComponent("seed.ldif")
         try seed.write(to: seedFile, atomically: true, encoding: .utf8)
         try run(slapd.replacingOccurrences(of: "slapd", with: "slapadd"), ["-f", configFile.path, "-l", seedFile.path])
         let port = try await freeLoopbackPort()
+        let tlsPort = tls ? try await freeLoopbackPort() : nil
+        let listen = "ldap://127.0.0.1:\(port)/" + (tlsPort.map { " ldaps://127.0.0.1:\($0)/" } ?? "")
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/bin/sh")
         // slapd -d 0 stays in the foreground and logs nothing. A watchdog shell kills it once the test
@@ -127,21 +152,27 @@ final class TestLDAPServer: @unchecked Sendable {
         process.arguments = [
             "-c",
             watchdog(
-                "\(slapd) -f '\(configFile.path)' -h ldap://127.0.0.1:\(port)/ -d 0",
+                "\(slapd) -f '\(configFile.path)' -h '\(listen)' -d 0",
                 stopFile: directory.appendingPathComponent("stop").path),
         ]
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
-        let server = TestLDAPServer(directory: directory, port: port, process: process)
+        let server = TestLDAPServer(directory: directory, port: port, tlsPort: tlsPort, process: process)
         let deadline = ContinuousClock.now + .seconds(30)
         while ContinuousClock.now < deadline {
-            if let channel = try? await ClientBootstrap(group: NIOSingletons.posixEventLoopGroup)
-                .connect(host: "127.0.0.1", port: port).get()
-            {
+            var listening = true
+            for probe in [port] + (tlsPort.map { [$0] } ?? []) {
+                guard
+                    let channel = try? await ClientBootstrap(group: NIOSingletons.posixEventLoopGroup)
+                        .connect(host: "127.0.0.1", port: probe).get()
+                else {
+                    listening = false
+                    break
+                }
                 try? await channel.close()
-                return server
             }
+            if listening { return server }
             try await Task.sleep(for: .milliseconds(50))
         }
         await server.stop()
@@ -172,8 +203,8 @@ final class TestLDAPServer: @unchecked Sendable {
     }
 
     /// Runs `body` with a fresh server and stops it afterwards, also when `body` throws.
-    static func with(_ body: (TestLDAPServer) async throws -> Void) async throws {
-        let server = try await start()
+    static func with(tls: Bool = false, _ body: (TestLDAPServer) async throws -> Void) async throws {
+        let server = try await start(tls: tls)
         do {
             try await body(server)
         } catch {

@@ -78,7 +78,11 @@ final class LDAPConnection {
     func send(_ request: LDAPMessage.Request) async throws -> Int32 {
         let id = nextId
         nextId += 1
-        try await outbound.write(ByteBuffer(bytes: LDAPMessage.encode(id: id, request)))
+        do {
+            try await outbound.write(ByteBuffer(bytes: LDAPMessage.encode(id: id, request)))
+        } catch {
+            throw Self.transport(error)
+        }
         return id
     }
 
@@ -97,11 +101,24 @@ final class LDAPConnection {
                 }
                 return message.response
             }
-            guard let chunk = try await inbound.next() else {
-                throw LDAPError.unreachable("the server closed the connection")
+            let next: ByteBuffer?
+            do {
+                next = try await inbound.next()
+            } catch {
+                throw Self.transport(error)
             }
+            guard let chunk = next else { throw LDAPError.unreachable("the server closed the connection") }
             buffer.append(contentsOf: chunk.readableBytesView)
         }
+    }
+
+    /// A failure of the connection itself (TLS handshake, reset) as the error the caller reports.
+    private static func transport(_ error: any Error) -> LDAPError {
+        if let error = error as? LDAPError { return error }
+        if let tls = error as? NIOSSLError {
+            return .unreachable("TLS failed (is ITOPS_LDAP_CA_FILE the server's CA?): \(tls)")
+        }
+        return .unreachable("\(error)")
     }
 
     /// Simple bind; returns the result (49 is a wrong DN or password).
