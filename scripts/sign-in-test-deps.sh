@@ -5,13 +5,14 @@
 # Idempotent: each is installed only when missing (~30 s of apt-get and ~15 s of pip the first time).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-if ! command -v slapd >/dev/null && [ ! -x /usr/sbin/slapd ] || ! command -v ldapmodify >/dev/null; then
+if ! command -v slapd >/dev/null && [ ! -x /usr/sbin/slapd ] || ! command -v ldapmodify >/dev/null \
+  || ! command -v openssl >/dev/null; then
   if [ "$(id -u)" = 0 ]; then SUDO=(); else SUDO=(sudo); fi
-  echo "installing slapd and ldap-utils" >&2
+  echo "installing slapd, ldap-utils and openssl (the LDAP TLS test makes a throw-away CA)" >&2
   "${SUDO[@]}" apt-get update -qq >&2
   # slapd's postinst would ask for a domain and start a system slapd; the tests need neither.
   echo "slapd slapd/no_configuration boolean true" | "${SUDO[@]}" debconf-set-selections
-  DEBIAN_FRONTEND=noninteractive "${SUDO[@]}" apt-get install -y -qq --no-install-recommends slapd ldap-utils >&2
+  DEBIAN_FRONTEND=noninteractive "${SUDO[@]}" apt-get install -y -qq --no-install-recommends slapd ldap-utils openssl >&2
 fi
 venv=.build-oidc/venv
 if [ ! -x "$venv/bin/oidc-provider-mock" ]; then
