@@ -44,6 +44,8 @@ public protocol GraphQLBackend: Sendable {
     var tickets: TicketDesk? { get }
     /// The audit trail; `nil` (the default) where the backend has none.
     var audit: AuditTrail? { get }
+    /// Public status pages; `nil` (the default) where the backend has none.
+    var statusPages: StatusPageDesk? { get }
 }
 
 /// Per-request context: who asks, from where, and the backend.

@@ -56,6 +56,9 @@ public struct Config: Sendable {
     public var shutdownTimeout: TimeInterval = 30
     /// Days of audit entries to keep (whole UTC days are pruned); `nil` keeps everything.
     public var auditRetentionDays: Int?
+    /// How long a public status page (its JSON, feed and badges) is served from memory before it is
+    /// recomputed (`ITOPS_STATUS_PAGE_TTL`).
+    public var statusPageTTL: TimeInterval = 30
 
     /// How `UNKNOWN` time counts in SLA math.
 
@@ -114,6 +117,10 @@ public struct Config: Sendable {
         ),
         ("ITOPS_LOG_LEVEL", "info", "trace, debug, info, notice, warning, error, critical"),
         ("ITOPS_SWEEP_INTERVAL", "15s", "how often the silence sweep runs"),
+        (
+            "ITOPS_STATUS_PAGE_TTL", "30s",
+            "how long public status pages, their JSON, feed and badges are served from memory before they are recomputed (1s–10m)"
+        ),
         ("ITOPS_SQLITE_SYNCHRONOUS", "full", "`full` (survives power loss) or `normal` (survives a killed process)"),
         ("ITOPS_BCRYPT_COST", "12", "bcrypt cost of password hashes, 4–31"),
         (
@@ -234,6 +241,11 @@ public struct Config: Sendable {
         read("ITOPS_LATE_DATA_HORIZON") { value throws(ConfigProblem) in config.lateDataHorizon = try duration(value) }
         read("ITOPS_MAX_EXCLUSION_WINDOW") { value throws(ConfigProblem) in
             config.maxExclusionWindow = try duration(value)
+        }
+        read("ITOPS_STATUS_PAGE_TTL") { value throws(ConfigProblem) in
+            let ttl = try duration(value)
+            guard (1...600).contains(ttl) else { throw ConfigProblem("'\(value)' must be between 1s and 10m") }
+            config.statusPageTTL = ttl
         }
         read("ITOPS_MAX_PLANNED_EXCLUSION_WINDOW") { value throws(ConfigProblem) in
             config.maxPlannedExclusionWindow = try duration(value)

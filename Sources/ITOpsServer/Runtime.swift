@@ -29,6 +29,10 @@ public final class ITOpsRuntime: Sendable {
     public let tickets: TicketDesk
     /// The tamper-evident audit trail (plugin `audit`).
     public let audit: AuditTrail
+    /// Public status pages (plugin `sla`): what admins publish.
+    public let statusPages: StatusPageDesk
+    /// What the public sees of them, served from memory.
+    let statusPageCache: PublicStatusCache
     let accounts: Accounts
     let apiKeys: APIKeys
     let tokens: AccessTokens
@@ -61,6 +65,9 @@ public final class ITOpsRuntime: Sendable {
         connections = ConnectionLimiter(limit: config.maxConnectionsPerAddress, proxies: config.trustedProxies)
         self.tickets = tickets
         self.audit = audit
+        statusPages = StatusPageDesk(store: store, engine: sla, clock: clock)
+        statusPageCache = PublicStatusCache(desk: statusPages, ttl: config.statusPageTTL)
+        statusPages.onChange { [statusPageCache] in statusPageCache.invalidate() }
     }
 
     /// Opens the database (applying migrations), loads or generates secrets, and creates the
@@ -191,6 +198,7 @@ struct Backend: GraphQLBackend {
     var outbound: (any OutboundAdmin)? { runtime.outbound }
     var tickets: TicketDesk? { runtime.tickets }
     var audit: AuditTrail? { runtime.audit }
+    var statusPages: StatusPageDesk? { runtime.statusPages }
 
     func login(email: String, password: String, client: String) async throws -> AuthSession {
         try await runtime.accounts.login(email: email, password: password, client: client)

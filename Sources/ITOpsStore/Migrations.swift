@@ -442,6 +442,23 @@ enum Migrations {
                 "CREATE TABLE sla_rollup_generation (id INTEGER PRIMARY KEY, generation BIGINT NOT NULL)",
                 "INSERT INTO sla_rollup_generation (id, generation) VALUES (1, 0)",
             ]),
+        Migration(
+            version: 13, name: "status-pages",
+            statements: [
+                // Public status pages: the SLA groups an admin publishes under a slug, with the labels
+                // the public sees (`groups_json`: [{slaGroup, label, services: [{serviceId, label}]}]).
+                """
+                CREATE TABLE status_pages (
+                    id TEXT PRIMARY KEY,
+                    slug TEXT NOT NULL UNIQUE,
+                    title TEXT NOT NULL,
+                    description TEXT,
+                    groups_json TEXT NOT NULL,
+                    created_at BIGINT NOT NULL,
+                    updated_at BIGINT NOT NULL
+                )
+                """,
+            ]),
     ]
 
     /// The newest schema version this build knows.

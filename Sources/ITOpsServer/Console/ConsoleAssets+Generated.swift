@@ -1918,5 +1918,46 @@ export function subscribe(query, variables, onNext) {
 
 """#####,
             gzipBase64: "H4sIAAAAAAACA41WS4/bNhC++1dMgCCidr3ybpteZDhBWuSQItkUdYAeiqJLS5StrkwqJLWO6+i/d4akZMmxg/pg2ENyHt9885jN4A2sNa83n6sbq7k0tdL2Zmcgq0ohLRRKwyxcmO1MCkoKMCp7FP5MPAm9B9OsTKbL2pZKgirAbgTUfC2mk9kMtFC1kCKHXWk3sOLZoyqKKXAZJBwKLcwGrHoUEnYb/KL3RmjUjX4oIwyUFrgF8aUu0Rx7+fL2Lk4m5Za8hYN/OkVLXlOLGtUWomTG6zL5x0TzyaRCh4PfC5BNVc2dCL1BzxZQ8MoILzJW1bUTWt0EGbdWbGt6eusFWli9/1Ru0cOhOim+2Hf09G4+yZQ0dgSNobtiBx94zeI5IDZlDjev4PC5QRSn8MR1yVeVMFOE+R5VtZ0Sy21j3pfGIpC6U7MUFtUEn+kCyiOHV04RF43MXEKMsEt3zsi9GA4TOD4g0RwFlEzmrRUuhyc2YxQzL0Ob7WSCuSDw/ZOqfBLLTiWLYfEqvJ+P7yn5fngTLeHNw6mthOc5KyRCNLAJ7TgmmbOtMAZZ5iMqC2A+wa8TLXi+JysCFosF/CFWS3eSfPzt7X0ceJA4Hb8uP94nxupSrsti36v0MR7N+SyuxAd/zsp8SkJvGsnQaIlxlHkKS6cLL8RTsPtapBD1r6MplsW+UhzvHcBlPSU1ySkBvLT/C1+/wqFFXrdjt6iwmPchqwTXREjVWHZkZzzvoAmsRk3PXLmwOA6O05XAs2wjtogZVCrjZCGptbIqU5XDMdpYW5s0gtcQ7Qz9SOlHGh017Dpy9pizh+cHr7edzZ4fes0bZWw7aC0PU4jOdaLIhdCX7s7Q35OyhQHHI3RECsRHrv3TnePT2ydsZx3DWETIYTY8VQk/d+8cIw5dFju9Sv5dytKOc/mmsRuly39dbCk8/IzZwN7w/BCwbh8oe7FzqL3sVqAf6hZ0cHSOijwczp0AE4xmgwiRcF7XXBvB3NMk55ZT1QDinW3wbkg2tO69wd6L4o7wCQUZB2OYTG7EKGIEPErD4RF+3yB76bBJdsJBYqhJ+JT4z6Dl/Bnq6S/XeYYtM/alfrEAB/pWWPaP81EE1N2itA+r53mzQi9HdpI1UvW+2a4wDR0mWMMD9a6K8OGLFx3sSSDAaw+2q1nfuNnJjZCN8662I5drIm46wA+j7zlYKzwMBLoYtNBa6YEKillVItlxLVk0mtU4MRsaF9PTkC5ZyEXBm8qm507b73PbTaZvmX3s2/BsQfU9bEtwOrOH7OuLf9ThYpong27g5yFWwgn/j1e0OG0ZXqGvo0zlforQ0kHt81vxj8fCwZn+CZcXv8u4dQVdRZ7vuOnATmFNG0XYenCfmtK+I8OelARFYZdhcUKHjI66dnUmuj5dQ+h8oJ7xuaj4HjH7wO0m2ZaS3f10e3s7BfyGK/gBrq668r2+DspGKw7a7IaLd8Up7NsZDqUZqviIR8Zvbz5tjBcW35tyLW9KGSdwNesWguNstVxbWgtYt5p0+1efYMrGM68yDkOvt/mLXxCHRp05dBXtLUfrF/Zk6jprhaHKC86o+qwvXasbNw03dZmD4XsDuNtLXLrYHSI/Hmqe2yGg3x0PjF+OKays0ZpKxpMqQMo7hpwHtef0IJhRkZyOflVRlN6jM74BXfgmgJNULLsmbebwEBqha3wPUAsdCgfjI8s+Y72/dkPrvcxDIgcgn09TZ4ldWp3DVuRiK/Ow6L7Lr68H246bAmEPO6OCtq3ThGMd9KOnY6brR/9rToVFcbh1hKkyMIGVJSw9jGnUDJVfXDAzta3pUTca3Jr4H1EZCI3cDQAA"),
+        EmbeddedFile(path: "status.css", text: #####"""
+/* Public status pages (/status/{slug}): rendered by the server, no script. */
+:root {
+  --bg: #f6f7f9; --panel: #fff; --text: #1b1f24; --muted: #545d68; --line: #d5dae0; --accent: #1f4e8c;
+  --ok: #176b3a; --warn: #8a5a00; --bad: #b3261e;
+  --ok-bg: #e3f4e8; --warn-bg: #fff1d6; --bad-bg: #fde7e5; --info-bg: #e8edf3;
+  font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; font-size: 15px; line-height: 1.45;
+}
+* { box-sizing: border-box; }
+body { margin: 0; background: var(--bg); color: var(--text); }
+a { color: var(--accent); }
+.status-page { max-width: 56rem; margin: 0 auto; padding: 1.5rem 1rem 3rem; }
+h1 { font-size: 1.6rem; margin: 0 0 .25rem; }
+h2 { font-size: 1.1rem; margin: 1.6rem 0 .6rem; }
+h3 { font-size: 1rem; margin: 0; }
+.description { color: var(--muted); margin: 0 0 1rem; }
+.headline { font-size: 1.15rem; font-weight: 600; padding: .9rem 1rem; border-radius: 6px; margin: 1rem 0 .25rem; }
+.updated { color: var(--muted); font-size: .85rem; margin: 0; }
+.state-operational { background: var(--ok-bg); color: var(--ok); }
+.state-degraded, .state-maintenance { background: var(--warn-bg); color: var(--warn); }
+.state-partial_outage, .state-major_outage { background: var(--bad-bg); color: var(--bad); }
+.state-unknown { background: var(--info-bg); color: var(--muted); }
+.group { background: var(--panel); border: 1px solid var(--line); border-radius: 6px; padding: .9rem 1rem; margin-bottom: .75rem; }
+.group-head { display: flex; justify-content: space-between; align-items: center; gap: 1rem; margin-bottom: .6rem; }
+.state { font-size: .82rem; font-weight: 600; padding: .1rem .55rem; border-radius: 999px; white-space: nowrap; }
+.bars { display: block; width: 100%; height: 2rem; }
+.bar.ok { fill: #2e9e5b; }
+.bar.minor { fill: #e0a100; }
+.bar.major { fill: #d93b30; }
+.bar.none { fill: #c9ced6; }
+.bar-legend { display: flex; justify-content: space-between; color: var(--muted); font-size: .8rem; margin-top: .3rem; }
+.services { list-style: none; padding: 0; margin: .7rem 0 0; border-top: 1px solid var(--line); }
+.services li { display: flex; justify-content: space-between; gap: 1rem; padding: .4rem 0; border-bottom: 1px solid var(--line); }
+.services li:last-child { border-bottom: 0; }
+.maintenance ul, .incidents ul, .history ul { padding-left: 1.2rem; }
+.incidents li, .maintenance li, .history li { margin-bottom: .35rem; }
+footer { margin-top: 2rem; color: var(--muted); font-size: .85rem; }
+@media (max-width: 30rem) { .group-head { flex-direction: column; align-items: flex-start; gap: .3rem; } }
+
+"""#####,
+            gzipBase64: "H4sIAAAAAAACA5VWTY+jOBC951dYMxqp0wo0hJAvLnPd22pXe14ZXBBPHBsZM0m2lf++ZRsCYdKamUsk6uO5qt4rO2+v5M82F7wgjaGmbUhNK2jIy5v/fHtvRFvd5nuiQTLQwEh+JeYApAH9HfSCSEWaQvPahOT1bbbXShnyPiMkCPJqTz6X63JT7jL8rKkEYS1laT8NXAx+xXlcLlfWcGoNMLSkq5Stt9YiuAQ0sJRRiKyBFgVIl1WuYFtk7hh1tIbNOk+ojTlTLdGwpSmNXFJOLWqeLNcx9Bm+NkgsTJ/U1VuWMVt3eZ2JwQZSa+KyVF3qFliZWLhSSROU9MTFdU+aa2PgFLR8QQJa1wICb1mQT39DpYD888enBflL5cqoBWmobAKcI8eBOJiG/4cNx2l9yYhtPjgArw7YcByu0mx2m72Sd5Kriw3kEuvIlUZSAjRl5DbLFbtiwInqiuMMsPucFsdKq1biCL5T/WJJmWekUELp3mKJmNt0irkPHj9u5wu9HAKrDnfEJThzZg57kq41nLLhUEJbozKUEWOuxDhMMYDE9idxobfZIUaMccfhFCQi4TLto5fT6Pgh2mfblHWfkUwyHtFdQwy8bLmS076dEueP5cQddHgAyiw3P9Tky3W2c0fb2irwPolw1w8i64nTlPG2wUDL+L2frpv7AMK2ZhRL+qjOUR3hNn3SqyUPAlWDprZfKqyMfpCGW4upOtRxPoJgUGHJwBakM5wolwYklQU8xewWa4pqzWPcmmrDqfhXtQYFNkL/pnRnfArvd3SKjtYxeCuPUp3lU4Buo6cI/WQRw8bXT3PdhTbvuUTe6gtplOCs81uVzJ9T/VQTnjNcZmPUCV2bO/+uhsAqDwthvKkFxcumFIBQ39rG8PIaFMoSgaJralpAkIM5A8iMUMErGXC8hPBwu8+gM1LRev/Bqf0O+eE9qjzcLn8qcqfeME2fyXy329nuzwcsJ3B17vH9OGtauxNzqptxg7lQxRHD/UUTR9GXjPQ34rIvE5NCdbR1cmGflyXsIM3vrhOXSg9eiGgcRYPXCmzwsl2SJ4NXKr/m3lnsCrAvg3cGAip8EX+fj59v8JgWo5CoMLlzgo8uL8BOSfAGU8xVuBlKGHEQDfsfbvxlEt25cIgfSHV8guC/39tIVoMgVq6CbHirvNB+qYS9oNhlceCCuZfvAcETNb6BWoFXB5cFZ1hd4z8POCelr/iBCF1VSF7pXtW7ioYkgW/3A6gz9ChuKtOVSfpFLfHPD+ghws3an/GrF/dt9vUEjFPyMnpjkwh9c8R9vAksKQHjGgp7q+/tGe1puvIuCHdZm46fXk141P8VffN6/QkAAA=="),
     ]
 }
