@@ -17,6 +17,7 @@ const screens = [
   { path: 'webhooks', title: 'Webhooks', group: 'Automation', module: './screens/webhooks.js', role: 'admin' },
   { path: 'workflows', title: 'Workflows', group: 'Automation', module: './screens/workflows.js', role: 'admin' },
   { path: 'templates', title: 'Templates', group: 'Automation', module: './screens/templates.js', role: 'admin' },
+  { path: 'statuspages', title: 'Status pages', group: 'Automation', module: './screens/statuspages.js', role: 'admin', plugin: 'sla' },
   { path: 'license', title: 'License', group: 'Administration', module: './screens/license.js' },
   { path: 'apikeys', title: 'API keys', group: 'Administration', module: './screens/apikeys.js', role: 'admin' },
   { path: 'users', title: 'Users', group: 'Administration', module: './screens/users.js', role: 'admin' },

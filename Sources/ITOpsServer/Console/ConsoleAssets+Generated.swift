@@ -293,6 +293,7 @@ const screens = [
   { path: 'webhooks', title: 'Webhooks', group: 'Automation', module: './screens/webhooks.js', role: 'admin' },
   { path: 'workflows', title: 'Workflows', group: 'Automation', module: './screens/workflows.js', role: 'admin' },
   { path: 'templates', title: 'Templates', group: 'Automation', module: './screens/templates.js', role: 'admin' },
+  { path: 'statuspages', title: 'Status pages', group: 'Automation', module: './screens/statuspages.js', role: 'admin', plugin: 'sla' },
   { path: 'license', title: 'License', group: 'Administration', module: './screens/license.js' },
   { path: 'apikeys', title: 'API keys', group: 'Administration', module: './screens/apikeys.js', role: 'admin' },
   { path: 'users', title: 'Users', group: 'Administration', module: './screens/users.js', role: 'admin' },
@@ -443,7 +444,7 @@ window.addEventListener('hashchange', () => { focusOnRoute = true; route(); });
 })();
 
 """#####,
-            gzipBase64: "H4sIAAAAAAACA7VYW2/byBV+9684hoMluStT2ZcWkOEG7mKBBnU2izjBokhdeEyOJdYUyeUMrRhe/a6+95f1O2dmeJHlxAnQB8vSmZnv3C8z8zm9X2kyK12WCzLFsjouKloqq2dUqbsC34q6out7autSk6pyKotMVwbr/EPRSpkVFjurW7IrZamsVW5Iq2x1MJ+TyVqtq8jQus47IADspmiNpc5oii1413e6vSv0BnsKQ0Kpynt8gJ3fe1eYwtJGFdbQTd0m6UGxburW0gOtZthTljN6wQJVdVdlmrZ009ZritJ5Xq/Tf5voJBz4npQh1RT9BnyfbHggY1Vrz4s7aGhs3bhvrc7qqtKZX6gr/n9hle3MiNvGOKwDbIbYTndDp/TxgIDcKLtaUNQrPCNb2FKD9HYgLWHLBqQ3dVXYugXFWW7BDDziPEAwO9rOxuiGVzJtRugXA+lZ6AHiafTH4J9FYqAZrYo819WCbNvpXVjIopYT2J7yPJHd9j0SX6vstmvG5vhrT3kWtAfYA11UWQGN7Bj89Yj2LPgeZA+DVnNMTlx5fkYD9VkM/PY98LbIbvUE/n1PCdC/1e3tflx/2vm2KbtlUfWYRbXcZaa6vLAjVmf8G8Vi+SxmcnqHVUDkysQ/83VR7XLd6OtVXd+OdfxtIAW+Z52t11Lp9nMPKE6Az/KDBjdlvZkwHNGezTGc+TJLq9dNiYI98eOI9lyWPc6XWfoWMGJ43lN6dnywMLb9DEuPsyc0UZZv9f1YpbNfX5MnfQ0LD/RlndCP2jG/D/731zATjCdYXfZtYa3QYk/pRRwd8dcoOfELaLiejm8DGZ9Wf7JYeqA1QKuO+523Xfjpm7W0qptWm5X3CG1PDkoNkFKrqmsAwvsdrdVVrtv39a1meV464k2ddeZt9Y47Oqg3qjQaoutP0h5v0F9lIgj8YjZfQg8wZXFDcVlnYp9UxoLT01O6Opq/eOBN26vEzQkxNCPSwKWd7ePNJwfbgwNl7qtsYDpVLXZsnZFyZRUAFA8J3ODT5e9lHD0EM7GfpW5gMkHVYDDjurdtC1W6z5+r3JzBVB26yRrjDHQuwA+kLW0jkdr7Ig2wp8I4/OQdzqi/qDtWEyr0wvMQc13q2AWLk73VtmsrOnS01HVI+u47igNJxq4//hCVMlXFI3Kyw2DEeWSYrGuxwNEzMXaKtlCqTMfzfx39c/5qPqMoSlLTlIWN5x/nry7nyceXl8x5mFdOelBJChlsLpmImYzi8cxD9U2YflKMZ5gNY69+4mQj4lgTGKA4OOys8nhJp3+hZVqptZb48QrLFnGBC7RDRwhHm86s4gD3QHx6MTk6owIFziwgMW09jiykQncA3jW8umW1MFjGCPRZ4LJWjZPvo5xfxVFe3Dl8rhQidDJz2B6Xjxg+gs0KmzCxIooXLtLBVmIdxlcIwGPvqwiiy4oYIDjwFUUNT0QUUp4jz2i74JlVBO+PIVwxvKZSyhIR6HI3WBrVGv03BMIkWD7y8V8x/87o90639zBmFF1+TexEr/pEYTy2yIzSFEeMZaDAIGyfu+0+EYLnxPuT2MN03y7hPsYRo+aYyHP94d3rn2pM7hUslHihcVxv6MO78wut2oy5qbWJZSnhcrinrriy1FexQ842y3UxRrw62QalnJBOoGCnrajWm3TY7PPhdJQOCHKJiJGPJXAeVQ8njK/ckA5V6h6fnoAdYAu3ZCsQ57jZDJetUO3XHbeV2spNZnyh+37OZ6c9QWLet6ii4tr2ww+jFhHkOewLmEsQ7mEzDu/Vj/BS9EvNPaSr8igRauOIZDrI6TOSotluPkRH/aWG26Wb0snWNLkiJgjj4A8RlwUaV0qUzsO9pdJXnT0S+20uWZzIKUzm7jRX71e4lHonFnL7JOTtgLw16VXi68kQKCxajka6Rlg6ZG5u/UGhbOm//6HX79825upkqonrVKzLbrth9XZofrdJcZEou1ybKcq3aX6Ef8eeQR65ikZ0xb4N1IV4plfJcdv6Lsum4rDDN8sGhHxWlaUbnUzASOkqQD+OhjBjSjBcaC3sAjHZb3IfvO6lIQwD7mIfrOIW++SSQD9EBo4C/XHGr7TKcaUBZDAdclFdI5P1Jwh7/KNIOTHncPi6zu/dSTQLV+3GvnDQM9kmi5LkotyQn7FTxQmfOlljPsGSoLr6mJjUpB4b/S7hYuoGP+qLRqzbtm5DfPTWON21BvNJVdOAFkuMIAnWx3JYLBFG3VK3VgwhS+laG4N+xZwvMF5VS88v6fvr0yydSOE9J36UOfzGpPMrHwTzOf1d31/Xqs3lUcrtPW6hPqY4Gcqp5IW6kiji9tCXyt4BHK9+Q13yM1d1m/aWGU/FSTiTCjXGaNnqO2T6RQZTlOGBw6s5brpmVW8uimWl89fVpO+yjBywqFz8NR6ihG8Dm1XNxZRXUo2wQe+PuHhEnsYOGEhwkWlUdVQWd/rYDbmRdGgBZTx+5oMi6Nl+4OzHfOIesYcKC7+t0GCaFT/LiQ2HXiIPZlwaS/iErvUKeSF73uiqo+vOWswNHjorlTHnuEahvS6XmIajDCZTjZQZB4/ujujURsQdP7TFfmJH6/T5IbbTpb80jRUeTYq65Faly5Qz5CdOFJmGAxhCL+KTEQ9Y7svCL57wKT9lpWF/v8YRvE32jRNmn4ufuqCs+W5S5HTLVhPvuqfW7f/r6rLuby1r/bwrzTRshRLeSN1Pp1R/udtjEY+A874sONOEB1YHM4k9TqLPBGxYniaJwDxqvBGz5l4UGm40HuZc4XHSyRw3aRvjN0ZsKSq+3o9GtaCVFHP2pmjHL8TBYgtCHPC4N0RFCBtEAfbhCGwUG/c/hLcbtRwtGRsw+kfdoc5rD0gwTBoNV2oZGXtXJ9OXa/EO/g6mVlV5/jMXME5MXaH+RBncz09xzo9OgYfdIAoNZYjpsl4CsefiTOyKxiltEOH1xqX3G4SyiiPY7dPxpsj5BebPf3rZfEpYE1cG9gi1UpU8CQ/yfEtNkYcXlKZjt52vLtqeWeTRNQewu4ohgdAxBMF3r8Mp0tiSU7SnrTmxIyxTNxLLX1IikSrVF+NvlJ+ZBamZ49NiSjMbx6EQUuT8EoUwK2uEpeWBLeGBdGoWX5qnKoHVRB9XnL9Wj0gsEIW+ysb3IfVYFb6m7obL7tOWlJC+aklSHsS7Ac/qD/GNkorSwpdCRzOTqij55xeGfBWT8+f/AKdI7sFsGwAA"),
+            gzipBase64: "H4sIAAAAAAACA7VYW2/byBV+9684hoMluStT2ZcWkOEG7mKBBnU2izjBokhdeEyORdbUUMshrRhe/a6+95f1O2dmeJHlxAnQB8vSmZnv3C8z8zm9LzTZQlfVgmy5NMeloaVq9YyMuivxrawNXd9TU1ealMmpKjNtLNb5h6JC2QKLXasbagvVUlWr3JJWWXEwn5PNGq1NZGlV5x0QAHZTNralzmqKW/Cu73RzV+oN9pSWhGKqe3yAnd97V9qypY0qW0s3dZOkB+VqXTctPVAxw56qmtELFsjUnck0bemmqVcUpfO8XqX/ttFJOPA9KUtqXfYb8H2y4YFsq5r2vLyDhrat1+5bo7PaGJ35hdrw/4tWtZ0dcdtYh3WAzRDb6W7plD4eEJDXqi0WFPUKz6gt20qD9HYgLWHLNUhvalO2dQOKs9yCGXjEeYBgdrSdjdEtr2TajtAvBtKz0APE0+iPwT+LxEAzKso812ZBbdPpXVjIopYT2J7yPJHd9j0SX6vstluPzfHXnvIsaA+wB7o0WQmN2jH46xHtWfA9yB4GjeaYnLjy/IwG6rMY+O174Nsyu9UT+Pc9JUD/Vje3+3H9aefbddUtS9Njlma5y0x1edmOWJ3xbxSL5bOYyekdVgGRKxP/zFel2eW60ddFXd+OdfxtIAW+Z11br6TS7eceUJwAn+UHDW6qejNhOKI9m2M482WWrV6tKxTsiR9HtOey7HG+zNJK4Vsj4Sax6cphID+X7whsD+eRv22ldgXxvWgkxHlP6fkzTmnb5jMyeJw9OYL+cKvvx2qe/fqaPOlrWHigLxsXjbEZ8/vgf38NM8F4gtVl359WCr3+lF7E0RF/jZITv4DO7+n4NpDx2epPLZYeaAVQ03Hj9bYLP/3UID3zptG28B6h7clBpQFSaWW6NUB4v6M12uS6eV/fapbnpSPe1Fln35p3PFqAeqMqqyG6/iR9+gaNXkaTwC9m8yX0AFOWNxRXdSb2SWU+OT09pauj+YsH3rS9StzAEkMzIg1c2tk+3nxysD04UPbeZAPTqWqxY+uMlKtWAUDxtMKTRrr8vYqjh2Am9rMENEYklC8GcwmAtliqyn3+bHJ7BlN1aGsrzFXQuQQ/kLa0jURq74s0wJ4K4/CTdzij/qLuWE2o0AvP09R1pWMXLE72RrddY+jQ0VLXqum77ygOJJn//vhDVMqUiUfkZIfBiPPIMFnXYIGjZ2LsFP2pUpmO5/86+uf81XxGUZSkdl2VbTz/OH91OU8+vrxkzsPgdNKDSlLIhHXJRAyHFI+HL6pvwhiWYk7EkBp79RMnGxHHmsAAxcFhp8njJZ3+hZapUSst8eMVli3iAhdoh44Qjq47W8QB7oH49GJydEYlKq1dQGLaehxZSIXuALxreHXLamHCjRHos8BlpdZOvo9yvoijvLxz+FwpROhk5rA9Lh+xfASbFTZhdEYUL1ykg63EOoyvEIDH3lcRRJcVMUBw4CuKuFpHFFKeI8/qdsHDswjeH0O4YopOpZQlItDlbrCsVWP13xAIk2D5yMd/xSA+o9873dzDmFF0+TWxE73qE4Xx2CIzSlMcsS0DBQZh+9xt94kQPCfen8QerhnNEu5jHDFqjqtBrj+8e/1TjSuEgYUSLzSO6w19eHd+oVWTMTe1srEsJVwO99QVV5b6KnbI2dZyXYwRr062QSknpBMo2GkrqvUmHTb7fDgdpQOCXCJi5GMJnEfVwwnjKzekQ5W6x6cnYAfYwi1ZAeIcV6zh1heq/arjtlK3cqUa3yy/n/PZaU+QmPctqjRc2374YdQigjyHfQFzCcI9bMbhXfwIL0W/1NxDOpNHiVDXjki2g5w+Iyma7eZDdNTfrrhduusCtTVN7qoJwjj4Q8RlgcaVEqXzcG+p9FVnj8R+m0sWJ3IKk7nL1dX7Ardj78RSrsGEvB2Qtza9Snw9GQKFRcvRSFcIS4fMza0/KJQt/fc/9Pr927W9Oplq4joV67Lbbli9HZrfbVPcaKou13aK8m2aH+HfsWeQR66iEV2xbwN1IZ7pVXLctr7Lsqk47PCtZQNCvlZVlRudbMBI6SpAP46GMGNKMFxoLewCMdlvch+87skjDAPuhSFYxS32ySWBfogMHAX644wvtMpxtwJkMB1yUV0jk/UnCHv8o0g5Medw+LrO791JNAtX7ca+cNAz2SaLkuSi3JCfsVPFCZ86WWM+wZKguvqYmNSkHhv9LuFi6gY/6otGrJumbkJ89NY43bUG80nVeg1aLDGCJFgdy2GxRBh1K920YghZSlfaWvQr5nyB8cosPb+k769Ps3QihYel+FHm8GOXzq98EMzn9Hd9f12rJpfXMbf3uIH6mOJkKKeKF2ojUcTtoS+VvQM4Xv2GuuL3NnOb9pYZT8VJOJMKNcZo2eg7ZPpFBlNU4aXFqzluuraoNxfl0uj8tZn0XZaRAxaVi7/GQ5TwbWBT1FxMeSXVCBv0/oiLR+Rp7ICBBBfhWmeOqvJOH7shN5IOLaCMx++NUAQ92w+c/ZhP3CP2UGHhtwYNZl3w+6DYcOgl8nLHpbGCT+haF8gL2fNGm46uu7bF3OChs0pZe45rFNrrcolpOMpgMrWWMuPg0d0RndqKuOMXv9hP7GidPj/Edrryl6axwqNJUVfcqnSVcob8xIki03AAQ+hFfDLiAct9WfjFEz7lp6w07O/XOIK3yb5xwu5z8VMXlBXfTcqcbtlq4l335rv9f11dVv2tZaWfd6WZhq1QwmOt++mU6i93eyziEXDelwVnmvDS62AmscdJ9JmADcvTJBGYR403Ytbci0LDjcbDnCs8TjqZ4yZtY/xigi2l4ev9aFQLWkkxZ2+KdvxUHSy2IMQBj3tDVISwQRRgH47ARrF1/0N4u1HL0ZKxAaN/1B3qvPaABMOk0XCllpGxd3UyfUIX7+DvYGpVlec/cwHjxNQG9SfK4H5+E3R+dAo87AZRaChDTFf1Eog9F2diVzROaYMIrzcuvd8glFUcwW6fjjdlzi8wf/7Ty/WnhDVxZWCPUIUy8jY9yPMtNUUeXlCajt12vrro9qxFHl1zALurGBIIHUMQfPc6nCKNLTlFe9qaEzvCMvVaYvlLSiRSpfpi/I3yM7MgNXN8WkxpZuM4FEKKnF+iEGZVjbBseWBLeCCdmsWX5qlKYDXRxxXnr9UjEgtEoa+y8X1IPVaFr6m74bL7tCUlpK9akpQH8W7As/pDfKOkorTwpdDR7KQqSv75hSFfxeT8+T/t20ie9RsAAA=="),
         EmbeddedFile(path: "js/charts.js", text: #####"""
 // Hand-written SVG charts: a line chart (with an optional target line) and a bar chart.
 const NS = 'http://www.w3.org/2000/svg';
@@ -1489,6 +1490,121 @@ export async function renderSignIn(main, { message, onSignedIn }) {
 
 """#####,
             gzipBase64: "H4sIAAAAAAACA3VUTW/bMAy951cQ6ADZg+Ng1xTZMKw7BBjQYt0tKFDFomNtsuRK8tIg9X8f5e9k2yFIRD498j2RkWVlrIczFAnkUiloILemBJamK2HK9KdjtwvZgd4Dd8ArOSHocIE4Q25sOecIZ9dhFvjagrg76QzyWmdeGg0WtUD7KA96q6OSS50QTYnO8QMmYHTIoNhqaGI4LwAyo52HvXmFDRQRc9jSpBXXqFJHYKlZoGDcSr5UfI9Kodif2BpYl1566RUyIrwlvqC6r0ukbYi+U15V1FhEFYoPNxf3EmChJ5AavIHtj/vKsbi9J3OI+s7jK5IqLWuPgi4PgPaGQg+VNb8lWeBI0O4pRL09kYB5nB+59MH7dIxG8S0ZnXGfFVfg3RmkILXKZFxRRX+qcHbUvAzHr6RZAdcCKu7c0VhBjjwRZ/DEWIg6owdiMPlUpHuJTvAQTEMZ2Gw2Q6UBdOFnmIdoiJP+8DzrkTgNvSVj1tX7Uvr16DebUrlEJdwadmMEyIVeGgZppLRn76RORgxpXnuTmbKiRwjh2qENBJSx+FJLi2SitzVCk/yrymjbVOhhCvW1ZqCrclltafT9cob4f9mn6SdtRG9Lt0jRGVpByfiOYVM2H+E8a3qaH2UOUkdXN9pZvMROixfNsmNLTdxHG0DlcCy2WsF3FCQi88s9dyhmkxl9u/v8sLrf3n1J4FggrU+BNKlkgvQnoD5+ARfChXAZw4FWg8O+9p7+JJBnRfr3NIXFIt/oi6cdsl39wmI+G6raKnh7A3ZDScE9dUXmTSszQ0ryjjTC87DgR+kLeHe+mM/mOR7FL7pPaOmlRnt6REXKjY2Y1FXtWfwpzU1Wh2VdNIs/3UZc3m0FAAA="),
+        EmbeddedFile(path: "js/screens/statuspages.js", text: #####"""
+// Public status pages (admins): publish SLA groups under a slug, choose the labels the public sees
+// and which services are named; the page itself is server-rendered at /status/{slug}.
+import { h, fill, when, table, announce } from '../dom.js';
+import { gql, GraphQLFailure } from '../api.js';
+import { form } from '../forms.js';
+
+const PAGE = 'id slug title description url updatedAt groups { slaGroup label services { serviceId label } }';
+
+export async function render(root) {
+  const groupsData = await gql('{ slaGroups(first: 500) { name displayName services { id name displayName nodeId } } }');
+  const groups = groupsData.slaGroups;
+  const list = h('div#statuspage-list', h('p.muted', 'Loading…'));
+  const editor = h('div#statuspage-editor');
+  fill(root,
+    h('p.muted', 'A status page is public: anyone with the link sees the groups you choose, under the labels you give them, ',
+      'with their current state, 90 days of daily uptime, incidents and maintenance. Node paths and service names ',
+      'are never shown; a service appears only if you name it.'),
+    h('section.panel', h('h2', 'New status page'), groups.length === 0
+      ? h('p.muted', 'There are no SLA groups yet: agents create them with operator/status, or import them as templates.')
+      : form({
+        label: 'New status page', submit: 'Publish', reset: true,
+        fields: [
+          { name: 'slug', label: 'Slug (the page is /status/<slug>)', placeholder: 'acme' },
+          { name: 'title', label: 'Title', placeholder: 'Acme Cloud' },
+          { name: 'description', label: 'Description', type: 'textarea', rows: 2 },
+          { name: 'groups', label: 'SLA groups to show', type: 'checks', options: groups.map(g => [g.name, g.displayName || g.name]) },
+        ],
+        onSubmit: async v => {
+          const input = { slug: v.slug, title: v.title, description: v.description || null, groups: v.groups.map(name => ({ slaGroup: name })) };
+          const data = await gql(`mutation($i: StatusPageInput!) { createStatusPage(input: $i) { ${PAGE} } }`, { i: input });
+          announce(`Status page ${data.createStatusPage.slug} published`);
+          await load();
+          edit(data.createStatusPage);
+        },
+      })),
+    h('h2', 'Status pages'), list, editor);
+
+  async function load() {
+    const data = await gql(`{ statusPages { ${PAGE} } }`);
+    fill(list, table([
+      { title: 'Page', cell: p => h('a', { href: p.url, target: '_blank', rel: 'noopener' }, p.url) },
+      { title: 'Title', cell: p => p.title },
+      { title: 'Groups', cell: p => p.groups.map(g => g.label).join(', ') },
+      { title: 'Updated', cell: p => when(p.updatedAt) },
+      { title: '', cell: p => h('div.row',
+        h('button', { type: 'button', on: { click: () => edit(p) } }, 'Edit'),
+        h('button.danger', { type: 'button', on: { click: async () => {
+          if (!confirm(`Delete the public page ${p.url}? Links to it stop working.`)) return;
+          await gql('mutation($id: String!) { deleteStatusPage(id: $id) }', { id: p.id });
+          fill(editor);
+          await load();
+        } } }, 'Delete')) },
+    ], data.statusPages, { empty: 'No public status page yet.' }));
+  }
+
+  /** The editor of one page: every SLA group (on the page or not), its label and its named services. */
+  function edit(page) {
+    const rows = groups.map(group => {
+      const current = page.groups.find(g => g.slaGroup === group.name);
+      const shown = h('input', { type: 'checkbox', checked: !!current, 'aria-label': `Show ${group.name}` });
+      const label = h('input', { type: 'text', value: current ? current.label : (group.displayName || group.name), 'aria-label': `Label of ${group.name}` });
+      const services = group.services.map(service => {
+        const named = current && current.services.find(s => s.serviceId === service.id);
+        return {
+          id: service.id,
+          check: h('input', { type: 'checkbox', checked: !!named, 'aria-label': `Name ${service.name} on the page` }),
+          label: h('input', { type: 'text', value: named ? named.label : (service.displayName || ''), placeholder: 'Public label', 'aria-label': `Public label of ${service.name}` }),
+          title: `${service.nodeId}/${service.name}`,
+        };
+      });
+      return { group, shown, label, services };
+    });
+    const error = h('div.form-error', { role: 'alert' });
+    const title = h('input', { type: 'text', value: page.title, 'aria-label': 'Title' });
+    const slug = h('input', { type: 'text', value: page.slug, 'aria-label': 'Slug' });
+    const save = h('button', { type: 'submit' }, 'Save');
+    const el = h('form.panel', { 'aria-label': `Edit ${page.slug}`, on: { submit: async event => {
+      event.preventDefault();
+      error.textContent = '';
+      save.disabled = true;
+      try {
+        const input = {
+          slug: slug.value, title: title.value, description: page.description,
+          groups: rows.filter(r => r.shown.checked).map(r => ({
+            slaGroup: r.group.name, label: r.label.value,
+            services: r.services.filter(s => s.check.checked).map(s => ({ serviceId: s.id, label: s.label.value })),
+          })),
+        };
+        const data = await gql(`mutation($id: String!, $i: StatusPageInput!) { updateStatusPage(id: $id, input: $i) { ${PAGE} } }`, { id: page.id, i: input });
+        announce(`Status page ${data.updateStatusPage.slug} saved`);
+        await load();
+        edit(data.updateStatusPage);
+      } catch (failure) {
+        error.textContent = failure instanceof GraphQLFailure ? failure.message : String(failure);
+      } finally {
+        save.disabled = false;
+      }
+    } } },
+      h('h2', `Edit ${page.url}`),
+      h('div.field', h('label', 'Slug', slug)), h('div.field', h('label', 'Title', title)),
+      rows.map(r => h('fieldset.checks',
+        h('legend', h('label', r.shown, ' ', r.group.displayName || r.group.name)),
+        h('div.field', h('label', 'Public label ', r.label)),
+        r.services.length ? h('details', h('summary', `Name services (${r.services.length} in the group; unnamed ones count in its state)`),
+          r.services.map(s => h('div.row', h('label', s.check, ' ', h('code', s.title)), s.label))) : null)),
+      h('div.row', save), error);
+    fill(editor, el);
+  }
+
+  await load();
+}
+
+"""#####,
+            gzipBase64: "H4sIAAAAAAACA5VYUW/cOA5+z69gccHaLlxPscA93OSyQbDdKxYIihyy97QobhRbM6Otx/ZJctLB7AD3a+6H7S9ZkpJs2TNpey/J2JJIiuRHfvRiAff9Y61KMFbY3kAnNtJAKqqdaky2hI5WzRYe7m5ho9u+M9A3ldQgwNT9Jody27ZGgt1KqMWjrA3/7LxQKc3FYgGiqeB5q8otvtFPqkQVQktoxE5WV+4A6gVljazXoAxvk/qNlqRLViAsLJyFiwPpPRYXate12sIBtjmsVV3nqEE2OVjxWMscVTZt35QSjrDW7Q6SolhU7a74zSRX49nNf/Dcey267T/v/iFU3evJAdGp2YF1q3fxDno2bs9F2TbGwv3t+5/gGhJVsYfAKltLqKQpteqsahvodQ19Vwkrq1sbvHrA3eI9/XZ+HD11CD9/rvzSEY6kT35mo4TZNyWs8bIs3fks1W1rMzhcADiznJp3wgo0TjwLZenyaTLqNelaaWOX8Ne3b/EkRwcqZbpa7D/Q78givNzJctNWZOKRzcuuZppR62hCMegct2GaWdy0TZNKPf3FBZuy4g0tJDktdMWuR6fhQ3LXiko1mz/++78ki3TJStlWnxXjlpxhlC/soRwfYCb6NsYCJaNL5iWm1L5tJDwru3X5rppPnOL85K+5b3uPidwjJYIGLW7UE8Nlh6qceoAkyFQayl5jCC0bgTL+9hYqsTfQrvG/qveYOVbtcEE1papwo2F07YRqrGwEZnwBHzASaL3dujUfN46YiZQyBCXiDMy2fW6uCNN+q+g6KTRqbVCjWrPhHHBliyQbvGYk51zRiUbWLkbb78mHH+Rz7EU84v1T1LLZ4F2vr6/hrTfkZhaAX7aIeVcg2rjw7CUmJ0qjO5daonvYjy4gbSe1wAD7MpEDpoFHLW8SGCW5w2S10uAVvOolAzo9+EdwgVqeXiAH0z/uFBqQ3LuSiK+0NGSS1b3MBwlrJevKLOHX4Q14MOFZqgh4MGh5oAKRjvXPDFXu77Tzhwz3osml3LY1phKeEOVOJnDMzwnnShNJ/8U/TyXcogT4sW776iU5Ua2KpL2bvLX7jlXKzxYDJcgZ7TPe+vsXZLoQxlcf42pbTsBRarmV5Sfa3LI6FOuTZye6dAPXP8Cvm4IEY1YVcQn6/XdwCx+z2I6P48+2efBxdGXziaQdIotdHVFN11M1OnANX8JT4bodu5ge+Ucel3V6G1d5tKXpqS0522k5ugWDCVWnY/1dOoQdM7T96sSial65V4gXQZrSS7WEB06be8yin8n0V1TAHUbGlZRvtYRLRauXB+pUXK1XOZX0pb/1MYu1hz6arh6iqnh5IHuKuQb20jGQBlmtpqLY9hordzp5T5U5PSsv2jaEE/0z1B9XbCLDDFUaahi5bwUoATfPWqQzwYf9JfcePP7vmRFN/eXt4jbitDHrSAPmDyFRkntXPEpZY9J3FHE0m+CCvEXLNb4rkA7Qeb2hWpL8+7EWzScuLgSTpsXC1khNWHV7o8we1QSoR3o6l6Pndr8PYJxsn2NsUzBWs+K3VjUpOfqs6n85JjOVRlQsRXMDyzl78sQv2LELTYVgiDq+fOyt5ZJzCOVheEOgwzTH5vxpCRhQlMK51GUUJTT4J3wK7WoirqhEs0GvflWqyxwnOy4T2BPTV5g6SJl26eqdrKXrRoH5epRwxI43cIdUgQudosbedvDc6k/IX4oVol1L2+vmFCnMzyKUVwRzjacY3RXrjNFdEbQrvDtfix67AonaFM+cswM2vgbOo3eku2CSDXH8mDNkiggjpBQ7rN1T+2yHESCqGtjAi4QATAqOBMzF69eA7T7wNiQ5xLBo8xKImezH/g8pIndolbi5QYKb08zgWTFRHXriqWIgqwW8XhDjC9h3CUK1ZYJ/6l4DRXUYYKVR2N3GQM+u2Y4AmrVqqoCagccTx+F1bkmDV50cplyOqHLZjVOR+99j+5kAQj8lhvLVK685J+KmxBu+dLKE1QNKwlQbNR1XUcw9uWYPnddGPRyfn0Td42O430345aoAMiXnkZN+O17wxLI7PolB/Yp1w2AR/DUEjwIROOkEge6gC/X1YPR33w1WDyI4NIZOm2IcpCg2/gkxEmW8A+MU6+j+cW9Mbzg6y/8jhmzwiZ/Yl5eHoIO9BFG2k8ditZ5DfT2Yzj837v8YyKBoFsqEmueULPqPA87SE7vjVRfmyRXmZvu6v4q28ch4XMwPjqcGJjTmTIiQy5XcIckTy3zMJX8ynPPzodbReFgQ+X/D79iHuuW+JGqpbTI76ZrptyCI64Lnh1OH+TY9k8xfCb5ZsOOhM7k0R5yIFU/e3tMO6mYZ5hTJA+5Lpk7ylYK8M4x2h3nwqbdShxto3yq0TjNh2FjGqVyO4OUXRaf5/zu5Fn1tx57D0Sjo4j+2NNFSpU2SsEqXorQltkXAp9ErrFnsFvMCMfD4KA0do6e/BTt2YPX8L7ybMHu+ZPQmzupA76mDYLGpLX18ofvqgjOz8PDPuJhpR/qj8xANALoY6+QwKmkHXG/Y9KRPdtoUFTy2wZc81j61wYTBI1RD9AYVtqDQxApHvj2j3xN0ftOUMvKXHF6aWRxjPGU1OXx5eKl8kHjnuUnmi3PMXKufYyjbJjPMeZI0zi9zOcOmI5TClltI1+4jYxZl5LmM99vwHsif0GosrrOvlDdhT7GTxtBdgncHHaNy7IGirmN4zIG0FrUZkHS8GLnfxcCcediawJ647SqLtnBNpe8f7lvQ0DYe3GcP8iqmz5d2hkGGsTimGoNrwA/VJv7KgnwyfCuIOX4tN7KZSfZoRBXAT2fJTIy/bDo3vGTwpAeyZDc1RacjbPqvX/zFq5IWA2WcPNPvdkLvycPTb63p5eHk/BHzYvzmeAV94xo9cmeDQOwbKnzMhfkjYraaIFjP6NV8+Iqv5+uH9xoulNix+X0IUKgWGc4GS/7ikc0zwkmljMPtnO3x/OyoPy7U41gwxdnx4k+nqXfdpxgAAA=="),
         EmbeddedFile(path: "js/screens/storage.js", text: #####"""
 // Storage: every storage service with allocated / used / free and its state (latest push), and
 // the fill history of the one picked. Refreshed on storage alerts and every 3 s while open.
@@ -1956,8 +2072,11 @@ h3 { font-size: 1rem; margin: 0; }
 .incidents li, .maintenance li, .history li { margin-bottom: .35rem; }
 footer { margin-top: 2rem; color: var(--muted); font-size: .85rem; }
 @media (max-width: 30rem) { .group-head { flex-direction: column; align-items: flex-start; gap: .3rem; } }
+.defs { position: absolute; }
+.gaps { fill: url(#day-gaps); }
+.gap { fill: var(--panel); }
 
 """#####,
-            gzipBase64: "H4sIAAAAAAACA5VWTY+jOBC951dYMxqp0wo0hJAvLnPd22pXe14ZXBBPHBsZM0m2lf++ZRsCYdKamUsk6uO5qt4rO2+v5M82F7wgjaGmbUhNK2jIy5v/fHtvRFvd5nuiQTLQwEh+JeYApAH9HfSCSEWaQvPahOT1bbbXShnyPiMkCPJqTz6X63JT7jL8rKkEYS1laT8NXAx+xXlcLlfWcGoNMLSkq5Stt9YiuAQ0sJRRiKyBFgVIl1WuYFtk7hh1tIbNOk+ojTlTLdGwpSmNXFJOLWqeLNcx9Bm+NkgsTJ/U1VuWMVt3eZ2JwQZSa+KyVF3qFliZWLhSSROU9MTFdU+aa2PgFLR8QQJa1wICb1mQT39DpYD888enBflL5cqoBWmobAKcI8eBOJiG/4cNx2l9yYhtPjgArw7YcByu0mx2m72Sd5Kriw3kEuvIlUZSAjRl5DbLFbtiwInqiuMMsPucFsdKq1biCL5T/WJJmWekUELp3mKJmNt0irkPHj9u5wu9HAKrDnfEJThzZg57kq41nLLhUEJbozKUEWOuxDhMMYDE9idxobfZIUaMccfhFCQi4TLto5fT6Pgh2mfblHWfkUwyHtFdQwy8bLmS076dEueP5cQddHgAyiw3P9Tky3W2c0fb2irwPolw1w8i64nTlPG2wUDL+L2frpv7AMK2ZhRL+qjOUR3hNn3SqyUPAlWDprZfKqyMfpCGW4upOtRxPoJgUGHJwBakM5wolwYklQU8xewWa4pqzWPcmmrDqfhXtQYFNkL/pnRnfArvd3SKjtYxeCuPUp3lU4Buo6cI/WQRw8bXT3PdhTbvuUTe6gtplOCs81uVzJ9T/VQTnjNcZmPUCV2bO/+uhsAqDwthvKkFxcumFIBQ39rG8PIaFMoSgaJralpAkIM5A8iMUMErGXC8hPBwu8+gM1LRev/Bqf0O+eE9qjzcLn8qcqfeME2fyXy329nuzwcsJ3B17vH9OGtauxNzqptxg7lQxRHD/UUTR9GXjPQ34rIvE5NCdbR1cmGflyXsIM3vrhOXSg9eiGgcRYPXCmzwsl2SJ4NXKr/m3lnsCrAvg3cGAip8EX+fj59v8JgWo5CoMLlzgo8uL8BOSfAGU8xVuBlKGHEQDfsfbvxlEt25cIgfSHV8guC/39tIVoMgVq6CbHirvNB+qYS9oNhlceCCuZfvAcETNb6BWoFXB5cFZ1hd4z8POCelr/iBCF1VSF7pXtW7ioYkgW/3A6gz9ChuKtOVSfpFLfHPD+ghws3an/GrF/dt9vUEjFPyMnpjkwh9c8R9vAksKQHjGgp7q+/tGe1puvIuCHdZm46fXk141P8VffN6/QkAAA=="),
+            gzipBase64: "H4sIAAAAAAACA5VWTY/iOBC98yusGa3UtEg6IR0ayGWve1vtas8rJ64ED8aOHGdodsR/3yo7gcDQmpkLUurjuareK5uXZ/ZnXypZsc5x13es5Q107OklfL5861TfnOdbZkELsCBYeWJuB6wD+xXsgmnDusrK1sXs+WW2tcY49m3GWBSVzZZ9rlf1W70p8LPlGhRZ6po+Hbw7/ErLtF6+kuHQOxBoyV9zsVqTRUkNaBC54JCQgVcVaJ9Vv8K6KvwxZk+Gt1WZcYo5cqvRsOY5T3xSyQm1zJarFMaMUBtkBDMmDfXWdSpWQ95gEvAGOZmkrs2QugZRZwRXG+2imh+kOm1Zd+ocHKJeLljE21ZBFCwL9ulvaAywf/74tGB/mdI4s2Ad112Ec5Q4EA/Tyf+w4TRv3wtGzUc7kM0OG07j17yYnWfP7BsrzTsFSo11lMYiKRGaCnaelUacMODAbSNxBth9yat9Y02vcQRfuX0iUuYFq4wydrQQEXNK55h74wnj9r44yCEidfgj3qOjFG63ZfnKwqG4Hsp470yBMhLCl5jGOQawlH4yH3qe7VLEmHYc34MkLF7mY/TyPjq9iQ7ZlLIaM7K7jFt035CAIFtp9H3fXonz23LSATreARfEzXc1hXK97TjQtiIFXiYRb8ZBFCNxlgvZdxhIjF/6Gbq5DCDuW8GxpI/qnNQRr/MHvRJ5EJkWLKd+uSIZfScNvxb36jD7+QRCQIMlg1iwwXDgUjvQXFfwEHNYrHtUMk9xW26d5Opf0zsU2AT9i7GD8SF82NF7dLROwXu91+aoHwIMG32PME4WMSi+fZjrL7T5yCXy1r6zzigpBj+pZP6Y6oeaCJzhMjtnDuh6u/Dva4hIeViIkF2rOF42tQKE+tJ3TtanqDJEBIqua3kFUQnuCKALxpVsdCTxEsLDaZ/BFqzh7faDU8cdCsO7VXm8Xv5Q5F69cZ4/kvlms6HujzssJ/J1bvH9OFre+hNLbrtpg6Uy1R7Dw0WTJslvBRtvxOVYJibFZk91SkXPyxI2kJcX10FqY69eSHiaJFcvCezqFZuszK5ebcKaB2e1qYBehuCMFDT4Iv46Hz/e4CktziBRcXbhBB9dWQFNSckOU9xJ+RlqmHCQXPc/fguXSXLhwiN+INXpCUr+em8TWV0F8eorKK5vVRDaT5WwVRy7rHZSCf/y3SAEoqY3UK/w6pC6kgKr68LnDudk7Ak/EGGoCsmr/at6UdE1SeHbfQPqDSOKn8r9ymTjotb45wfsNcLPOpzxsxf3efb7AYTk7GnyxmYJ+uaIe3sTECmRkBYqutW3dEZ/uF95H4S7bN3Az6im8AjWpKXWdDJA8BI5werCtcPb7qL/3qqnz4KfIrLOR//FfXslnmf/AxOlzGRYCgAA"),
     ]
 }

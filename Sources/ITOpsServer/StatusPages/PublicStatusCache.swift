@@ -1,19 +1,29 @@
 import Foundation
+import CompressNIO
 import ITOpsCore
 import NIOCore
 import Synchronization
 
-/// One public answer, rendered once per refresh: its bytes, type and entity tag.
+/// One public answer, rendered once per refresh: its bytes (and gzipped, when that is smaller),
+/// type and entity tags (one per content coding, as RFC 9110 asks of strong tags).
 struct PublicDocument: Sendable {
     let body: ByteBuffer
+    let gzipped: ByteBuffer?
     let contentType: String
     let etag: String
 
     init(_ text: String, contentType: String) {
-        body = ByteBuffer(string: text)
+        let body = ByteBuffer(string: text)
+        var source = body
+        let packed = text.utf8.count > 1024 ? try? source.compress(with: .gzip()) : nil
+        self.body = body
+        gzipped = packed.flatMap { $0.readableBytes < body.readableBytes ? $0 : nil }
         self.contentType = contentType
         etag = "\"" + Secrets.sha256(text).prefix(32) + "\""
     }
+
+    /// The tag of the gzipped representation.
+    var gzipETag: String { String(etag.dropLast()) + "-gz\"" }
 }
 
 /// Everything public, rendered: each page as HTML, JSON and Atom, and each public group's badges.

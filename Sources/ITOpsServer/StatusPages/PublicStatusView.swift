@@ -137,6 +137,7 @@ struct PublicStatusView {
             <link rel="alternate" type="application/atom+xml" title="\(title) incidents" href="/status/\(slug).atom">
             </head>
             <body>
+            <svg class="defs" width="0" height="0" aria-hidden="true"><defs><pattern id="day-gaps" width="\(Self.dayWidth)" height="32" patternUnits="userSpaceOnUse"><rect x="\(Self.dayWidth - 1)" width="1" height="32" class="gap"/></pattern></defs></svg>
             <main class="status-page">
             <header>
             <h1>\(title)</h1>
@@ -194,23 +195,38 @@ struct PublicStatusView {
         return out
     }
 
+    /// A day's width in the bars' SVG units; the last unit of each is the gap to the next.
+    static let dayWidth = 4
+
     private func groupHTML(_ group: Group) -> String {
         let label = Markup.escape(group.label)
-        let width = 4
+        let width = StatusPageDesk.days * Self.dayWidth
         var out = """
             <article class="group">
             <div class="group-head"><h3>\(label)</h3><span class="state state-\(group.state.rawValue.lowercased())">\(Self.describe(group.state))</span></div>
-            <svg class="bars" viewBox="0 0 \(StatusPageDesk.days * width) 32" preserveAspectRatio="none" role="img" aria-label="\(label): daily uptime over \(StatusPageDesk.days) days, \(Self.percent(group.uptime90)) overall">
+            <svg class="bars" viewBox="0 0 \(width) 32" preserveAspectRatio="none" role="img" aria-label="\(label): daily uptime over \(StatusPageDesk.days) days, \(Self.percent(group.uptime90)) overall">
 
             """
-        // Right-aligned: the last bar is today, however many days the group has.
-        let offset = StatusPageDesk.days - group.days.count
-        for (index, day) in group.days.enumerated() {
-            let tip = day.uptimePercent == nil ? "no data" : "\(Self.percent(day.uptimePercent)) uptime"
-            out +=
-                "<rect x=\"\((offset + index) * width)\" y=\"0\" width=\"\(width - 1)\" height=\"32\" class=\"bar \(Self.barClass(day))\"><title>\(day.date): \(tip)</title></rect>\n"
+        // One rect per run of days of one colour (a quiet quarter is one rect, not 90), each with
+        // its dates and lowest uptime; the gaps between days are drawn once, by a pattern.
+        // Right-aligned: the last day is today, however many days the group has.
+        var x = (StatusPageDesk.days - group.days.count) * Self.dayWidth
+        var index = 0
+        while index < group.days.count {
+            let kind = Self.barClass(group.days[index])
+            var end = index
+            while end + 1 < group.days.count, Self.barClass(group.days[end + 1]) == kind { end += 1 }
+            let run = group.days[index...end]
+            let dates = index == end ? run.first!.date : "\(run.first!.date) – \(run.last!.date)"
+            let lowest = run.compactMap(\.uptimePercent).min()
+            let tip = lowest == nil ? "no data" : "\(Self.percent(lowest))\(index == end ? "" : " lowest") uptime"
+            let runWidth = run.count * Self.dayWidth
+            out += "<rect x=\"\(x)\" width=\"\(runWidth)\" height=\"32\" class=\"bar \(kind)\"><title>\(dates): \(tip)</title></rect>\n"
+            x += runWidth
+            index = end + 1
         }
         out += """
+            <rect width="\(width)" height="32" class="gaps"/>
             </svg>
             <div class="bar-legend"><span>\(StatusPageDesk.days) days ago</span><span>\(Self.percent(group.uptime90)) uptime</span><span>Today</span></div>
 

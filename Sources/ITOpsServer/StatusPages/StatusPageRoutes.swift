@@ -85,20 +85,30 @@ struct StatusPageRoutes {
     private func headers(for document: PublicDocument) -> HTTPFields {
         var headers = HTTPFields()
         headers[.contentType] = document.contentType
-        headers[.eTag] = document.etag
         headers[.cacheControl] = "public, max-age=\(Int(runtime.config.statusPageTTL))"
         headers[.xContentTypeOptions] = "nosniff"
         headers[.referrerPolicy] = "no-referrer"
         return headers
     }
 
+    /// 304 when the client's copy is current; the gzipped bytes to clients that accept them.
     private func respond(_ document: PublicDocument, headers: HTTPFields, request: Request, head: Bool) -> Response {
         var headers = headers
-        if ConsoleRoutes.matches(request.headers[values: .ifNoneMatch], etag: document.etag) {
+        var body = document.body
+        var etag = document.etag
+        if let gzipped = document.gzipped {
+            headers[.vary] = "Accept-Encoding"
+            if ConsoleRoutes.acceptsGzip(request.headers[values: .acceptEncoding]) {
+                headers[.contentEncoding] = "gzip"
+                (body, etag) = (gzipped, document.gzipETag)
+            }
+        }
+        headers[.eTag] = etag
+        if ConsoleRoutes.matches(request.headers[values: .ifNoneMatch], etag: etag) {
             return Response(status: .notModified, headers: headers)
         }
-        headers[.contentLength] = String(document.body.readableBytes)
+        headers[.contentLength] = String(body.readableBytes)
         if head { return Response(status: .ok, headers: headers) }
-        return Response(status: .ok, headers: headers, body: .init(byteBuffer: document.body))
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: body))
     }
 }
