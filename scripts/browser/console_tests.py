@@ -337,6 +337,8 @@ def test_status_page(c):
                      {"name": "cart-svc", "status": "OPERATIONAL", "slaGroup": "shop"},
                      {"name": "hsm-signer", "status": "OPERATIONAL", "slaGroup": "ops-internal"}],
         "slaGroups": [{"name": "shop", "tier": "high", "displayName": "Shop"}, {"name": "ops-internal", "tier": "high"}]})
+    if not c.d.find_elements(By.CSS_SELECTOR, "#nav a"):
+        c.sign_in(*ADMIN)
     c.go("statuspages")
     form = c.css("form[aria-label='New status page']")
     form.find_element(By.NAME, "slug").send_keys("shop-status")

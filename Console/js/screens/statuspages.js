@@ -7,8 +7,17 @@ import { form } from '../forms.js';
 const PAGE = 'id slug title description url updatedAt groups { slaGroup label services { serviceId label } }';
 
 export async function render(root) {
-  const groupsData = await gql('{ slaGroups(first: 500) { name displayName services { id name displayName nodeId } } }');
+  const groupsData = await gql('{ slaGroups(first: 500) { name displayName } }');
   const groups = groupsData.slaGroups;
+  /** The members of the groups on a page (up to 100 each: a page names at most 100 per group). */
+  async function members(names) {
+    const byGroup = {};
+    for (const name of names) {
+      const data = await gql('query($g: String) { services(first: 100, filter: { slaGroup: $g }) { edges { node { id name displayName nodeId } } } }', { g: name });
+      byGroup[name] = data.services.edges.map(e => e.node);
+    }
+    return byGroup;
+  }
   const list = h('div#statuspage-list', h('p.muted', 'Loading…'));
   const editor = h('div#statuspage-editor');
   fill(root,
@@ -30,7 +39,7 @@ export async function render(root) {
           const data = await gql(`mutation($i: StatusPageInput!) { createStatusPage(input: $i) { ${PAGE} } }`, { i: input });
           announce(`Status page ${data.createStatusPage.slug} published`);
           await load();
-          edit(data.createStatusPage);
+          await edit(data.createStatusPage);
         },
       })),
     h('h2', 'Status pages'), list, editor);
@@ -53,13 +62,15 @@ export async function render(root) {
     ], data.statusPages, { empty: 'No public status page yet.' }));
   }
 
-  /** The editor of one page: every SLA group (on the page or not), its label and its named services. */
-  function edit(page) {
+  /** The editor of one page: every SLA group (on the page or not), its label and, for the groups on
+   * the page, which services it names. */
+  async function edit(page) {
+    const memberLists = await members(page.groups.map(g => g.slaGroup));
     const rows = groups.map(group => {
       const current = page.groups.find(g => g.slaGroup === group.name);
       const shown = h('input', { type: 'checkbox', checked: !!current, 'aria-label': `Show ${group.name}` });
       const label = h('input', { type: 'text', value: current ? current.label : (group.displayName || group.name), 'aria-label': `Label of ${group.name}` });
-      const services = group.services.map(service => {
+      const services = (memberLists[group.name] || []).map(service => {
         const named = current && current.services.find(s => s.serviceId === service.id);
         return {
           id: service.id,
@@ -89,7 +100,7 @@ export async function render(root) {
         const data = await gql(`mutation($id: String!, $i: StatusPageInput!) { updateStatusPage(id: $id, input: $i) { ${PAGE} } }`, { id: page.id, i: input });
         announce(`Status page ${data.updateStatusPage.slug} saved`);
         await load();
-        edit(data.updateStatusPage);
+        await edit(data.updateStatusPage);
       } catch (failure) {
         error.textContent = failure instanceof GraphQLFailure ? failure.message : String(failure);
       } finally {

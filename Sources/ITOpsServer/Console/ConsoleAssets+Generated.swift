@@ -1500,8 +1500,17 @@ import { form } from '../forms.js';
 const PAGE = 'id slug title description url updatedAt groups { slaGroup label services { serviceId label } }';
 
 export async function render(root) {
-  const groupsData = await gql('{ slaGroups(first: 500) { name displayName services { id name displayName nodeId } } }');
+  const groupsData = await gql('{ slaGroups(first: 500) { name displayName } }');
   const groups = groupsData.slaGroups;
+  /** The members of the groups on a page (up to 100 each: a page names at most 100 per group). */
+  async function members(names) {
+    const byGroup = {};
+    for (const name of names) {
+      const data = await gql('query($g: String) { services(first: 100, filter: { slaGroup: $g }) { edges { node { id name displayName nodeId } } } }', { g: name });
+      byGroup[name] = data.services.edges.map(e => e.node);
+    }
+    return byGroup;
+  }
   const list = h('div#statuspage-list', h('p.muted', 'Loading…'));
   const editor = h('div#statuspage-editor');
   fill(root,
@@ -1523,7 +1532,7 @@ export async function render(root) {
           const data = await gql(`mutation($i: StatusPageInput!) { createStatusPage(input: $i) { ${PAGE} } }`, { i: input });
           announce(`Status page ${data.createStatusPage.slug} published`);
           await load();
-          edit(data.createStatusPage);
+          await edit(data.createStatusPage);
         },
       })),
     h('h2', 'Status pages'), list, editor);
@@ -1546,13 +1555,15 @@ export async function render(root) {
     ], data.statusPages, { empty: 'No public status page yet.' }));
   }
 
-  /** The editor of one page: every SLA group (on the page or not), its label and its named services. */
-  function edit(page) {
+  /** The editor of one page: every SLA group (on the page or not), its label and, for the groups on
+   * the page, which services it names. */
+  async function edit(page) {
+    const memberLists = await members(page.groups.map(g => g.slaGroup));
     const rows = groups.map(group => {
       const current = page.groups.find(g => g.slaGroup === group.name);
       const shown = h('input', { type: 'checkbox', checked: !!current, 'aria-label': `Show ${group.name}` });
       const label = h('input', { type: 'text', value: current ? current.label : (group.displayName || group.name), 'aria-label': `Label of ${group.name}` });
-      const services = group.services.map(service => {
+      const services = (memberLists[group.name] || []).map(service => {
         const named = current && current.services.find(s => s.serviceId === service.id);
         return {
           id: service.id,
@@ -1582,7 +1593,7 @@ export async function render(root) {
         const data = await gql(`mutation($id: String!, $i: StatusPageInput!) { updateStatusPage(id: $id, input: $i) { ${PAGE} } }`, { id: page.id, i: input });
         announce(`Status page ${data.updateStatusPage.slug} saved`);
         await load();
-        edit(data.updateStatusPage);
+        await edit(data.updateStatusPage);
       } catch (failure) {
         error.textContent = failure instanceof GraphQLFailure ? failure.message : String(failure);
       } finally {
@@ -1604,7 +1615,7 @@ export async function render(root) {
 }
 
 """#####,
-            gzipBase64: "H4sIAAAAAAACA5VYUW/cOA5+z69gccHaLlxPscA93OSyQbDdKxYIihyy97QobhRbM6Otx/ZJctLB7AD3a+6H7S9ZkpJs2TNpey/J2JJIiuRHfvRiAff9Y61KMFbY3kAnNtJAKqqdaky2hI5WzRYe7m5ho9u+M9A3ldQgwNT9Jody27ZGgt1KqMWjrA3/7LxQKc3FYgGiqeB5q8otvtFPqkQVQktoxE5WV+4A6gVljazXoAxvk/qNlqRLViAsLJyFiwPpPRYXate12sIBtjmsVV3nqEE2OVjxWMscVTZt35QSjrDW7Q6SolhU7a74zSRX49nNf/Dcey267T/v/iFU3evJAdGp2YF1q3fxDno2bs9F2TbGwv3t+5/gGhJVsYfAKltLqKQpteqsahvodQ19Vwkrq1sbvHrA3eI9/XZ+HD11CD9/rvzSEY6kT35mo4TZNyWs8bIs3fks1W1rMzhcADiznJp3wgo0TjwLZenyaTLqNelaaWOX8Ne3b/EkRwcqZbpa7D/Q78givNzJctNWZOKRzcuuZppR62hCMegct2GaWdy0TZNKPf3FBZuy4g0tJDktdMWuR6fhQ3LXiko1mz/++78ki3TJStlWnxXjlpxhlC/soRwfYCb6NsYCJaNL5iWm1L5tJDwru3X5rppPnOL85K+5b3uPidwjJYIGLW7UE8Nlh6qceoAkyFQayl5jCC0bgTL+9hYqsTfQrvG/qveYOVbtcEE1papwo2F07YRqrGwEZnwBHzASaL3dujUfN46YiZQyBCXiDMy2fW6uCNN+q+g6KTRqbVCjWrPhHHBliyQbvGYk51zRiUbWLkbb78mHH+Rz7EU84v1T1LLZ4F2vr6/hrTfkZhaAX7aIeVcg2rjw7CUmJ0qjO5daonvYjy4gbSe1wAD7MpEDpoFHLW8SGCW5w2S10uAVvOolAzo9+EdwgVqeXiAH0z/uFBqQ3LuSiK+0NGSS1b3MBwlrJevKLOHX4Q14MOFZqgh4MGh5oAKRjvXPDFXu77Tzhwz3osml3LY1phKeEOVOJnDMzwnnShNJ/8U/TyXcogT4sW776iU5Ua2KpL2bvLX7jlXKzxYDJcgZ7TPe+vsXZLoQxlcf42pbTsBRarmV5Sfa3LI6FOuTZye6dAPXP8Cvm4IEY1YVcQn6/XdwCx+z2I6P48+2efBxdGXziaQdIotdHVFN11M1OnANX8JT4bodu5ge+Ucel3V6G1d5tKXpqS0522k5ugWDCVWnY/1dOoQdM7T96sSial65V4gXQZrSS7WEB06be8yin8n0V1TAHUbGlZRvtYRLRauXB+pUXK1XOZX0pb/1MYu1hz6arh6iqnh5IHuKuQb20jGQBlmtpqLY9hordzp5T5U5PSsv2jaEE/0z1B9XbCLDDFUaahi5bwUoATfPWqQzwYf9JfcePP7vmRFN/eXt4jbitDHrSAPmDyFRkntXPEpZY9J3FHE0m+CCvEXLNb4rkA7Qeb2hWpL8+7EWzScuLgSTpsXC1khNWHV7o8we1QSoR3o6l6Pndr8PYJxsn2NsUzBWs+K3VjUpOfqs6n85JjOVRlQsRXMDyzl78sQv2LELTYVgiDq+fOyt5ZJzCOVheEOgwzTH5vxpCRhQlMK51GUUJTT4J3wK7WoirqhEs0GvflWqyxwnOy4T2BPTV5g6SJl26eqdrKXrRoH5epRwxI43cIdUgQudosbedvDc6k/IX4oVol1L2+vmFCnMzyKUVwRzjacY3RXrjNFdEbQrvDtfix67AonaFM+cswM2vgbOo3eku2CSDXH8mDNkiggjpBQ7rN1T+2yHESCqGtjAi4QATAqOBMzF69eA7T7wNiQ5xLBo8xKImezH/g8pIndolbi5QYKb08zgWTFRHXriqWIgqwW8XhDjC9h3CUK1ZYJ/6l4DRXUYYKVR2N3GQM+u2Y4AmrVqqoCagccTx+F1bkmDV50cplyOqHLZjVOR+99j+5kAQj8lhvLVK685J+KmxBu+dLKE1QNKwlQbNR1XUcw9uWYPnddGPRyfn0Td42O430345aoAMiXnkZN+O17wxLI7PolB/Yp1w2AR/DUEjwIROOkEge6gC/X1YPR33w1WDyI4NIZOm2IcpCg2/gkxEmW8A+MU6+j+cW9Mbzg6y/8jhmzwiZ/Yl5eHoIO9BFG2k8ditZ5DfT2Yzj837v8YyKBoFsqEmueULPqPA87SE7vjVRfmyRXmZvu6v4q28ch4XMwPjqcGJjTmTIiQy5XcIckTy3zMJX8ynPPzodbReFgQ+X/D79iHuuW+JGqpbTI76ZrptyCI64Lnh1OH+TY9k8xfCb5ZsOOhM7k0R5yIFU/e3tMO6mYZ5hTJA+5Lpk7ylYK8M4x2h3nwqbdShxto3yq0TjNh2FjGqVyO4OUXRaf5/zu5Fn1tx57D0Sjo4j+2NNFSpU2SsEqXorQltkXAp9ErrFnsFvMCMfD4KA0do6e/BTt2YPX8L7ybMHu+ZPQmzupA76mDYLGpLX18ofvqgjOz8PDPuJhpR/qj8xANALoY6+QwKmkHXG/Y9KRPdtoUFTy2wZc81j61wYTBI1RD9AYVtqDQxApHvj2j3xN0ftOUMvKXHF6aWRxjPGU1OXx5eKl8kHjnuUnmi3PMXKufYyjbJjPMeZI0zi9zOcOmI5TClltI1+4jYxZl5LmM99vwHsif0GosrrOvlDdhT7GTxtBdgncHHaNy7IGirmN4zIG0FrUZkHS8GLnfxcCcediawJ647SqLtnBNpe8f7lvQ0DYe3GcP8iqmz5d2hkGGsTimGoNrwA/VJv7KgnwyfCuIOX4tN7KZSfZoRBXAT2fJTIy/bDo3vGTwpAeyZDc1RacjbPqvX/zFq5IWA2WcPNPvdkLvycPTb63p5eHk/BHzYvzmeAV94xo9cmeDQOwbKnzMhfkjYraaIFjP6NV8+Iqv5+uH9xoulNix+X0IUKgWGc4GS/7ikc0zwkmljMPtnO3x/OyoPy7U41gwxdnx4k+nqXfdpxgAAA=="),
+            gzipBase64: "H4sIAAAAAAACA5VY227kuBF991fUIMZKGmjUzgJ5SDsew9jZDBYwBg68eTKMNN1id2ut25KUPY1eAfmafFi+JFVFUqLUPZfsAuOWSFYV63LqlBYLuOueymIN2gjTaWjFVmqIRV4VtU6W0NKq3sH97Q1sVdO1Gro6lwoE6LLbprDeNY2WYHYSSvEkS80/WydUSn22WICoc3jdFesdvlEvxRpVCCWhFpXML+0B1AuF0bLcQKF5m1TvlCRdMgdhYGEtXBxIb5+dFVXbKAMH2KWwKcoyRQ2yTsGIp1KmqLJuunotoYeNaiqIsmyRN1X2m44ux7Pb3/HcRyXa3T9u/y6KslOTA6ItZgc2jarCHfSs7Z6zdVNrA3c3H3+GK4iKnD0EpjClhFzqtSpaUzQ1dKqErs2FkfmN8V494G7xkX5bP46eOvifv+RuqYee9MnPbJTQ+3oNG7wsS7c+i1XTmAQOZwDWLKvmgzACjROvojB0+Tga9ep4UyhtlvCXiws8ydGBvNBtKfaf6DepTS5nElHaKDobZNG2xdu38CvGtpLVk1Qamg2H2p1DU4UNe4x3Ng38+eICpFjvlv49GaAp9FWD6mi5xcTj40kGbxeoYnZ3pynmk/b23tqnvXXuFRz6S36PoYPYLvJV0bzJOX8yP/LZ751U+/h8u4R7o4p6m4wxGpyI5nJeGqmWQXCXcL6Fng7IfMvBrZtc4h9MlyOH0xIGvbf/Rykl7NJu65NLZ6S72AO9fkQ7c46DsyZjLVkl2ljC1XuQGcl0Z3v+V0nTqdqLoZV+CDGWvkGRuzjKi5c/2QKk0LyjBbQHF9qs6jCR8SG6bUSO3vjvv/8TJUGeyLww6OpTYuySTSqqYc7alM2air4J8YkAwgIMpkq9b2oJr4XZWQwq6meGnTDV9k3ncCp16BXAFS1uixeGsApVpc6vkZdZKFh3CsvKsBEo468X6OU9J3SOoLHHajZFhQtFvS5y3KgZ8SpR1EbWAlEog08U5laYnV1zAXI5PiplWJSIfaB3zWt9STjrtoq2lYLKqEaNxYYN51woTBYlg9e05FrIWlHL0sZo9yP58JN8Db2IR5x/slLWW7zr1dUVXDhDrmcBwDpGy9i6JmwGe4m5jtLozmsl0T3sRxuQButVYIAddKeAaeCQlDcJjJKsMN0N5miUONVLBtnYFyHYQC2PL5CC7p6qAg2I7mybwldKajLJqE6mg4RNIctcL+FheAMO4PAsoTQe9FruCbTjsSfpofP8jXa+T3AvmryWu6bMqbgjsa5kBH16SjijfyD9V/c8lXCDEuCnsunyL8kJ+kcg7cPkrdm3rFJ+NhgoQc5oXvHWP35Bpg1hePUxrojHlICj1PVOrp9pc8PqUKxLHsKWLWHLwzYjwZhVWQhif/wBduExCe14HH829b2Lo4XzF5J2CCy2OFLUbUdodOC+uoSXzDIQdjE98o80bLX0Nuy8aEvdEVWwttNycAsuJlQdh3Dt0BZtvzyy6KgzrLBeBGmKzwtqDpQ2d5hFv5Dpbwj1bY2MKzHfCrtCQavnB2IPjPYrQnsUYm89wj3957lNvLoPUPH8wNA/18Be6j2Rk/lqKoptLxG54xPvCZ/jk1KDzUNQ0UsDClnICczThDfUNlLXEFDCcQO3hkwa97GTDw4F7oTtoKHXnF3cTKw25oOxr/yDT5fozkLIWpaY+i3FHc0W3GR3Sm7wXYZEjc6rLSFK9K+nUtTPDDFULHWD8FZLRRVr9wb5ParxBR/oaW2mntr90ZfkZPu80rYZV2yS/dYUdUyOPqn6n5ZjTqURSY7RXM8/T5488gv27UwRHAxRx5dPnTEMPAcPEsMbKj1MdmzRz0vAgBL1oFxqE4oSGvwzPvmmNRGX5aLeole/KdVmjpUdggV2xvgNpg7ysCpefZCltD3JzySuVjhi/TXcImFguCuovTctvDbqGVlMtsKat9zouC6YBQa1nnsmyDWes86wxnMq8DxxHI4e2wwJ37SqOWeH2vhWifbOkfaCUTLE8TF1FHCsEVKKfdbsqYk2w3AWYAe28SyiArb8LyDvjr0h1SGeRZuXQPxkP7IAiLFyh4aJm2scPVKa5ty8goQnZbo9of9k7dvhXDofEAtLy/Vppm+ziYBoAhZ2ALjFwtcDZvihgHafKCUP9YlzrhVEnXMYbex2Oz68n00HnhpeQSh/U9T5XAHzK17ndjjE0sphumdJMkN+WADce5+az1SW9FNiAr154zSnRBoL8Y5dHS1hdY+SMMFHTf0qyDRH7Dkup7URf8DnF1F2+Ojvd+1/WexBlmY9ctTrxwseWXbLJzGVvmHdkANXEAcRfRgPPZKqh8eEI+MJ8gQIxsEuRzH+Fj/8MFxjGJE4VppO62yctClY7glLNSg8Ny9NIAfjMe4NuRaHa/l/BJUNPnIcO/f84HWw2yAoOnJhqNYRum9H1/rn2v4dI+sVzWIbUQ+fMlf39chaemR3uGrjPrnC3GzXflbBNp6A+8X84HhqoGVjEvkI2VxMbWk5lpuOyeVO9pO6l0oFs2pGk8g7fsc+VA23R1FKZaLZSdvTv6ekGCgcWZ06zLGFmWT+jPTdgi0pnsmloeZIrHhx9h43cjtYMbWJ7nFfNHWSgw7yzjBnHubBpxZPjXbgoCvfwfWE7mM3Ifwci5dfZK3ivx/kRnSlGVsfRyOji//U0HhN0BtFfpUuRWlLpI8Kn+ZAv2awac0BYhgqgjS04wX9m7FjhxGD//h3kzGDLxm8CbPazxrUUjL7RShWdF+VcWZmrvwtmCk7gQTnIZhGVDZi4DC3KVu4zrDpSZfstCkAPLbBQR5rn9qg/RTk0RC9QcDmFepQ4Uj7Z1PApDq/a2QaaVQKXxqgLHE9JlcpfH2Syl2QeOepseqrQ9VcqxuqKNsmA9VprjYfpubShq09rIVBEhRv7LfoJMjLU3nvtuFtkMyh7Qixs4/Z135PhlRK0428jwcdo3LshKIswyKZl9NGlHqoJ/v90BLRs4HG8+Q3KX4i2qsk2MLISp9k7OepoXnc2y8x5FtMoq/t9FMVV+SYcFxiQxURQvGHHyS3/vNFOHCUcivrmWRXk6gC+OkkxwmrMJkOMV8yeNIJWbId4YLTQYW6D3L8ES6XBgOlrTzdVZVQe/IwGzM0s/j8cHS+x7wYKfcldLVt90jkNZZjVxP8MU3n75rJalLHgbgBE8JJMLyeQxHnNVxYY9/m9z5AHjMSHFSW/BEmmWeElUoZh9s528Nh3s4huFCOM8q02vqz/wGZ1WxkzhoAAA=="),
         EmbeddedFile(path: "js/screens/storage.js", text: #####"""
 // Storage: every storage service with allocated / used / free and its state (latest push), and
 // the fill history of the one picked. Refreshed on storage alerts and every 3 s while open.

@@ -134,6 +134,7 @@ struct PublicStatusView {
             <meta name="viewport" content="width=device-width, initial-scale=1">
             <title>\(title) status</title>
             <link rel="stylesheet" href="/console/status.css">
+            <link rel="icon" href="/console/icon.svg" type="image/svg+xml">
             <link rel="alternate" type="application/atom+xml" title="\(title) incidents" href="/status/\(slug).atom">
             </head>
             <body>
