@@ -4,20 +4,20 @@
 #   Benchmarks/status-page.sh       # about 1 minute with DURATION=10
 #
 # Builds `itops` in release mode (SKIP_BUILD=1 skips it), installs wrk from Debian's packages when
-# missing, starts `itops serve` on 127.0.0.1 with a temporary data dir, seeds GROUPS SLA groups of
+# missing, starts `itops serve` on 127.0.0.1 with a temporary data dir, seeds PAGE_GROUPS SLA groups of
 # SERVICES services each (one in ten down, so bars and incidents are not all green), publishes one page
 # showing every group, and runs wrk (bounded: -d${DURATION}s, 64 connections, 2 threads) against
 # /health, the page as a browser asks for it (Accept-Encoding: gzip), the page uncompressed, its JSON
 # and a badge, then /health again. Prints req/s, p50/p99, the ratio to the first /health, the size of
 # each answer, and how long the first build of the page (cold) took.
 #
-# Environment: DURATION (10), CONNECTIONS (64), THREADS (2), GROUPS (100), SERVICES (10), SKIP_BUILD.
+# Environment: DURATION (10), CONNECTIONS (64), THREADS (2), PAGE_GROUPS (100), SERVICES (10), SKIP_BUILD.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 DURATION=${DURATION:-10}
 CONNECTIONS=${CONNECTIONS:-64}
 THREADS=${THREADS:-2}
-GROUPS=${GROUPS:-100}
+PAGE_GROUPS=${PAGE_GROUPS:-100}
 SERVICES=${SERVICES:-10}
 BIN="$ROOT/.build/release/itops"
 
@@ -52,7 +52,7 @@ for _ in $(seq 3000); do
 done
 
 # Seed, publish, and time the first (cold) build of the page.
-python3 - "$URL" "$KEY" "$GROUPS" "$SERVICES" <<'PY'
+python3 - "$URL" "$KEY" "$PAGE_GROUPS" "$SERVICES" <<'PY'
 import json, sys, time, urllib.request
 url, key, groups, services = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
 def call(path, body, headers):
@@ -76,25 +76,12 @@ with urllib.request.urlopen(url + "/status/bench") as response:
 print(f"seeded {groups} groups x {services} services; first build of the page (cold, {groups} groups): {(time.monotonic() - start) * 1000:.0f} ms; page {size:,} bytes")
 PY
 
-summarize() {
-  awk '
-    function ms(v) {
-      if (v ~ /us$/) return substr(v, 1, length(v) - 2) / 1000
-      if (v ~ /ms$/) return substr(v, 1, length(v) - 2) + 0
-      if (v ~ /s$/) return substr(v, 1, length(v) - 1) * 1000
-      return v
-    }
-    /Requests\/sec/ { rate = $2 }
-    $1 == "50%" { p50 = ms($2) }
-    $1 == "99%" { p99 = ms($2) }
-    /Non-2xx/ { bad = $5 }
-    END { printf "%s %.2f %.2f %d\n", rate, p50, p99, bad }'
-}
+summarize() { awk -f "$ROOT/Benchmarks/wrk-summary.awk"; }
 HEALTH=""
 run() { # NAME PATH [HEADER]
   local name=$1 path=$2 header=${3:-X-Bench: 1} out rate p50 p99 bad size
   out=$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --latency --timeout 5s -H "$header" "$URL$path")
-  read -r rate p50 p99 bad <<<"$(summarize <<<"$out")"
+  read -r rate p50 p99 bad _ <<<"$(summarize <<<"$out")"
   [ -z "$HEALTH" ] && HEALTH=$rate
   size=$(curl -s -o /dev/null -w '%{size_download}' -H "$header" "$URL$path")
   python3 -c "import sys; n, r, a, b, h, bad, size = sys.argv[1:]; r, h = float(r), float(h)
