@@ -65,7 +65,9 @@ extension Resolver {
     func slaSnapshotTrend(context: GraphQLContext, arguments: SnapshotTrendArguments) async throws -> [SLAPeriodDTO] {
         let engine = try engine(context)
         let id = try Self.uuid(arguments.serviceId, field: "serviceId")
-        return try await engine.snapshotTrend(serviceId: id, hoursBack: arguments.hoursBack ?? 1).map(SLAPeriodDTO.init)
+        return try await Self.offloaded {
+            try await engine.snapshotTrend(serviceId: id, hoursBack: arguments.hoursBack ?? 1)
+        }.map(SLAPeriodDTO.init)
     }
 
     func slaTrendData(context: GraphQLContext, arguments: TrendArguments) async throws -> [SLAPeriodDTO] {
@@ -88,9 +90,9 @@ extension Resolver {
         case (nil, nil): scope = .fleet
         }
         do {
-            return try await engine.trend(
-                kind, monthsBack: filter?.monthsBack ?? (kind == .daily ? 1 : 12), scope: scope
-            ).map(SLAPeriodDTO.init)
+            let monthsBack = filter?.monthsBack ?? (kind == .daily ? 1 : 12)
+            return try await Self.offloaded { try await engine.trend(kind, monthsBack: monthsBack, scope: scope) }
+                .map(SLAPeriodDTO.init)
         } catch let error as ITOpsError where error.code == .invalid && error.message.hasPrefix("monthsBack") {
             throw ITOpsError.invalid("filter." + error.message)
         }
@@ -221,5 +223,14 @@ extension Resolver {
         guard let engine = context.backend.sla, (try? context.requirePlugin(.sla)) != nil else { return nil }
         // Memoised: every alias of `slaGroups` in one operation shares one computation.
         return try await context.budget.memoised("slaCurrentMonthGroups") { try await engine.currentMonth().groups }
+    }
+}
+
+extension Resolver {
+    /// Runs `work` on the GraphQL threads. Graphiti wraps each resolver in an unstructured task,
+    /// which forgets the executor the operation was started on: without this, SLA figures were
+    /// computed on the cooperative pool that serves ingest (a profile of Benchmarks/mixed.sh).
+    static func offloaded<T: Sendable>(_ work: @escaping @Sendable () async throws -> T) async throws -> T {
+        try await withTaskExecutorPreference(GraphQLExecutor.workers) { try await work() }
     }
 }

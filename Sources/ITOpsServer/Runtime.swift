@@ -90,6 +90,7 @@ public final class ITOpsRuntime: Sendable {
             slaSettings.unknownPolicy = config.slaUnknownPolicy
             slaSettings.maxExclusionWindow = config.maxExclusionWindow
             slaSettings.maxPlannedExclusionWindow = config.maxPlannedExclusionWindow
+            slaSettings.computeExecutor = GraphQLExecutor.workers
             let sla = SLAEngine(store: store, events: events, clock: clock, settings: slaSettings)
             try await sla.seedDefinitions()
             let tokens = await AccessTokens.make(secret: secret, clock: clock)

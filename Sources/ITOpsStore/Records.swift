@@ -421,7 +421,7 @@ struct CorruptRow: Error, CustomStringConvertible {
 }
 
 func uuid(_ text: String) throws -> UUID {
-    guard let value = UUID(uuidString: text) else { throw CorruptRow(description: "not a UUID: \(text)") }
+    guard let value = UUID(parsing: text) else { throw CorruptRow(description: "not a UUID: \(text)") }
     return value
 }
 

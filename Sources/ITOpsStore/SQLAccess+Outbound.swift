@@ -176,7 +176,7 @@ enum OutboundJSON {
     }
 
     static func uuid(_ text: String) throws -> UUID {
-        guard let id = UUID(uuidString: text) else { throw ITOpsError(.internal, "stored id '\(text)' is not a UUID") }
+        guard let id = UUID(parsing: text) else { throw ITOpsError(.internal, "stored id '\(text)' is not a UUID") }
         return id
     }
 
