@@ -186,16 +186,38 @@ public struct StorageReport: Sendable, Equatable {
 public struct User: Sendable, Equatable, Identifiable {
     public var id: UUID
     public var email: String
+    /// bcrypt; `!` for users of an external provider (no password can match).
     public var passwordHash: String
     public var role: Role
     public var createdAt: Date
+    /// A name to show instead of the email.
+    public var displayName: String?
+    /// Where the user signs in: `local`, `ldap` or `oidc`.
+    public var provider: String
+    /// The provider's stable id for the user (LDAP DN, OIDC `sub`); `nil` for local users.
+    public var externalSubject: String?
+    /// Set by an admin: no sign-in, no refresh, and every token of the user stops working.
+    public var disabled: Bool
+    public var lastSignInAt: Date?
+    /// Bumped to invalidate every access token issued before (password reset, disable, role change).
+    public var credentialsVersion: Int64
 
-    public init(id: UUID = UUID(), email: String, passwordHash: String, role: Role, createdAt: Date) {
+    public init(
+        id: UUID = UUID(), email: String, passwordHash: String, role: Role, createdAt: Date,
+        displayName: String? = nil, provider: String = "local", externalSubject: String? = nil,
+        disabled: Bool = false, lastSignInAt: Date? = nil, credentialsVersion: Int64 = 0
+    ) {
         self.id = id
         self.email = email
         self.passwordHash = passwordHash
         self.role = role
         self.createdAt = createdAt
+        self.displayName = displayName
+        self.provider = provider
+        self.externalSubject = externalSubject
+        self.disabled = disabled
+        self.lastSignInAt = lastSignInAt
+        self.credentialsVersion = credentialsVersion
     }
 }
 

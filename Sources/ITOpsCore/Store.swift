@@ -154,6 +154,10 @@ public protocol StoreWriter: StoreReader, SLAWriter {
     func insert(_ report: BackupReport) async throws
     func insert(_ report: StorageReport) async throws
     func insert(_ user: User) async throws
+    /// Rewrites a user's row (role, display name, disabled, password hash, credentials version…).
+    func update(_ user: User) async throws
+    /// Records a successful sign-in, without rewriting the rest of the row.
+    func recordSignIn(userId: UUID, at: Date) async throws
     func insert(_ key: APIKey) async throws
     func update(_ key: APIKey) async throws
     func insert(_ token: RefreshToken) async throws

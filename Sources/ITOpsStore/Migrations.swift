@@ -442,6 +442,20 @@ enum Migrations {
                 "CREATE TABLE sla_rollup_generation (id INTEGER PRIMARY KEY, generation BIGINT NOT NULL)",
                 "INSERT INTO sla_rollup_generation (id, generation) VALUES (1, 0)",
             ]),
+        Migration(
+            version: 9, name: "user-identity",
+            statements: [
+                // Who a user is beyond email and password: where they sign in (local, ldap, oidc) and the
+                // directory's stable id for them, whether an admin disabled them, when they last signed in,
+                // and a counter that, when bumped, invalidates every access token issued before.
+                "ALTER TABLE users ADD COLUMN display_name TEXT",
+                "ALTER TABLE users ADD COLUMN provider TEXT NOT NULL DEFAULT 'local'",
+                "ALTER TABLE users ADD COLUMN external_subject TEXT",
+                "ALTER TABLE users ADD COLUMN disabled BOOLEAN NOT NULL DEFAULT FALSE",
+                "ALTER TABLE users ADD COLUMN last_sign_in_at BIGINT",
+                "ALTER TABLE users ADD COLUMN credentials_version BIGINT NOT NULL DEFAULT 0",
+                "CREATE UNIQUE INDEX users_external_subject ON users (provider, external_subject)",
+            ]),
     ]
 
     /// The newest schema version this build knows.

@@ -339,6 +339,12 @@ struct UserRecord: Codable, Sendable {
     var passwordHash: String
     var role: String
     var createdAt: Int64
+    var displayName: String?
+    var provider: String
+    var externalSubject: String?
+    var disabled: Bool
+    var lastSignInAt: Int64?
+    var credentialsVersion: Int64
 
     init(_ u: User) {
         id = u.id.uuidString.lowercased()
@@ -346,12 +352,20 @@ struct UserRecord: Codable, Sendable {
         passwordHash = u.passwordHash
         role = u.role.rawValue
         createdAt = u.createdAt.epochMilliseconds
+        displayName = u.displayName
+        provider = u.provider
+        externalSubject = u.externalSubject
+        disabled = u.disabled
+        lastSignInAt = u.lastSignInAt?.epochMilliseconds
+        credentialsVersion = u.credentialsVersion
     }
 
     func domain() throws -> User {
         User(
             id: try uuid(id), email: email, passwordHash: passwordHash, role: try vocabulary(role),
-            createdAt: Date(epochMilliseconds: createdAt))
+            createdAt: Date(epochMilliseconds: createdAt), displayName: displayName, provider: provider,
+            externalSubject: externalSubject, disabled: disabled,
+            lastSignInAt: lastSignInAt.map(Date.init(epochMilliseconds:)), credentialsVersion: credentialsVersion)
     }
 }
 

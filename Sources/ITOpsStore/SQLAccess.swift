@@ -314,6 +314,18 @@ struct SQLAccess: StoreWriter {
         try await insertRow("users", record)
     }
 
+    func update(_ user: User) async throws {
+        var record = UserRecord(user)
+        record.email = record.email.lowercased()
+        try await updateRow("users", id: user.id.stored, record)
+    }
+
+    func recordSignIn(userId: UUID, at: Date) async throws {
+        try await db.raw(
+            "UPDATE users SET last_sign_in_at = \(bind: at.epochMilliseconds) WHERE id = \(bind: userId.stored)"
+        ).run()
+    }
+
     func apiKey(hash: String) async throws -> APIKey? {
         try await first("SELECT * FROM api_keys WHERE key_hash = \(bind: hash)", as: APIKeyRecord.self)?.domain()
     }

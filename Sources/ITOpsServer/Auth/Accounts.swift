@@ -55,11 +55,19 @@ struct Accounts: Sendable {
         // Counted before bcrypt runs, so parallel guesses are all counted.
         let reservation = try throttle.reserve(email: email, client: client)
         let user = try await store.reader.user(email: email)
-        let valid = try await hasher.verify(password, hash: user?.passwordHash ?? decoyHash)
-        guard let user, valid else { throw ITOpsError.unauthenticated("invalid email or password") }
+        // A user of an external provider has no password ("!"): checked against the decoy, it fails
+        // in the same time as a wrong password.
+        let local = user.map { $0.provider == "local" && $0.passwordHash.hasPrefix("$") } ?? false
+        let valid = try await hasher.verify(password, hash: local ? user?.passwordHash ?? decoyHash : decoyHash)
+        guard let user, valid, local else { throw ITOpsError.unauthenticated("invalid email or password") }
         throttle.succeeded(reservation)
+        // Said only to whoever knows the password.
+        guard !user.disabled else { throw Self.disabledError }
         return try await openSession(for: user, family: UUID())
     }
+
+    /// The refusal of a disabled user's sign-in or refresh.
+    static let disabledError = ITOpsError.forbidden("this account is disabled; ask an admin to enable it")
 
     func refresh(refreshToken: String, client: String) async throws -> AuthSession {
         let hash = Secrets.sha256(refreshToken)
@@ -82,6 +90,7 @@ struct Accounts: Sendable {
             guard let user = try await tx.user(id: token.userId) else {
                 return .failure(.unauthenticated("the user no longer exists"))
             }
+            guard !user.disabled else { return .failure(Self.disabledError) }
             token.usedAt = now
             try await tx.update(token)
             try await tx.insert(
@@ -121,7 +130,10 @@ struct Accounts: Sendable {
                 RefreshToken(
                     userId: user.id, tokenHash: Secrets.sha256(plain), familyId: family, createdAt: now,
                     expiresAt: now.addingTimeInterval(Self.refreshLifetime)))
+            try await tx.recordSignIn(userId: user.id, at: now)
         }
+        var user = user
+        user.lastSignInAt = now
         let access = try await tokens.issue(for: user)
         return AuthSession(accessToken: access.token, refreshToken: plain, expiresAt: access.expiresAt, user: user)
     }
