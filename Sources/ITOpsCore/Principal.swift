@@ -9,13 +9,21 @@ public struct Principal: Sendable, Equatable {
 
     public var kind: Kind
     public var role: Role
-    /// When the credential stops being valid (a JWT's `exp`); `nil` for API keys.
+    /// When the credential stops being valid (a JWT's `exp`, a key's expiry).
     public var expiresAt: Date?
+    /// A user's session: the refresh-token family the access token was issued for.
+    public var sessionId: UUID?
+    /// The user's credentials version when the access token was issued.
+    public var credentialsVersion: Int64?
 
-    public init(kind: Kind, role: Role, expiresAt: Date? = nil) {
+    public init(
+        kind: Kind, role: Role, expiresAt: Date? = nil, sessionId: UUID? = nil, credentialsVersion: Int64? = nil
+    ) {
         self.kind = kind
         self.role = role
         self.expiresAt = expiresAt
+        self.sessionId = sessionId
+        self.credentialsVersion = credentialsVersion
     }
 
     /// The user's id, when the principal is a user.

@@ -78,6 +78,7 @@ public protocol StoreReader: SLAReader {
     func apiKey(hash: String) async throws -> APIKey?
     func apiKeys() async throws -> [APIKey]
     func refreshToken(hash: String) async throws -> RefreshToken?
+    func passwordReset(hash: String) async throws -> PasswordReset?
 
     /// Nodes that sent heartbeats but none since `cutoff`, and are not yet marked silent.
     func nodesSilent(since cutoff: Date) async throws -> [Node]
@@ -158,6 +159,13 @@ public protocol StoreWriter: StoreReader, SLAWriter {
     func update(_ user: User) async throws
     /// Records a successful sign-in, without rewriting the rest of the row.
     func recordSignIn(userId: UUID, at: Date) async throws
+    /// Deletes a user with their refresh tokens and reset tokens; tickets assigned to them become
+    /// unassigned. The audit trail keeps its copies of their id and name.
+    func deleteUser(id: UUID) async throws
+    /// Stores a reset token, replacing the user's earlier unused ones.
+    func insert(_ reset: PasswordReset) async throws
+    /// Marks a reset token spent.
+    func update(_ reset: PasswordReset) async throws
     func insert(_ key: APIKey) async throws
     func update(_ key: APIKey) async throws
     func insert(_ token: RefreshToken) async throws
@@ -166,6 +174,8 @@ public protocol StoreWriter: StoreReader, SLAWriter {
     @discardableResult func revokeRefreshTokens(familyId: UUID, at: Date) async throws -> Int
     /// Revokes every unrevoked token of `userId`; returns how many.
     @discardableResult func revokeRefreshTokens(userId: UUID, at: Date) async throws -> Int
+    /// Revokes every unrevoked token of `userId` outside the family `exceptFamily`; returns how many.
+    @discardableResult func revokeRefreshTokens(userId: UUID, exceptFamily: UUID?, at: Date) async throws -> Int
     /// Creates or replaces the licensing row.
     func save(_ settings: LicenseSettings) async throws
 

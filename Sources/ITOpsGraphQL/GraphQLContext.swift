@@ -44,6 +44,18 @@ public protocol GraphQLBackend: Sendable {
     var tickets: TicketDesk? { get }
     /// The audit trail; `nil` (the default) where the backend has none.
     var audit: AuditTrail? { get }
+    /// User administration; `nil` (the default) where the backend has none.
+    var identity: (any IdentityAdmin)? { get }
+}
+
+extension GraphQLBackend {
+    public var identity: (any IdentityAdmin)? { nil }
+
+    /// User administration, or `unavailable` where the backend has none.
+    func requireIdentity() throws -> any IdentityAdmin {
+        guard let identity else { throw ITOpsError(.unavailable, "user administration is not available here") }
+        return identity
+    }
 }
 
 /// Per-request context: who asks, from where, and the backend.

@@ -178,3 +178,77 @@ struct CreatedAPIKeyDTO: Codable, Sendable {
     let key: String
     let apiKey: APIKeyDTO
 }
+
+/// Managing users: admin only, except one's own password and spending a reset token.
+extension Resolver {
+    struct UpdateUserInputDTO: Codable, Sendable {
+        let role: String?
+        let displayName: String?
+        let disabled: Bool?
+    }
+
+    struct UpdateUserArguments: Codable, Sendable {
+        let id: String
+        let input: UpdateUserInputDTO
+    }
+
+    struct ChangePasswordArguments: Codable, Sendable {
+        let current: String
+        let new: String
+    }
+
+    struct CompletePasswordResetArguments: Codable, Sendable {
+        let token: String
+        let newPassword: String
+    }
+
+    func updateUser(context: GraphQLContext, arguments: UpdateUserArguments) async throws -> UserDTO {
+        try context.require(.admin)
+        let id = try Self.uuid(arguments.id, field: "id")
+        let input = arguments.input
+        let update = UserUpdate(
+            role: try input.role.map { try Self.role($0, field: "input.role") }, displayName: input.displayName,
+            disabled: input.disabled)
+        return UserDTO(try await context.backend.requireIdentity().updateUser(id: id, update))
+    }
+
+    func deleteUser(context: GraphQLContext, arguments: IDArgument) async throws -> UserDTO {
+        try context.require(.admin)
+        let id = try Self.uuid(arguments.id, field: "id")
+        return UserDTO(try await context.backend.requireIdentity().deleteUser(id: id))
+    }
+
+    func changePassword(context: GraphQLContext, arguments: ChangePasswordArguments) async throws -> Bool {
+        let principal = try context.require(.viewer)
+        try await context.backend.requireIdentity().changePassword(
+            principal: principal, current: arguments.current, new: arguments.new)
+        return true
+    }
+
+    func resetPassword(context: GraphQLContext, arguments: IDArgument) async throws -> PasswordResetDTO {
+        try context.require(.admin)
+        let id = try Self.uuid(arguments.id, field: "id")
+        return PasswordResetDTO(try await context.backend.requireIdentity().resetPassword(id: id))
+    }
+
+    func completePasswordReset(context: GraphQLContext, arguments: CompletePasswordResetArguments) async throws
+        -> Bool
+    {
+        try await context.backend.requireIdentity().completePasswordReset(
+            token: arguments.token, newPassword: arguments.newPassword)
+        return true
+    }
+}
+
+struct PasswordResetDTO: Codable, Sendable {
+    /// The one-time token, shown this once.
+    let token: String
+    let expiresAt: String
+    let user: UserDTO
+
+    init(_ grant: PasswordResetGrant) {
+        token = grant.token
+        expiresAt = grant.expiresAt.iso8601
+        user = UserDTO(grant.user)
+    }
+}

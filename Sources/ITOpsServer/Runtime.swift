@@ -148,6 +148,24 @@ public final class ITOpsRuntime: Sendable {
         try await apiKeys.create(name: name, role: role)
     }
 
+    /// User administration (CLI and tests).
+    public var identity: any IdentityAdmin { accounts }
+
+    /// Every user, by email.
+    public func listUsers() async throws -> [User] { try await store.reader.users() }
+
+    /// The user with this id or email; `notFound` otherwise.
+    public func user(_ reference: String) async throws -> User {
+        let found =
+            if let id = UUID(uuidString: reference) {
+                try await store.reader.user(id: id)
+            } else {
+                try await store.reader.user(email: reference)
+            }
+        guard let found else { throw ITOpsError.notFound("no user with id or email '\(reference.prefix(254))'") }
+        return found
+    }
+
     /// Every API key, revoked ones included.
     public func listAPIKeys() async throws -> [APIKey] { try await apiKeys.list() }
 
@@ -191,6 +209,7 @@ struct Backend: GraphQLBackend {
     var outbound: (any OutboundAdmin)? { runtime.outbound }
     var tickets: TicketDesk? { runtime.tickets }
     var audit: AuditTrail? { runtime.audit }
+    var identity: (any IdentityAdmin)? { runtime.accounts }
 
     func login(email: String, password: String, client: String) async throws -> AuthSession {
         try await runtime.accounts.login(email: email, password: password, client: client)

@@ -456,6 +456,22 @@ enum Migrations {
                 "ALTER TABLE users ADD COLUMN credentials_version BIGINT NOT NULL DEFAULT 0",
                 "CREATE UNIQUE INDEX users_external_subject ON users (provider, external_subject)",
             ]),
+        Migration(
+            version: 10, name: "credentials",
+            statements: [
+                // One-time tokens an admin hands a user to set a new password; only their SHA-256 is kept.
+                """
+                CREATE TABLE password_resets (
+                    id TEXT PRIMARY KEY,
+                    user_id TEXT NOT NULL REFERENCES users (id),
+                    token_hash TEXT NOT NULL UNIQUE,
+                    created_at BIGINT NOT NULL,
+                    expires_at BIGINT NOT NULL,
+                    used_at BIGINT
+                )
+                """,
+                "CREATE INDEX password_resets_user ON password_resets (user_id)",
+            ]),
     ]
 
     /// The newest schema version this build knows.

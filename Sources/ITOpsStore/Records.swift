@@ -429,6 +429,31 @@ struct RefreshTokenRecord: Codable, Sendable {
     }
 }
 
+struct PasswordResetRecord: Codable, Sendable {
+    var id: String
+    var userId: String
+    var tokenHash: String
+    var createdAt: Int64
+    var expiresAt: Int64
+    var usedAt: Int64?
+
+    init(_ r: PasswordReset) {
+        id = r.id.uuidString.lowercased()
+        userId = r.userId.uuidString.lowercased()
+        tokenHash = r.tokenHash
+        createdAt = r.createdAt.epochMilliseconds
+        expiresAt = r.expiresAt.epochMilliseconds
+        usedAt = r.usedAt?.epochMilliseconds
+    }
+
+    func domain() throws -> PasswordReset {
+        PasswordReset(
+            id: try uuid(id), userId: try uuid(userId), tokenHash: tokenHash,
+            createdAt: Date(epochMilliseconds: createdAt), expiresAt: Date(epochMilliseconds: expiresAt),
+            usedAt: usedAt.map(Date.init(epochMilliseconds:)))
+    }
+}
+
 /// A stored value that does not parse: the database was changed behind the store's back.
 struct CorruptRow: Error, CustomStringConvertible {
     let description: String

@@ -326,6 +326,29 @@ struct SQLAccess: StoreWriter {
         ).run()
     }
 
+    func deleteUser(id: UUID) async throws {
+        try await db.raw("DELETE FROM refresh_tokens WHERE user_id = \(bind: id.stored)").run()
+        try await db.raw("DELETE FROM password_resets WHERE user_id = \(bind: id.stored)").run()
+        try await db.raw("UPDATE tickets SET assignee_id = NULL WHERE assignee_id = \(bind: id.stored)").run()
+        try await db.raw("DELETE FROM users WHERE id = \(bind: id.stored)").run()
+    }
+
+    func passwordReset(hash: String) async throws -> PasswordReset? {
+        try await first("SELECT * FROM password_resets WHERE token_hash = \(bind: hash)", as: PasswordResetRecord.self)?
+            .domain()
+    }
+
+    func insert(_ reset: PasswordReset) async throws {
+        try await db.raw(
+            "DELETE FROM password_resets WHERE user_id = \(bind: reset.userId.stored) AND used_at IS NULL"
+        ).run()
+        try await insertRow("password_resets", PasswordResetRecord(reset))
+    }
+
+    func update(_ reset: PasswordReset) async throws {
+        try await updateRow("password_resets", id: reset.id.stored, PasswordResetRecord(reset))
+    }
+
     func apiKey(hash: String) async throws -> APIKey? {
         try await first("SELECT * FROM api_keys WHERE key_hash = \(bind: hash)", as: APIKeyRecord.self)?.domain()
     }
@@ -356,6 +379,12 @@ struct SQLAccess: StoreWriter {
 
     func revokeRefreshTokens(userId: UUID, at: Date) async throws -> Int {
         try await revokeTokens(where: "user_id = \(bind: userId.stored)", at: at)
+    }
+
+    func revokeRefreshTokens(userId: UUID, exceptFamily: UUID?, at: Date) async throws -> Int {
+        guard let exceptFamily else { return try await revokeRefreshTokens(userId: userId, at: at) }
+        return try await revokeTokens(
+            where: "user_id = \(bind: userId.stored) AND family_id <> \(bind: exceptFamily.stored)", at: at)
     }
 
     private func revokeTokens(where condition: SQLQueryString, at: Date) async throws -> Int {

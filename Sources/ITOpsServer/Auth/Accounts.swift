@@ -15,6 +15,9 @@ struct Accounts: Sendable {
     let throttle: LoginThrottle
     /// A hash of a random password, verified when the email is unknown so timing does not tell.
     let decoyHash: String
+    /// Called after a change that takes rights away (disable, delete, role, password): the
+    /// revocation state re-reads the database at once.
+    var onCredentialsChange: @Sendable () -> Void = {}
 
     /// Creates a user; `conflict` when the email is taken.
     func createUser(email rawEmail: String, password: String, role: Role) async throws -> User {
@@ -22,10 +25,7 @@ struct Accounts: Sendable {
         guard Email.isPlausible(email) else {
             throw ITOpsError.invalid("email: '\(rawEmail.prefix(254))' is not an email address")
         }
-        guard password.count >= Self.minPasswordLength else {
-            throw ITOpsError.invalid("password: must be at least \(Self.minPasswordLength) characters")
-        }
-        guard password.utf8.count <= 72 else { throw ITOpsError.invalid("password: at most 72 bytes (bcrypt's limit)") }
+        try Self.validate(password: password, field: "password")
         let user = User(email: email, passwordHash: try await hasher.hash(password), role: role, createdAt: clock.now())
         return try await store.write { tx in
             guard try await tx.user(email: email) == nil else {
@@ -34,6 +34,14 @@ struct Accounts: Sendable {
             try await tx.insert(user)
             return user
         }
+    }
+
+    /// Throws `invalid` naming `field` unless `password` is 8 characters to 72 bytes.
+    static func validate(password: String, field: String) throws(ITOpsError) {
+        guard password.count >= minPasswordLength else {
+            throw .invalid("\(field): must be at least \(minPasswordLength) characters")
+        }
+        guard password.utf8.count <= 72 else { throw .invalid("\(field): at most 72 bytes (bcrypt's limit)") }
     }
 
     /// Creates the first admin when no user exists yet; returns whether it did.
@@ -73,7 +81,7 @@ struct Accounts: Sendable {
         let hash = Secrets.sha256(refreshToken)
         let now = clock.now()
         let plain = Secrets.randomHex(bytes: 32)
-        let outcome: Result<User, ITOpsError> = try await store.write { tx in
+        let outcome: Result<(user: User, family: UUID), ITOpsError> = try await store.write { tx in
             guard var token = try await tx.refreshToken(hash: hash) else {
                 return .failure(.unauthenticated("invalid refresh token"))
             }
@@ -97,10 +105,10 @@ struct Accounts: Sendable {
                 RefreshToken(
                     userId: user.id, tokenHash: Secrets.sha256(plain), familyId: token.familyId, createdAt: now,
                     expiresAt: now.addingTimeInterval(Self.refreshLifetime)))
-            return .success(user)
+            return .success((user, token.familyId))
         }
-        let user = try outcome.get()
-        let access = try await tokens.issue(for: user)
+        let (user, family) = try outcome.get()
+        let access = try await tokens.issue(for: user, session: family)
         return AuthSession(accessToken: access.token, refreshToken: plain, expiresAt: access.expiresAt, user: user)
     }
 
@@ -134,7 +142,7 @@ struct Accounts: Sendable {
         }
         var user = user
         user.lastSignInAt = now
-        let access = try await tokens.issue(for: user)
+        let access = try await tokens.issue(for: user, session: family)
         return AuthSession(accessToken: access.token, refreshToken: plain, expiresAt: access.expiresAt, user: user)
     }
 }
