@@ -59,3 +59,39 @@ public protocol IdentityAdmin: Sendable {
     /// Spends a reset token: sets the password and ends every session of the user.
     func completePasswordReset(token: String, newPassword: String) async throws
 }
+
+/// What decides, per request, whether an already issued credential still holds: read from the
+/// store every few seconds by every instance (see `CredentialState` in the server).
+public struct CredentialSnapshot: Sendable {
+    public struct UserState: Sendable, Equatable {
+        public var role: Role
+        public var disabled: Bool
+        public var credentialsVersion: Int64
+        public init(role: Role, disabled: Bool, credentialsVersion: Int64) {
+            self.role = role
+            self.disabled = disabled
+            self.credentialsVersion = credentialsVersion
+        }
+    }
+
+    public struct KeyState: Sendable, Equatable {
+        public var revoked: Bool
+        public var expiresAt: Date?
+        public init(revoked: Bool, expiresAt: Date?) {
+            self.revoked = revoked
+            self.expiresAt = expiresAt
+        }
+    }
+
+    public var users: [UUID: UserState]
+    /// Sessions (refresh-token families) with a revoked token, revoked recently enough that an
+    /// access token of theirs may still be unexpired.
+    public var revokedSessions: Set<UUID>
+    public var keys: [UUID: KeyState]
+
+    public init(users: [UUID: UserState], revokedSessions: Set<UUID>, keys: [UUID: KeyState]) {
+        self.users = users
+        self.revokedSessions = revokedSessions
+        self.keys = keys
+    }
+}

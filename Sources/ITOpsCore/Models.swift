@@ -199,7 +199,7 @@ public struct User: Sendable, Equatable, Identifiable {
     /// Set by an admin: no sign-in, no refresh, and every token of the user stops working.
     public var disabled: Bool
     public var lastSignInAt: Date?
-    /// Bumped to invalidate every access token issued before (password reset, disable, role change).
+    /// Bumped to invalidate every access token issued before (password reset, disabling).
     public var credentialsVersion: Int64
 
     public init(

@@ -79,6 +79,9 @@ public protocol StoreReader: SLAReader {
     func apiKeys() async throws -> [APIKey]
     func refreshToken(hash: String) async throws -> RefreshToken?
     func passwordReset(hash: String) async throws -> PasswordReset?
+    /// Every user's role, disabled flag and credentials version, every key's state, and the
+    /// sessions revoked since `revokedSince`: three small reads.
+    func credentialSnapshot(revokedSince: Date) async throws -> CredentialSnapshot
 
     /// Nodes that sent heartbeats but none since `cutoff`, and are not yet marked silent.
     func nodesSilent(since cutoff: Date) async throws -> [Node]

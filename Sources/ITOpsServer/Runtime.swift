@@ -31,6 +31,8 @@ public final class ITOpsRuntime: Sendable {
     public let audit: AuditTrail
     let accounts: Accounts
     let apiKeys: APIKeys
+    /// Whether issued tokens and keys still hold (revocation within seconds, across instances).
+    let credentials: CredentialState
     let tokens: AccessTokens
     let metrics: ITOpsMetrics
     let graphQL: ITOpsAPI
@@ -41,7 +43,8 @@ public final class ITOpsRuntime: Sendable {
 
     private init(
         config: Config, store: SQLStore, events: any EventBus, clock: any WallClock, ingest: Ingest, sla: SLAEngine,
-        logger: Logger, accounts: Accounts, apiKeys: APIKeys, tokens: AccessTokens, metrics: ITOpsMetrics,
+        logger: Logger, accounts: Accounts, apiKeys: APIKeys, credentials: CredentialState, tokens: AccessTokens,
+        metrics: ITOpsMetrics,
         graphQL: ITOpsAPI, license: LicenseManager, outbound: OutboundService, tickets: TicketDesk, audit: AuditTrail
     ) {
         self.config = config
@@ -53,6 +56,7 @@ public final class ITOpsRuntime: Sendable {
         self.logger = logger
         self.accounts = accounts
         self.apiKeys = apiKeys
+        self.credentials = credentials
         self.tokens = tokens
         self.metrics = metrics
         self.graphQL = graphQL
@@ -87,10 +91,15 @@ public final class ITOpsRuntime: Sendable {
             try await sla.seedDefinitions()
             let tokens = await AccessTokens.make(secret: secret, clock: clock)
             let hasher = PasswordHasher(cost: config.bcryptCost)
+            let credentials = CredentialState(
+                store: store, clock: clock, interval: config.credentialRefreshInterval, logger: logger)
             let accounts = Accounts(
                 store: store, clock: clock, tokens: tokens, hasher: hasher, throttle: LoginThrottle(clock: clock),
-                decoyHash: try await hasher.hash(Secrets.randomHex(bytes: 16)))
-            let apiKeys = APIKeys(store: store, clock: clock, cache: KeyCache())
+                decoyHash: try await hasher.hash(Secrets.randomHex(bytes: 16)),
+                onCredentialsChange: { credentials.invalidate() })
+            let apiKeys = APIKeys(
+                store: store, clock: clock, cache: KeyCache(ttl: config.credentialRefreshInterval),
+                credentials: credentials)
             if let key = config.operatorAPIKey { try await apiKeys.bootstrap(key) }
             if let email = config.adminEmail, let password = config.adminPassword,
                 try await accounts.bootstrapAdmin(email: email, password: password)
@@ -108,7 +117,8 @@ public final class ITOpsRuntime: Sendable {
             let audit = AuditTrail(store: store, clock: clock, gate: license, logger: logger)
             return ITOpsRuntime(
                 config: config, store: store, events: events, clock: clock, ingest: ingest, sla: sla, logger: logger,
-                accounts: accounts, apiKeys: apiKeys, tokens: tokens, metrics: metrics, graphQL: try ITOpsAPI(),
+                accounts: accounts, apiKeys: apiKeys, credentials: credentials, tokens: tokens, metrics: metrics,
+                graphQL: try ITOpsAPI(),
                 license: license, outbound: outbound, tickets: tickets, audit: audit)
         } catch {
             await store.shutdown()

@@ -471,6 +471,8 @@ enum Migrations {
                 )
                 """,
                 "CREATE INDEX password_resets_user ON password_resets (user_id)",
+                // Every instance reads the recently revoked sessions every few seconds.
+                "CREATE INDEX refresh_tokens_revoked ON refresh_tokens (revoked_at)",
             ]),
     ]
 

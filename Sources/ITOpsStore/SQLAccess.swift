@@ -333,6 +333,30 @@ struct SQLAccess: StoreWriter {
         try await db.raw("DELETE FROM users WHERE id = \(bind: id.stored)").run()
     }
 
+    func credentialSnapshot(revokedSince: Date) async throws -> CredentialSnapshot {
+        var users: [UUID: CredentialSnapshot.UserState] = [:]
+        for row in try await db.raw("SELECT id, role, disabled, credentials_version FROM users").all() {
+            let id = try uuid(try row.decode(column: "id", as: String.self))
+            users[id] = CredentialSnapshot.UserState(
+                role: try vocabulary(try row.decode(column: "role", as: String.self)),
+                disabled: try row.decode(column: "disabled", as: Bool.self),
+                credentialsVersion: try row.decode(column: "credentials_version", as: Int64.self))
+        }
+        var sessions = Set<UUID>()
+        for row in try await db.raw(
+            "SELECT DISTINCT family_id FROM refresh_tokens WHERE revoked_at >= \(bind: revokedSince.epochMilliseconds)"
+        ).all() {
+            sessions.insert(try uuid(try row.decode(column: "family_id", as: String.self)))
+        }
+        var keys: [UUID: CredentialSnapshot.KeyState] = [:]
+        for row in try await db.raw("SELECT id, revoked_at FROM api_keys").all() {
+            let id = try uuid(try row.decode(column: "id", as: String.self))
+            keys[id] = CredentialSnapshot.KeyState(
+                revoked: try row.decode(column: "revoked_at", as: Int64?.self) != nil, expiresAt: nil)
+        }
+        return CredentialSnapshot(users: users, revokedSessions: sessions, keys: keys)
+    }
+
     func passwordReset(hash: String) async throws -> PasswordReset? {
         try await first("SELECT * FROM password_resets WHERE token_hash = \(bind: hash)", as: PasswordResetRecord.self)?
             .domain()

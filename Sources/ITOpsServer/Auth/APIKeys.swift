@@ -8,6 +8,7 @@ struct APIKeys: Sendable {
     let store: any Store
     let clock: any WallClock
     let cache: KeyCache
+    let credentials: CredentialState
 
     /// A new key; the plain text is returned once and never stored.
     func create(name: String, role: Role) async throws -> (key: APIKey, plain: String) {
@@ -41,6 +42,7 @@ struct APIKeys: Sendable {
             return key
         }
         cache.remove(hash: key.keyHash)
+        credentials.invalidate()
         return key
     }
 
@@ -70,8 +72,14 @@ struct APIKeys: Sendable {
         }
     }
 
-    /// The principal of a valid key, or `nil`.
+    /// The principal of a valid key, or `nil`; `unauthenticated` when it was revoked or expired.
     func authenticate(_ plain: String) async throws -> Principal? {
+        guard let principal = try await lookup(plain) else { return nil }
+        return try await credentials.check(principal)
+    }
+
+    /// The principal of a known, unrevoked key, from the cache when it is recent.
+    private func lookup(_ plain: String) async throws -> Principal? {
         let hash = Secrets.sha256(plain)
         let now = clock.now()
         if let cached = cache.lookup(hash: hash, now: now) { return cached.principal }

@@ -25,10 +25,9 @@ extension Accounts: IdentityAdmin {
             if before.isEnabledAdmin, !user.isEnabledAdmin {
                 try await Self.requireAnotherAdmin(besides: id, tx, doing: user.disabled ? "disable" : "demote")
             }
-            // Taking rights away ends what was issued before; granting them needs nothing.
-            if user.role < before.role || (user.disabled && !before.disabled) {
-                user.credentialsVersion += 1
-            }
+            // Disabling ends every token issued before, for good (enabling again does not revive
+            // them). A changed role needs nothing: every request re-reads it.
+            if user.disabled, !before.disabled { user.credentialsVersion += 1 }
             if user.disabled, !before.disabled { try await tx.revokeRefreshTokens(userId: id, at: now) }
             try await tx.update(user)
             return user

@@ -74,6 +74,9 @@ struct Accounts: Sendable {
         return try await openSession(for: user, family: UUID())
     }
 
+    /// A spent refresh token presented again: its whole session was revoked.
+    static let reusedRefreshError = ITOpsError.unauthenticated("refresh token already used; the session was revoked")
+
     /// The refusal of a disabled user's sign-in or refresh.
     static let disabledError = ITOpsError.forbidden("this account is disabled; ask an admin to enable it")
 
@@ -90,7 +93,7 @@ struct Accounts: Sendable {
                 // A spent token presented again means it leaked: end every session of that login.
                 // Returned, not thrown, so the revocation commits.
                 try await tx.revokeRefreshTokens(familyId: token.familyId, at: now)
-                return .failure(.unauthenticated("refresh token already used; the session was revoked"))
+                return .failure(Self.reusedRefreshError)
             }
             guard token.expiresAt > now else {
                 return .failure(.unauthenticated("refresh token expired; sign in again"))
@@ -107,6 +110,7 @@ struct Accounts: Sendable {
                     expiresAt: now.addingTimeInterval(Self.refreshLifetime)))
             return .success((user, token.familyId))
         }
+        if case .failure(let error) = outcome, error == Self.reusedRefreshError { onCredentialsChange() }
         let (user, family) = try outcome.get()
         let access = try await tokens.issue(for: user, session: family)
         return AuthSession(accessToken: access.token, refreshToken: plain, expiresAt: access.expiresAt, user: user)
@@ -115,6 +119,7 @@ struct Accounts: Sendable {
     func logout(principal: Principal, refreshToken: String?) async throws -> Bool {
         guard let userId = principal.userId else { throw ITOpsError.forbidden("logout is for users, not API keys") }
         let now = clock.now()
+        defer { onCredentialsChange() }
         return try await store.write { tx in
             if let refreshToken {
                 guard var token = try await tx.refreshToken(hash: Secrets.sha256(refreshToken)), token.userId == userId

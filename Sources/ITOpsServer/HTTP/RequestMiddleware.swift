@@ -77,7 +77,7 @@ struct Authenticator: Sendable {
         }
         let credential = String(parts[1]).trimmingCharacters(in: .whitespaces)
         if credential.split(separator: ".").count == 3 {
-            return try await runtime.tokens.verify(credential)
+            return try await runtime.credentials.check(try await runtime.tokens.verify(credential))
         }
         guard let principal = try await runtime.apiKeys.authenticate(credential) else {
             throw ITOpsError.unauthenticated("invalid or revoked API key")
