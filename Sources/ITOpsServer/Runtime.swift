@@ -100,7 +100,11 @@ public final class ITOpsRuntime: Sendable {
             let apiKeys = APIKeys(
                 store: store, clock: clock, cache: KeyCache(ttl: config.credentialRefreshInterval),
                 credentials: credentials)
-            if let key = config.operatorAPIKey { try await apiKeys.bootstrap(key) }
+            if let key = config.operatorAPIKey, try await apiKeys.bootstrap(key) == .revoked {
+                logger.error(
+                    "ITOPS_OPERATOR_API_KEY names an API key that was revoked; it stays revoked and is not re-created. Set ITOPS_OPERATOR_API_KEY to a new value (or unset it) to have a bootstrap key again"
+                )
+            }
             if let email = config.adminEmail, let password = config.adminPassword,
                 try await accounts.bootstrapAdmin(email: email, password: password)
             {

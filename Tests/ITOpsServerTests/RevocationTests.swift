@@ -167,3 +167,42 @@ extension Sequence {
         return result
     }
 }
+
+@Suite("The bootstrap key (ITOPS_OPERATOR_API_KEY)")
+struct BootstrapKeyTests {
+    @Test("a bootstrap key an admin revoked stays revoked after a restart with the same variable", arguments: TestBackend.all)
+    func staysRevoked(_ backend: TestBackend) async throws {
+        let app = try await TestApp.make(backend)
+        let bootstrap = try #require(try await app.runtime.listAPIKeys().first { $0.bootstrap })
+        try await app.run(keepData: true) { (client: Client) async throws in
+            #expect(try await client.post("/api/v1/health/report", RevocationTests.push).status == .ok)
+            _ = try await app.runtime.revokeAPIKey(bootstrap.id.stored)
+            #expect(try await client.post("/api/v1/health/report", RevocationTests.push).status == .unauthorized)
+        }
+        await app.runtime.shutdown()
+        let restarted = try await TestApp.make(reusing: app)  // same ITOPS_OPERATOR_API_KEY
+        try await restarted.run { (client: Client) async throws in
+            #expect(try await client.post("/api/v1/health/report", RevocationTests.push).status == .unauthorized)
+            let keys = try await restarted.runtime.listAPIKeys()
+            #expect(keys.filter(\.bootstrap).count == 1 && keys.allSatisfy { $0.revokedAt != nil })
+        }
+    }
+
+    @Test("start-up with a revoked ITOPS_OPERATOR_API_KEY logs an error naming the variable and does not re-create the key")
+    func loggedAtStartUp() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("itops-cli-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let environment = [
+            "ITOPS_DATA_DIR": directory.path, "ITOPS_BCRYPT_COST": "4", "ITOPS_OPERATOR_API_KEY": "bootstrap-key-0123456789",
+        ]
+        #expect(try runCLI(["migrate"], environment: environment).status == 0)
+        let list = try runCLI(["apikey", "list"], environment: environment)
+        let id = String(try #require(list.stdout.split(separator: "\t").first))
+        #expect(try runCLI(["apikey", "revoke", id], environment: environment).status == 0)
+        let again = try runCLI(["migrate"], environment: environment)
+        #expect(again.status == 0)
+        #expect(again.stderr.contains("ITOPS_OPERATOR_API_KEY") && again.stderr.contains("revoked"), "\(again.stderr)")
+        let after = try runCLI(["apikey", "list"], environment: environment).stdout
+        #expect(after.split(separator: "\n").count == 1 && after.contains("revoked"), "\(after)")
+    }
+}

@@ -46,29 +46,32 @@ struct APIKeys: Sendable {
         return key
     }
 
+    /// What `bootstrap` did with `ITOPS_OPERATOR_API_KEY`.
+    enum BootstrapOutcome: Sendable, Equatable {
+        case created, kept
+        /// The key was revoked (by an admin, or replaced by another value): it stays revoked.
+        case revoked
+    }
+
     /// Makes `plain` (from `ITOPS_OPERATOR_API_KEY`) a valid operator key, revoking any bootstrap
-    /// key that came from an earlier value.
-    func bootstrap(_ plain: String) async throws {
+    /// key that came from an earlier value. A key with this value that was revoked stays revoked:
+    /// a restart must not bring back what an admin took away.
+    func bootstrap(_ plain: String) async throws -> BootstrapOutcome {
         let hash = Secrets.sha256(plain)
         let now = clock.now()
-        try await store.write { tx in
+        return try await store.write { tx in
             for var key in try await tx.apiKeys() where key.bootstrap && key.revokedAt == nil && key.keyHash != hash {
                 key.revokedAt = now
                 try await tx.update(key)
             }
             if let existing = try await tx.apiKey(hash: hash) {
-                guard existing.revokedAt == nil || !existing.bootstrap else {
-                    var revived = existing
-                    revived.revokedAt = nil
-                    try await tx.update(revived)
-                    return
-                }
-                return
+                return existing.revokedAt == nil ? .kept : .revoked
             }
             try await tx.insert(
                 APIKey(
                     name: "bootstrap (ITOPS_OPERATOR_API_KEY)", keyHash: hash, prefix: String(plain.prefix(6)) + "…",
                     role: .operator, createdAt: now, bootstrap: true))
+            return .created
         }
     }
 
