@@ -233,11 +233,21 @@ public struct APIKey: Sendable, Equatable, Identifiable {
     public var revokedAt: Date?
     /// Keys created from `ITOPS_OPERATOR_API_KEY` are replaced when that variable changes.
     public var bootstrap: Bool
+    /// After this instant the key is refused; `nil` never expires.
+    public var expiresAt: Date?
+    /// When the key was last accepted (written at most once a minute per key).
+    public var lastUsedAt: Date?
+    /// The hierarchy prefixes the key may act on and read; `nil` is everything.
+    public var nodeScope: [NodePath]?
 
     public init(
         id: UUID = UUID(), name: String, keyHash: String, prefix: String, role: Role, createdAt: Date,
-        revokedAt: Date? = nil, bootstrap: Bool = false
+        revokedAt: Date? = nil, bootstrap: Bool = false, expiresAt: Date? = nil, lastUsedAt: Date? = nil,
+        nodeScope: [NodePath]? = nil
     ) {
+        self.expiresAt = expiresAt
+        self.lastUsedAt = lastUsedAt
+        self.nodeScope = nodeScope
         self.id = id
         self.name = name
         self.keyHash = keyHash

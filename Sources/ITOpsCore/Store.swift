@@ -12,6 +12,8 @@ public struct ServiceFilter: Sendable, Equatable {
     public var source: ServiceSource?
     /// Case-insensitive substring of the name or display name.
     public var search: String?
+    /// Only services under one of these prefixes (a scoped API key's reads); `nil` is everything.
+    public var scope: [NodePath]?
 
     public init(
         nodeId: NodePath? = nil, status: ServiceStatus? = nil, slaGroup: String? = nil, tag: String? = nil,
@@ -171,6 +173,8 @@ public protocol StoreWriter: StoreReader, SLAWriter {
     func update(_ reset: PasswordReset) async throws
     func insert(_ key: APIKey) async throws
     func update(_ key: APIKey) async throws
+    /// Records when a key was last used, without rewriting the rest of the row.
+    func touchAPIKey(id: UUID, at: Date) async throws
     func insert(_ token: RefreshToken) async throws
     func update(_ token: RefreshToken) async throws
     /// Revokes every unrevoked token of `familyId`; returns how many.

@@ -22,8 +22,16 @@ extension Resolver {
     }
 
     struct CreateAPIKeyArguments: Codable, Sendable {
+        let name: String?
+        let role: String?
+        let input: CreateAPIKeyInputDTO?
+    }
+
+    struct CreateAPIKeyInputDTO: Codable, Sendable {
         let name: String
         let role: String?
+        let nodeScope: [String]?
+        let expiresAt: String?
     }
 
     func users(context: GraphQLContext, arguments: PageArguments) async throws -> UserConnectionDTO {
@@ -53,10 +61,32 @@ extension Resolver {
 
     func createApiKey(context: GraphQLContext, arguments: CreateAPIKeyArguments) async throws -> CreatedAPIKeyDTO {
         try context.require(.admin)
-        let role = try arguments.role.map { try Self.role($0, field: "role") } ?? .operator
-        let name = arguments.name.trimmingCharacters(in: .whitespaces)
-        guard (1...128).contains(name.count) else { throw ITOpsError.invalid("name: must be 1–128 characters") }
-        let created = try await context.backend.createAPIKey(name: name, role: role)
+        let input: CreateAPIKeyInputDTO
+        switch (arguments.input, arguments.name) {
+        case (let given?, nil) where arguments.role == nil:
+            input = given
+        case (nil, let name?):
+            input = CreateAPIKeyInputDTO(name: name, role: arguments.role, nodeScope: nil, expiresAt: nil)
+        default:
+            throw ITOpsError.invalid("input: send either input { name role nodeScope expiresAt } or name (and role)")
+        }
+        let field = arguments.input == nil ? "" : "input."
+        let role = try input.role.map { try Self.role($0, field: field + "role") } ?? .operator
+        let name = input.name.trimmingCharacters(in: .whitespaces)
+        guard (1...128).contains(name.count) else { throw ITOpsError.invalid("\(field)name: must be 1–128 characters") }
+        let scope = try input.nodeScope.map { paths in
+            try paths.enumerated().map { index, path in
+                try NodePath(validating: path, field: "input.nodeScope[\(index)]")
+            }
+        }
+        let expiresAt = try input.expiresAt.map { text in
+            guard let date = ISO8601.parse(text) else {
+                throw ITOpsError.invalid("input.expiresAt: '\(text.prefix(64))' is not an ISO 8601 date-time")
+            }
+            return date
+        }
+        let created = try await context.backend.createAPIKey(
+            name: name, role: role, nodeScope: scope, expiresAt: expiresAt)
         return CreatedAPIKeyDTO(key: created.plain, apiKey: APIKeyDTO(created.key))
     }
 
@@ -149,8 +179,14 @@ struct APIKeyDTO: Codable, Sendable {
     let revokedAt: String?
     let revoked: Bool
     let bootstrap: Bool
+    let expiresAt: String?
+    let lastUsedAt: String?
+    let nodeScope: [String]?
 
     init(_ key: APIKey) {
+        expiresAt = key.expiresAt?.iso8601
+        lastUsedAt = key.lastUsedAt?.iso8601
+        nodeScope = key.nodeScope?.map(\.value)
         id = key.id.uuidString.lowercased()
         name = key.name
         prefix = key.prefix

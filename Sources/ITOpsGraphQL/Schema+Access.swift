@@ -25,6 +25,10 @@ extension ITOpsAPI {
                     Field("revokedAt", at: \.revokedAt)
                     Field("revoked", at: \.revoked)
                     Field("bootstrap", at: \.bootstrap).description("Created from ITOPS_OPERATOR_API_KEY.")
+                    Field("expiresAt", at: \.expiresAt).description("After this the key is refused; null never expires.")
+                    Field("lastUsedAt", at: \.lastUsedAt).description("When the key was last accepted (to the minute).")
+                    Field("nodeScope", at: \.nodeScope).description(
+                        "Hierarchy prefixes the key may act on and read; null is everything.")
                 }
                 Type(APIKeyEdgeDTO.self, as: "ApiKeyEdge") {
                     Field("cursor", at: \.cursor)
@@ -46,6 +50,14 @@ extension ITOpsAPI {
                     InputField("displayName", at: \.displayName).description("Empty string clears; at most 200 characters.")
                     InputField("disabled", at: \.disabled).description(
                         "A disabled user cannot sign in, and their tokens stop working within seconds.")
+                }
+                Input(Resolver.CreateAPIKeyInputDTO.self, as: "CreateApiKeyInput") {
+                    InputField("name", at: \.name).description("1–128 characters.")
+                    InputField("role", at: \.role).description("admin | operator | viewer (default operator)")
+                    InputField("nodeScope", at: \.nodeScope).description(
+                        "Hierarchy prefixes (node paths, 1–50): the key may report, register, sync, start windows and send backups only for nodes under them, and reads only what is under them. Absent: everything."
+                    )
+                    InputField("expiresAt", at: \.expiresAt).description("ISO 8601; absent: never expires.")
                 }
                 Type(CreatedAPIKeyDTO.self, as: "CreatedApiKey") {
                     Field("key", at: \.key).description("The plain key: shown this once, stored only as a hash.")
@@ -101,8 +113,9 @@ extension ITOpsAPI {
                 }
                 .description("No sign-in needed. Sets the password and ends every session of the user.")
                 Field("createApiKey", at: Resolver.createApiKey) {
-                    Argument("name", at: \.name)
+                    Argument("name", at: \.name).description("The short form: name (and role), no scope or expiry.")
                     Argument("role", at: \.role).description("admin | operator | viewer (default operator)")
+                    Argument("input", at: \.input).description("The full form, instead of name and role.")
                 }
                 .description("Admin only. The plain key is in the answer, once.")
                 Field("revokeApiKey", at: Resolver.revokeApiKey) {

@@ -157,9 +157,11 @@ public final class ITOpsRuntime: Sendable {
         try await accounts.createUser(email: email, password: password, role: role)
     }
 
-    /// Creates an API key; the plain text is returned once.
-    public func createAPIKey(name: String, role: Role) async throws -> (key: APIKey, plain: String) {
-        try await apiKeys.create(name: name, role: role)
+    /// Creates an API key, optionally scoped and expiring; the plain text is returned once.
+    public func createAPIKey(name: String, role: Role, nodeScope: [NodePath]? = nil, expiresAt: Date? = nil)
+        async throws -> (key: APIKey, plain: String)
+    {
+        try await apiKeys.create(name: name, role: role, nodeScope: nodeScope, expiresAt: expiresAt)
     }
 
     /// User administration (CLI and tests).
@@ -245,8 +247,10 @@ struct Backend: GraphQLBackend {
         try await runtime.accounts.createUser(email: email, password: password, role: role)
     }
 
-    func createAPIKey(name: String, role: Role) async throws -> (key: APIKey, plain: String) {
-        try await runtime.apiKeys.create(name: name, role: role)
+    func createAPIKey(name: String, role: Role, nodeScope: [NodePath]?, expiresAt: Date?) async throws -> (
+        key: APIKey, plain: String
+    ) {
+        try await runtime.apiKeys.create(name: name, role: role, nodeScope: nodeScope, expiresAt: expiresAt)
     }
 
     func revokeAPIKey(_ reference: String) async throws -> APIKey {

@@ -473,6 +473,11 @@ enum Migrations {
                 "CREATE INDEX password_resets_user ON password_resets (user_id)",
                 // Every instance reads the recently revoked sessions every few seconds.
                 "CREATE INDEX refresh_tokens_revoked ON refresh_tokens (revoked_at)",
+                // API keys: an optional expiry, when last used (written at most once a minute), and an
+                // optional node scope (a JSON array of hierarchy prefixes; NULL is everything).
+                "ALTER TABLE api_keys ADD COLUMN expires_at BIGINT",
+                "ALTER TABLE api_keys ADD COLUMN last_used_at BIGINT",
+                "ALTER TABLE api_keys ADD COLUMN node_scope TEXT",
             ]),
     ]
 

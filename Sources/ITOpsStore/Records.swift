@@ -378,8 +378,17 @@ struct APIKeyRecord: Codable, Sendable {
     var createdAt: Int64
     var revokedAt: Int64?
     var bootstrap: Bool
+    var expiresAt: Int64?
+    var lastUsedAt: Int64?
+    /// A JSON array of node paths; `NULL` is unscoped.
+    var nodeScope: String?
 
     init(_ k: APIKey) {
+        expiresAt = k.expiresAt?.epochMilliseconds
+        lastUsedAt = k.lastUsedAt?.epochMilliseconds
+        nodeScope = k.nodeScope.map { scope in
+            (try? JSONEncoder().encode(scope.map(\.value))).map { String(decoding: $0, as: UTF8.self) } ?? "[]"
+        }
         id = k.id.uuidString.lowercased()
         name = k.name
         keyHash = k.keyHash
@@ -394,7 +403,17 @@ struct APIKeyRecord: Codable, Sendable {
         APIKey(
             id: try uuid(id), name: name, keyHash: keyHash, prefix: prefix, role: try vocabulary(role),
             createdAt: Date(epochMilliseconds: createdAt), revokedAt: revokedAt.map(Date.init(epochMilliseconds:)),
-            bootstrap: bootstrap)
+            bootstrap: bootstrap, expiresAt: expiresAt.map(Date.init(epochMilliseconds:)),
+            lastUsedAt: lastUsedAt.map(Date.init(epochMilliseconds:)), nodeScope: try nodeScope.map(Self.scope))
+    }
+
+    static func scope(_ text: String) throws -> [NodePath] {
+        guard let paths = try? JSONDecoder().decode([String].self, from: Data(text.utf8)) else {
+            throw CorruptRow(description: "node_scope is not a JSON array: \(text.prefix(64))")
+        }
+        return try paths.map { path in
+            do { return try NodePath(validating: path) } catch { throw CorruptRow(description: "node_scope: \(error)") }
+        }
     }
 }
 

@@ -76,6 +76,7 @@ struct SQLAccess: StoreWriter {
                 sql = sql + " AND node_id = \(bind: node.value)"
             }
         }
+        if let scope = filter.scope { sql = sql + " AND " + scopeClause(scope) }
         if let status = filter.status { sql = sql + " AND status = \(bind: status.rawValue)" }
         if let group = filter.slaGroup { sql = sql + " AND sla_group = \(bind: group)" }
         if let namespace = filter.namespace { sql = sql + " AND namespace = \(bind: namespace)" }
@@ -90,6 +91,19 @@ struct SQLAccess: StoreWriter {
                 + " AND (LOWER(name) LIKE \(bind: pattern) ESCAPE '\\' OR LOWER(COALESCE(display_name, '')) LIKE \(bind: pattern) ESCAPE '\\')"
         }
         return sql
+    }
+
+    /// Services under one of `scope`'s prefixes, segment-wise; nothing for an empty scope.
+    func scopeClause(_ scope: [NodePath]) -> SQLQueryString {
+        guard !scope.isEmpty else { return "1 = 0" }
+        var sql: SQLQueryString = "("
+        for (index, node) in scope.enumerated() {
+            if index > 0 { sql = sql + " OR " }
+            sql =
+                sql
+                + "node_id = \(bind: node.value) OR node_id LIKE \(bind: Self.likePrefix(node.value + "/")) ESCAPE '\\'"
+        }
+        return sql + ")"
     }
 
     static func escapeLike(_ text: String) -> String {
@@ -349,10 +363,11 @@ struct SQLAccess: StoreWriter {
             sessions.insert(try uuid(try row.decode(column: "family_id", as: String.self)))
         }
         var keys: [UUID: CredentialSnapshot.KeyState] = [:]
-        for row in try await db.raw("SELECT id, revoked_at FROM api_keys").all() {
+        for row in try await db.raw("SELECT id, revoked_at, expires_at FROM api_keys").all() {
             let id = try uuid(try row.decode(column: "id", as: String.self))
             keys[id] = CredentialSnapshot.KeyState(
-                revoked: try row.decode(column: "revoked_at", as: Int64?.self) != nil, expiresAt: nil)
+                revoked: try row.decode(column: "revoked_at", as: Int64?.self) != nil,
+                expiresAt: try row.decode(column: "expires_at", as: Int64?.self).map(Date.init(epochMilliseconds:)))
         }
         return CredentialSnapshot(users: users, revokedSessions: sessions, keys: keys)
     }
@@ -383,6 +398,12 @@ struct SQLAccess: StoreWriter {
 
     func insert(_ key: APIKey) async throws { try await insertRow("api_keys", APIKeyRecord(key)) }
     func update(_ key: APIKey) async throws { try await updateRow("api_keys", id: key.id.stored, APIKeyRecord(key)) }
+
+    func touchAPIKey(id: UUID, at: Date) async throws {
+        try await db.raw(
+            "UPDATE api_keys SET last_used_at = \(bind: at.epochMilliseconds) WHERE id = \(bind: id.stored)"
+        ).run()
+    }
 
     func refreshToken(hash: String) async throws -> RefreshToken? {
         try await first("SELECT * FROM refresh_tokens WHERE token_hash = \(bind: hash)", as: RefreshTokenRecord.self)?

@@ -196,12 +196,25 @@ struct APIKeyCommand: AsyncParsableCommand {
         @OptionGroup var options: ConfigOptions
         @Option(help: "A name to recognise the key by.") var name: String
         @Option(help: "operator (default) or admin.") var role: String = "operator"
+        @Option(help: "A hierarchy prefix the key is limited to (repeat for several); none: every node.")
+        var scope: [String] = []
+        @Option(help: "Days until the key expires; none: never.") var expiresInDays: Int?
 
         func run() async throws {
             guard let role = Role(rawValue: role), role != .viewer else {
                 throw ValidationError("--role must be operator or admin")
             }
-            let (key, plain) = try await withRuntime(options) { try await $0.createAPIKey(name: name, role: role) }
+            let nodeScope: [NodePath]?
+            do {
+                nodeScope = scope.isEmpty ? nil : try scope.map { try NodePath(validating: $0, field: "--scope") }
+            } catch { throw ValidationError("\(error)") }
+            if let days = expiresInDays, !(1...3650).contains(days) {
+                throw ValidationError("--expires-in-days must be between 1 and 3650")
+            }
+            let expiresAt = expiresInDays.map { Date().addingTimeInterval(Double($0) * 86_400) }
+            let (key, plain) = try await withRuntime(options) {
+                try await $0.createAPIKey(name: name, role: role, nodeScope: nodeScope, expiresAt: expiresAt)
+            }
             print(plain)
             FileHandle.standardError.write(
                 Data(
@@ -218,7 +231,11 @@ struct APIKeyCommand: AsyncParsableCommand {
             let keys = try await withRuntime(options) { try await $0.listAPIKeys() }
             for key in keys {
                 let state = key.revokedAt.map { "revoked \(ISO8601.format($0))" } ?? "active"
-                print("\(key.id.uuidString.lowercased())\t\(key.prefix)\t\(key.role.rawValue)\t\(state)\t\(key.name)")
+                let scope = key.nodeScope.map { $0.map(\.value).joined(separator: ",") } ?? "*"
+                let expires = key.expiresAt.map { "expires \(ISO8601.format($0))" } ?? "no expiry"
+                print(
+                    "\(key.id.uuidString.lowercased())\t\(key.prefix)\t\(key.role.rawValue)\t\(state)\t\(key.name)\t\(scope)\t\(expires)"
+                )
             }
         }
     }

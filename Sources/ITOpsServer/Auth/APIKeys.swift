@@ -9,15 +9,28 @@ struct APIKeys: Sendable {
     let clock: any WallClock
     let cache: KeyCache
     let credentials: CredentialState
+    /// When each key's use was last written.
+    let usage = KeyUsage()
 
-    /// A new key; the plain text is returned once and never stored.
-    func create(name: String, role: Role) async throws -> (key: APIKey, plain: String) {
+    /// The most prefixes one key's scope may hold.
+    static let maxScope = 50
+
+    /// A new key; the plain text is returned once and never stored. `nodeScope` limits it to
+    /// hierarchy prefixes (at least one); `expiresAt` must be in the future.
+    func create(name: String, role: Role, nodeScope: [NodePath]? = nil, expiresAt: Date? = nil) async throws -> (
+        key: APIKey, plain: String
+    ) {
         let trimmed = name.trimmingCharacters(in: .whitespaces)
         guard (1...128).contains(trimmed.count) else { throw ITOpsError.invalid("name: must be 1–128 characters") }
+        let now = clock.now()
+        if let nodeScope, !(1...Self.maxScope).contains(nodeScope.count) {
+            throw ITOpsError.invalid("nodeScope: between 1 and \(Self.maxScope) prefixes (leave it out for no scope)")
+        }
+        if let expiresAt, expiresAt <= now { throw ITOpsError.invalid("expiresAt: must be in the future") }
         let plain = Self.plainPrefix + Secrets.randomHex(bytes: 24)
         let key = APIKey(
             name: trimmed, keyHash: Secrets.sha256(plain), prefix: String(plain.prefix(14)), role: role,
-            createdAt: clock.now())
+            createdAt: now, expiresAt: expiresAt, nodeScope: nodeScope.map { Array(Set($0)).sorted() })
         try await store.write { tx in try await tx.insert(key) }
         return (key, plain)
     }
@@ -78,7 +91,18 @@ struct APIKeys: Sendable {
     /// The principal of a valid key, or `nil`; `unauthenticated` when it was revoked or expired.
     func authenticate(_ plain: String) async throws -> Principal? {
         guard let principal = try await lookup(plain) else { return nil }
-        return try await credentials.check(principal)
+        let checked = try await credentials.check(principal)
+        if case .apiKey(let id, _) = checked.kind { recordUse(of: id) }
+        return checked
+    }
+
+    /// Writes `last_used_at` through the write path, at most once a minute per key and never in
+    /// the request's way.
+    private func recordUse(of id: UUID) {
+        let now = clock.now()
+        guard usage.due(id, now: now) else { return }
+        let store = store
+        Task { try? await store.write { tx in try await tx.touchAPIKey(id: id, at: now) } }
     }
 
     /// The principal of a known, unrevoked key, from the cache when it is recent.
@@ -89,7 +113,9 @@ struct APIKeys: Sendable {
         let key = try await store.reader.apiKey(hash: hash)
         let principal = key.flatMap { key -> Principal? in
             guard key.revokedAt == nil else { return nil }
-            return Principal(kind: .apiKey(id: key.id, name: key.name), role: key.role)
+            var principal = Principal(kind: .apiKey(id: key.id, name: key.name), role: key.role, expiresAt: key.expiresAt)
+            principal.nodeScope = key.nodeScope
+            return principal
         }
         cache.store(hash: hash, principal: principal, now: now)
         return principal
@@ -126,4 +152,20 @@ final class KeyCache: Sendable {
     }
 
     func remove(hash: String) { _ = entries.withLock { $0.removeValue(forKey: hash) } }
+}
+
+/// Coalesces `last_used_at` writes: a key's use is written when a minute passed since the last write.
+final class KeyUsage: Sendable {
+    static let interval: TimeInterval = 60
+    private let written = Mutex([UUID: Date]())
+
+    /// Whether a use at `now` should be written (and, if so, remembers it was).
+    func due(_ id: UUID, now: Date) -> Bool {
+        written.withLock { table in
+            if let last = table[id], now.timeIntervalSince(last) < Self.interval, last <= now { return false }
+            if table.count > 10_000 { table.removeAll() }
+            table[id] = now
+            return true
+        }
+    }
 }
