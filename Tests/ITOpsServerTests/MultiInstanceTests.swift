@@ -195,9 +195,9 @@ final class Runs: Sendable {
             let closed = try await live.webSocket { ws in
                 try await ws.initialise(token: token)
                 try await ws.subscribe("live", "subscription { serviceStatusChanged { serviceName } }")
-                let start = ContinuousClock.now
                 _ = try await a.runtime.identity.updateUser(id: user.id, UserUpdate(disabled: true))
                 _ = try await a.runtime.revokeAPIKey(key.id.stored)
+                let start = ContinuousClock.now  // from the commit on A
                 // B's clock moves on as real time would; its next re-read sees the change.
                 b.clock.advance(by: 1)
                 _ = try await ws.drainUntilClosed()
