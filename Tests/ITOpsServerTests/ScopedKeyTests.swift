@@ -121,6 +121,28 @@ struct ScopedKeyTests {
         }
     }
 
+    @Test("lastUsedAt is written at most once a minute per key, not per request", arguments: TestBackend.all)
+    func lastUsedCoalesced(_ backend: TestBackend) async throws {
+        let app = try await TestApp.make(backend)
+        let (key, plain) = try await app.runtime.createAPIKey(name: "busy", role: .operator)
+        let first = app.clock.now()
+        @Sendable func lastUsed() async throws -> Date? {
+            try await app.runtime.listAPIKeys().first { $0.id == key.id }?.lastUsedAt
+        }
+        try await app.run { (client: Client) async throws in
+            #expect(try await Self.report(client, "a/b", key: plain).status == .ok)
+            try await waitUntil("the first use is written", timeout: .seconds(10)) { try await lastUsed() == first }
+            app.clock.advance(by: 30)
+            for _ in 0..<5 { #expect(try await Self.report(client, "a/b", key: plain).status == .ok) }
+            try await Task.sleep(for: .milliseconds(300))
+            #expect(try await lastUsed() == first)  // within the minute: not written again
+            app.clock.advance(by: 31)
+            #expect(try await Self.report(client, "a/b", key: plain).status == .ok)
+            let later = app.clock.now()
+            try await waitUntil("a use a minute later is written", timeout: .seconds(10)) { try await lastUsed() == later }
+        }
+    }
+
     @Test("an operator key asking for template export or license activation gets a 403 naming the admin role")
     func adminRoutes() async throws {
         let app = try await TestApp.make()
