@@ -57,6 +57,11 @@ public struct NodePath: Hashable, Sendable, CustomStringConvertible, Comparable 
     /// The last segment.
     public var name: String { String(segments.last ?? "") }
 
+    /// Whether `node` is this node or below it, segment-wise (`a/b` covers `a/b/c`, not `a/bc`).
+    public func covers(_ node: NodePath) -> Bool {
+        node.value == value || node.value.hasPrefix(value + "/")
+    }
+
     public var depth: Int { segments.count }
     public var description: String { value }
     public static func < (lhs: NodePath, rhs: NodePath) -> Bool { lhs.value < rhs.value }

@@ -147,8 +147,11 @@ extension Resolver {
                 limit: arguments.openOnly == true ? 10_000 : limit)
         }
         if arguments.openOnly == true { incidents = incidents.filter { $0.closedAt == nil } }
-        let shown = Array(incidents.prefix(limit))
+        var shown = Array(incidents.prefix(limit))
         let services = try await Self.services(Set(shown.map(\.serviceId)), reader: reader)
+        if let principal = context.principal, principal.nodeScope != nil {
+            shown = shown.filter { services[$0.serviceId].map { principal.covers($0.nodeId) } ?? false }
+        }
         return shown.map { IncidentDTO($0, service: services[$0.serviceId], now: now) }
     }
 
@@ -174,6 +177,7 @@ extension Resolver {
     {
         let engine = try engine(context, .operator)
         let principal = try context.require(.operator)
+        try principal.requireScope(nodeId: arguments.nodeId)
         var ticket: Ticket?
         if let reference = arguments.ticketId { ticket = try await Self.desk(context).changeTicket(reference) }
         let (window, created) = try await engine.startExclusionWindow(
@@ -192,6 +196,7 @@ extension Resolver {
         -> ExclusionWindowDTO
     {
         let engine = try engine(context, .operator)
+        try context.require(.operator).requireScope(nodeId: arguments.nodeId)
         let window = try await engine.stopExclusionWindow(
             Commands.ExclusionWindowStop(service: arguments.service, nodeId: arguments.nodeId))
         return try await describe(window, engine: engine, context: context)

@@ -59,6 +59,9 @@ public struct Config: Sendable {
     /// How long a public status page (its JSON, feed and badges) is served from memory before it is
     /// recomputed (`ITOPS_STATUS_PAGE_TTL`).
     public var statusPageTTL: TimeInterval = 30
+    /// Longest age of an instance's view of revocations (users disabled, deleted or demoted, sessions
+    /// signed out, keys revoked); an open WebSocket re-checks its credential this often too.
+    public var credentialRefreshInterval: TimeInterval = 5
 
     /// How `UNKNOWN` time counts in SLA math.
 
@@ -133,6 +136,10 @@ public struct Config: Sendable {
         (
             "ITOPS_SHUTDOWN_TIMEOUT", "30s",
             "on SIGTERM: how long in-flight requests, the write batch and WebSockets get before the process exits"
+        ),
+        (
+            "ITOPS_AUTH_REFRESH_INTERVAL", "5s",
+            "how often each instance re-reads revocations (disabled users, signed-out sessions, revoked keys), and an open WebSocket re-checks its credential; 0.1s–5s"
         ),
         (
             "ITOPS_AUDIT_RETENTION", "forever",
@@ -234,6 +241,13 @@ public struct Config: Sendable {
                 throw ConfigProblem("'\(value)' is not `forever` or a number of days (1–36500, e.g. 90d)")
             }
             config.auditRetentionDays = days
+        }
+        read("ITOPS_AUTH_REFRESH_INTERVAL") { value throws(ConfigProblem) in
+            let interval = try duration(value)
+            guard interval >= 0.1, interval <= 5 else {
+                throw ConfigProblem("must be between 0.1s and 5s (revocation must take effect within 10 s)")
+            }
+            config.credentialRefreshInterval = interval
         }
         read("ITOPS_HEARTBEAT_TIMEOUT") { value throws(ConfigProblem) in config.heartbeatTimeout = try duration(value) }
         read("ITOPS_PUSH_STALE_AFTER") { value throws(ConfigProblem) in config.pushStaleAfter = try duration(value) }

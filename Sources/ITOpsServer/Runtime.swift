@@ -35,6 +35,8 @@ public final class ITOpsRuntime: Sendable {
     let statusPageCache: PublicStatusCache
     let accounts: Accounts
     let apiKeys: APIKeys
+    /// Whether issued tokens and keys still hold (revocation within seconds, across instances).
+    let credentials: CredentialState
     let tokens: AccessTokens
     let metrics: ITOpsMetrics
     let graphQL: ITOpsAPI
@@ -45,7 +47,8 @@ public final class ITOpsRuntime: Sendable {
 
     private init(
         config: Config, store: SQLStore, events: any EventBus, clock: any WallClock, ingest: Ingest, sla: SLAEngine,
-        logger: Logger, accounts: Accounts, apiKeys: APIKeys, tokens: AccessTokens, metrics: ITOpsMetrics,
+        logger: Logger, accounts: Accounts, apiKeys: APIKeys, credentials: CredentialState, tokens: AccessTokens,
+        metrics: ITOpsMetrics,
         graphQL: ITOpsAPI, license: LicenseManager, outbound: OutboundService, tickets: TicketDesk, audit: AuditTrail
     ) {
         self.config = config
@@ -57,6 +60,7 @@ public final class ITOpsRuntime: Sendable {
         self.logger = logger
         self.accounts = accounts
         self.apiKeys = apiKeys
+        self.credentials = credentials
         self.tokens = tokens
         self.metrics = metrics
         self.graphQL = graphQL
@@ -95,11 +99,20 @@ public final class ITOpsRuntime: Sendable {
             try await sla.seedDefinitions()
             let tokens = await AccessTokens.make(secret: secret, clock: clock)
             let hasher = PasswordHasher(cost: config.bcryptCost)
+            let credentials = CredentialState(
+                store: store, clock: clock, interval: config.credentialRefreshInterval, logger: logger)
             let accounts = Accounts(
                 store: store, clock: clock, tokens: tokens, hasher: hasher, throttle: LoginThrottle(clock: clock),
-                decoyHash: try await hasher.hash(Secrets.randomHex(bytes: 16)))
-            let apiKeys = APIKeys(store: store, clock: clock, cache: KeyCache())
-            if let key = config.operatorAPIKey { try await apiKeys.bootstrap(key) }
+                decoyHash: try await hasher.hash(Secrets.randomHex(bytes: 16)),
+                onCredentialsChange: { credentials.invalidate() })
+            let apiKeys = APIKeys(
+                store: store, clock: clock, cache: KeyCache(ttl: config.credentialRefreshInterval),
+                credentials: credentials)
+            if let key = config.operatorAPIKey, try await apiKeys.bootstrap(key) == .revoked {
+                logger.error(
+                    "ITOPS_OPERATOR_API_KEY names an API key that was revoked; it stays revoked and is not re-created. Set ITOPS_OPERATOR_API_KEY to a new value (or unset it) to have a bootstrap key again"
+                )
+            }
             if let email = config.adminEmail, let password = config.adminPassword,
                 try await accounts.bootstrapAdmin(email: email, password: password)
             {
@@ -116,7 +129,8 @@ public final class ITOpsRuntime: Sendable {
             let audit = AuditTrail(store: store, clock: clock, gate: license, logger: logger)
             return ITOpsRuntime(
                 config: config, store: store, events: events, clock: clock, ingest: ingest, sla: sla, logger: logger,
-                accounts: accounts, apiKeys: apiKeys, tokens: tokens, metrics: metrics, graphQL: try ITOpsAPI(),
+                accounts: accounts, apiKeys: apiKeys, credentials: credentials, tokens: tokens, metrics: metrics,
+                graphQL: try ITOpsAPI(),
                 license: license, outbound: outbound, tickets: tickets, audit: audit)
         } catch {
             await store.shutdown()
@@ -151,9 +165,29 @@ public final class ITOpsRuntime: Sendable {
         try await accounts.createUser(email: email, password: password, role: role)
     }
 
-    /// Creates an API key; the plain text is returned once.
-    public func createAPIKey(name: String, role: Role) async throws -> (key: APIKey, plain: String) {
-        try await apiKeys.create(name: name, role: role)
+    /// Creates an API key, optionally scoped and expiring; the plain text is returned once.
+    public func createAPIKey(name: String, role: Role, nodeScope: [NodePath]? = nil, expiresAt: Date? = nil)
+        async throws -> (key: APIKey, plain: String)
+    {
+        try await apiKeys.create(name: name, role: role, nodeScope: nodeScope, expiresAt: expiresAt)
+    }
+
+    /// User administration (CLI and tests).
+    public var identity: any IdentityAdmin { accounts }
+
+    /// Every user, by email.
+    public func listUsers() async throws -> [User] { try await store.reader.users() }
+
+    /// The user with this id or email; `notFound` otherwise.
+    public func user(_ reference: String) async throws -> User {
+        let found =
+            if let id = UUID(uuidString: reference) {
+                try await store.reader.user(id: id)
+            } else {
+                try await store.reader.user(email: reference)
+            }
+        guard let found else { throw ITOpsError.notFound("no user with id or email '\(reference.prefix(254))'") }
+        return found
     }
 
     /// Every API key, revoked ones included.
@@ -200,6 +234,7 @@ struct Backend: GraphQLBackend {
     var tickets: TicketDesk? { runtime.tickets }
     var audit: AuditTrail? { runtime.audit }
     var statusPages: StatusPageDesk? { runtime.statusPages }
+    var identity: (any IdentityAdmin)? { runtime.accounts }
 
     func login(email: String, password: String, client: String) async throws -> AuthSession {
         try await runtime.accounts.login(email: email, password: password, client: client)
@@ -221,8 +256,10 @@ struct Backend: GraphQLBackend {
         try await runtime.accounts.createUser(email: email, password: password, role: role)
     }
 
-    func createAPIKey(name: String, role: Role) async throws -> (key: APIKey, plain: String) {
-        try await runtime.apiKeys.create(name: name, role: role)
+    func createAPIKey(name: String, role: Role, nodeScope: [NodePath]?, expiresAt: Date?) async throws -> (
+        key: APIKey, plain: String
+    ) {
+        try await runtime.apiKeys.create(name: name, role: role, nodeScope: nodeScope, expiresAt: expiresAt)
     }
 
     func revokeAPIKey(_ reference: String) async throws -> APIKey {

@@ -443,6 +443,43 @@ enum Migrations {
                 "INSERT INTO sla_rollup_generation (id, generation) VALUES (1, 0)",
             ]),
         Migration(
+            version: 9, name: "user-identity",
+            statements: [
+                // Who a user is beyond email and password: where they sign in (local, ldap, oidc) and the
+                // directory's stable id for them, whether an admin disabled them, when they last signed in,
+                // and a counter that, when bumped, invalidates every access token issued before.
+                "ALTER TABLE users ADD COLUMN display_name TEXT",
+                "ALTER TABLE users ADD COLUMN provider TEXT NOT NULL DEFAULT 'local'",
+                "ALTER TABLE users ADD COLUMN external_subject TEXT",
+                "ALTER TABLE users ADD COLUMN disabled BOOLEAN NOT NULL DEFAULT FALSE",
+                "ALTER TABLE users ADD COLUMN last_sign_in_at BIGINT",
+                "ALTER TABLE users ADD COLUMN credentials_version BIGINT NOT NULL DEFAULT 0",
+                "CREATE UNIQUE INDEX users_external_subject ON users (provider, external_subject)",
+            ]),
+        Migration(
+            version: 10, name: "credentials",
+            statements: [
+                // One-time tokens an admin hands a user to set a new password; only their SHA-256 is kept.
+                """
+                CREATE TABLE password_resets (
+                    id TEXT PRIMARY KEY,
+                    user_id TEXT NOT NULL REFERENCES users (id),
+                    token_hash TEXT NOT NULL UNIQUE,
+                    created_at BIGINT NOT NULL,
+                    expires_at BIGINT NOT NULL,
+                    used_at BIGINT
+                )
+                """,
+                "CREATE INDEX password_resets_user ON password_resets (user_id)",
+                // Every instance reads the recently revoked sessions every few seconds.
+                "CREATE INDEX refresh_tokens_revoked ON refresh_tokens (revoked_at)",
+                // API keys: an optional expiry, when last used (written at most once a minute), and an
+                // optional node scope (a JSON array of hierarchy prefixes; NULL is everything).
+                "ALTER TABLE api_keys ADD COLUMN expires_at BIGINT",
+                "ALTER TABLE api_keys ADD COLUMN last_used_at BIGINT",
+                "ALTER TABLE api_keys ADD COLUMN node_scope TEXT",
+            ]),
+        Migration(
             version: 13, name: "status-pages",
             statements: [
                 // Public status pages: the SLA groups an admin publishes under a slug, with the labels

@@ -757,7 +757,7 @@ export function form({ fields, submit = 'Save', onSubmit, reset = false, label }
 """#####,
             gzipBase64: "H4sIAAAAAAACA51X247bNhB991cMggCSNoq2j4UX2yBIk6JAEKDYx4WBpSUqZkuJCkl5Y3gN9Gv6Yf2SzvCii+29pPuyNDmcOXPmRl1ewielGwN2wyyYjbrHFQfD9ZbrxADXWmlo+XcLVrmjWnBZgbDQsoYbYG2FxygMUhkO96TmnqG+XcerYiGaTmkLe9jAAWqtGkiKy0o1xZ8muRpPf9Os2/zx+RMTstd8Iso64UUXkluoEeoH1bcWruEn3Lu8uFjAhYdklnC7J0w5SLbmMncQIE0sgk8eko4Zc690hUveoB383/bNGr18SAyXvCQhkmWaM1yWG17+tVbf49LgomKWW9Hwt1KVTCZZTtbHP9VZoVoCcrtlso9IVqscwm/Nv/VC8yqHDZddDkwKZjjdSETb9bbotUxy+Pfvf1aHFSlX7U2/boRNnQKTQcN2GAaNcWJHrF1hUAy8cmQsAWNj2Ff+CiG0lTmNYIHaLxf8uwtA3bclQXcEp/tAaA7G2Uaykxu25QgswiFPDKeTmkkTHYVDBvsFQIkkWBAVHt/Vr/dv3gxxO9xdjefksEGZ/WHcdPl2vEnXP7pEvIZNmlRiW9DWWyeMqPagleRLSJjk2uKGQALuXu9FdfAyd4hsVLfurUVfnS6/djooXVCH9zmBQ3R/chNddLfIurvTKoyLoLRYgtUU4YRpwd46OpJloOXhITJJMFAb3oc0+ObKSdWBc0/g4Djt/e549N683vvgUZ57LmfETfghsQlBgZGgMNKSz4kLLEGIwu1oa4Wa3aY/p1p04fM/RQ2pl3Uld32NCRNKKvoDXt4DDGcRVwCVu44SfjqrGINFrC2/GyqsaFiXprHIqGhXGVz/Qrq9hNMdjr01jobchoPntfnfB68hy4LzBwwzdrJzTg3t4axbw+mzjhHv9ybu0Jpy5OeB/6A2AJzDffcOkuRZpEP3OovULV8CM9TEoC0Ht+TxVqQwexkgcx6OT31uiyB0BGyaBigt+VfeVijkTbgSy348UXyJ5jM6FmMvP/X8lJ2gdqAknXKCAb1dZYVoS9lX3PgGPsF5yM7n3VPhGi6/KGyTECAYPwcD6OVpSo3IWG9VqZoOq3wQnO7l0ElW8o2SFddRYLI1jrkhw+PYW0Tfg8uLMdcx/u+t1QI7Mk99F0XaStzg1XqHwE/bV9DiB8lRt3qmPQ3pyGXBug4TKp12TpohpCD3XS+G6CXl9qjCSc7taQJM8ztaS+A4r88A+H8W5lq9vcW0ZOhFAu/iAGkwDGOR0VkGS2h7KWeQKIIneLCh4U0/WtHWML798PPzyr9nMFCpK8jp1FMu7/0D4CWzcvagiKGf5cPQVZ8OHRo+l0VFKPCo5fked6rotigKr+xbz/Xuxs0kpd9LGcp7GYwk2co1LUGsCF+g2bOWw0v2cRfG0ZckGGSKI4bzi7uWTkTmpp7UNi1hzW2vW5J3STGJcyk500dhHhKioJ70QbWWuyd9nGsvCfnpE+URZef6AzakRm35cb8RrXvNJZPu5F3B7wy42dCYvgvv6runvonS9c6tAP1wL3wqY+Kzb7E9+htIQUEv8MiT+/S6DpH94rp4MHVSH95aeBUYrH6svJqEav9qGh44pIZaf1oX4UPjZCoNcrHDDNn1A1QHoE/wfaa5R7Kx6dHLOcmeuF6rsjfp+Tn5WDLNQI2hpGZVVR+3KPRZGJTF/I9vfvweM7u2BL51KiLr7mfRaff/V16zXtoIxqV3/OE7XlEJw9aSU4jIM39m9W6AzO4Z5srRp12aUdd2aTB5BmI03JeWmytuNdJQMltuIPXdeHw31GELiTSWtSXH6pl/KWbOjJfywyP09CKm3KwLPMbw7Apl1g1GuP0aAEWUmJ5MytH5U5LcJ+QkTu5q6ChcXi0Oi/8AiiDFZKYQAAA="),
         EmbeddedFile(path: "js/screens/apikeys.js", text: #####"""
-// API keys (admins): create (the plain key is shown once), list, revoke.
+// API keys (admins): create with role, node scope and expiry (the plain key is shown once), list, revoke.
 import { h, fill, when, table, announce } from '../dom.js';
 import { gql } from '../api.js';
 import { form } from '../forms.js';
@@ -770,9 +770,13 @@ export async function render(root) {
     fields: [
       { name: 'name', label: 'Name', placeholder: 'agent-prod-1' },
       { name: 'role', label: 'Role', type: 'select', options: [['operator', 'operator'], ['viewer', 'viewer'], ['admin', 'admin']], value: 'operator' },
+      { name: 'nodeScope', label: 'Node scope (optional)', placeholder: 'myorg/platform/prod, myorg/platform/stage', help: 'Comma-separated hierarchy prefixes; the key acts on and reads only nodes under them. Empty: every node.', aliases: ['input.nodeScope'] },
+      { name: 'expiresAt', label: 'Expires (optional)', type: 'datetime-local', aliases: ['input.expiresAt'] },
     ],
     onSubmit: async v => {
-      const data = await gql('mutation($n: String!, $r: String) { createApiKey(name: $n, role: $r) { key apiKey { name } } }', { n: v.name, r: v.role });
+      const scope = (v.nodeScope || '').split(',').map(s => s.trim()).filter(s => s);
+      const input = { name: v.name, role: v.role, nodeScope: scope.length ? scope : null, expiresAt: v.expiresAt ? new Date(v.expiresAt).toISOString() : null };
+      const data = await gql('mutation($in: CreateApiKeyInput) { createApiKey(input: $in) { key apiKey { name } } }', { in: input });
       fill(created, h('p', `Key for ${data.createApiKey.apiKey.name}, shown this once; copy it now:`), h('pre.key', data.createApiKey.key));
       announce('API key created');
       await load();
@@ -780,11 +784,14 @@ export async function render(root) {
   }), created), h('h2', 'API keys'), list);
 
   async function load() {
-    const data = await gql('{ apiKeys(first: 500) { totalCount edges { node { id name prefix role createdAt revokedAt revoked bootstrap } } } }');
+    const data = await gql('{ apiKeys(first: 500) { totalCount edges { node { id name prefix role createdAt revokedAt revoked bootstrap nodeScope expiresAt lastUsedAt } } } }');
     fill(list, table([
       { title: 'Name', cell: e => e.node.name + (e.node.bootstrap ? ' (ITOPS_OPERATOR_API_KEY)' : '') },
       { title: 'Prefix', cell: e => h('code', e.node.prefix) },
       { title: 'Role', cell: e => e.node.role },
+      { title: 'Scope', cell: e => (e.node.nodeScope ? e.node.nodeScope.join(', ') : 'every node') },
+      { title: 'Expires', cell: e => (e.node.expiresAt ? when(e.node.expiresAt) : 'never') },
+      { title: 'Last used', cell: e => (e.node.lastUsedAt ? when(e.node.lastUsedAt) : 'never') },
       { title: 'Created', cell: e => when(e.node.createdAt) },
       { title: 'State', cell: e => (e.node.revoked ? `revoked ${when(e.node.revokedAt)}` : 'active') },
       { title: '', cell: e => (e.node.revoked ? '' : h('button.danger', { type: 'button', on: { click: async () => {
@@ -798,7 +805,7 @@ export async function render(root) {
 }
 
 """#####,
-            gzipBase64: "H4sIAAAAAAACA4VV3WojNxS+z1OcpQbN0MlkW+iNwzaYsBfLliYke1NCiGXPsa1GlqaSbG8whn2aPlifpOdImvGsk1JyMdKxzv/3fbm4gMntJ3jGFw+FbNbK+HIMc4cyIBRhhdBqqQw/AOXBr+zOgDVzLCvQyocKHG7tM9Znat1aF2APqwoWSusKdis0FQQ501iBNMZuyA8OsHB2DaKuLxq7rv/04vLou/xLDx/IVp08WFi3Hr7gu09vzvBrfCT9i5nDgpIFZQ3VZxp0hbM2lLA/A5hb40MsHj7AqhCN2v5AiajDczaKio1tvd4EbOgifrOyUWb5z7e/RVle9gHSjJpXMbKdPPcgpFOSom5RjEG0VquAAg4xCs8oVhXzeYzV1q00qFMJq585+++46zYkaObcb8FdAGg5Qz3+/kUFfjNbq0Dm67TDZHXokYzBbbCKzguFuvFjeIg3oFqNXCO58Ycc+uDpSiCY48pqmiQZ5RJNOG+dbc5/onaq0xjO6mGMu3QNLy3/6FFTr3S3LXfMNTwI26KTwTruuD8/VvAgtgp3GO35FK0RqWxMh0cybqXecPzevSvsMX2suc+jSQDZwodfYZ9LTyttZJC0T7mTKjAUC0EgkFxlMTJjuA+OcPCugpHrLoSoDIRJqz7jS5EmMCLc8xDo5PgJs0fGB3lIBGH6ixihwNuabeTCR/bLEEmLIphkTCVkkteUIxEUYLTnmuthCXVKFEMeqszYsCLyMm0vqdWWqBzA2N14WqaQDuuEk9fRyF72xXQkLkQGXMcCcXwSh6eJM0W2xTUcKFN+Ww7Q3WmPyHJCLvT4hMEpWN7Vf21qnwfsi4Vynrb8y/v3PPpgg9TXVHUAbJboeeK2QfqoJq2Cul+or3FfXYmTkGVtcIIZcdUHJ9u0PFpfbjCuKIlhFLviSKqgAqOgo9EcNRECGXlYcxlxS/AjFPl6zHEFAopPX25u759ubj/eTb7c3D3RtJ4+f/yjFEAhRTlkXpfoNjbzfSqa9pyCkzFnSR2/6Z+5+rrQBMvXDte93A18WPm7lvqRvpnvnvh1krBz7OZ+BdPuONoPI/crKg9TnogkuJDSvpnn/1IInikNarYJgWS4kWYZVWffyVb6gWWLCEuk12r+3EkJgXOgJQBqAcU7AiohcV1M72ISqn2w8sMVTFhEPWw8yQjz0QfbggyRpfW0LAl3YePMZR/1TVlSTa9LjPbUUNYi/o0elAnrnd6wNVfC1vI0wZC6kIBORE1N0D/Ao6omscisqyO5klIczk5jHc7+BfvaU1JoCAAA"),
+            gzipBase64: "H4sIAAAAAAACA4VWzW4jNwy+5ym4aADNoJPJdoFeHKRBkOYQ7KIJ4u2hCIJY8ci2NhppKsn2Gl4DfZo+WJ+kpKT5iePFwgePKJH8SJEfdXoKl3c38CI2DjJe1VK7fARTK7gXsJZ+AdYoUYA2lQA3NY0ArisQXxtpN5D5hYBGcanJAkgHbmHWGoyeirwAJZ0vwIqVeRHlkawbYz1sYVHATCpVwHohdAGeP5MHrrVZoh7sYGZNDawsTytTl18cO+t153+r4QHeyL0DM2Pr4Qlau3jmCFHTIe42egozdOal0YhPV8Jm1hifw/YIYGq08wE8nMMiY5Vc/YSOMMITErKChE1ZL72ocME+GV5JPf/vn39Znp91BmISqzc2khw1t8C4lRytrgQbAWuMkl4w2AUrlKOAKvhzIqAtG66FihAWH8j7H2LdXiHDnFO8GUUBoPizUKPXJwpwy+daehRfxUuOUiucQKG3S1EE5ZkUqnIjeAgrQKya1wLV6A8VOuNxiUUwFQujMJMo5HOh/UljTXXyC4ZT7NugmhrYuI9Lv2lo0wmFseLaNBQxYXhgWHiWe2Mp4u77sYAHtpJiLYI8fQVpKGUSxo9HFK64WpL9Tv0AMCrzMVX5MMK+9LMIiav8Tcj1xtj5Kco83cApxV7AntB5TAzdnVANXYCpa37iRMNtKJSFRGB2uthAY8VMfhXuDKjBqLX41Dtsq9B8eG8VLdQmtKWDJRUwHa1LuK4bvxmBWAkbt0t0yJXkTlAmmdTN0pd9nI8HshC6W7hLP8jCdZS9TkG6sQrhe1mLE2WmXB3y11vs/D3GP6PHqSBjW67g/DfYJkSxkWLuzyFb9bjh2zdgLC9dgy2TsQI/a95kjrRd6a2sszwvsYU8tnaUhqbqrQZgaLWNGo3jfxH4jlY97wWHowijVELPkRUvEqoR6CVRWRcgqXYLPKax+X7H/GQDcV56czO+HSNMPc/yZAR2rwFiVjni42suPfFexpBxOCU/O5Z6BLF/Lxv5UWxuKBhkr0Q6UZiFEEeAp2krlFHYSDEjTeIv8BDZiwnZdWkK/JPIKlIeHp2QOhYzHG8JXzn0V0brIY+7Io0Cv5AuzIMzDKvBGeExp+vRJI8mrSgjAb21hvK8A9NOh4wlJmvplfVHQqIUknGWZKHSdugpnc0HtNlOPZbmFKrg4b3REI2lcvzerWxTVl02k9Zhvn99/57y7Y3n6gpRexDVHFtnG6coZruK+Y9tHiquhYg1E+fl4AuecQg4b3nTl2NfcNihzv/pgsIuXWmKP9xgHMJhyGY9mXvpqcxb+p4KhU0uqE9EaLJwifAzZGnZQ7gABtnN59u78dPt3fX95efb+ydM5tPH679yhqWMXTmklNbRXYj1tSu8jCkaR2HyEhNyUD/NiLdAQ/YOKLQ0PtBog+mzeAH7ovKLkTqjCqG+ZD2PHg4r0eJhP0MeoLfOG3lwocnHYeuf8Gph6cJj4YD9wc2/dtBv/MjDVfcYGdgfmurq8qD6GAnpO0lui/cCJu3n8XZouavzfDchlDji6B100M+PXDCqPCyn56X3+EiquJ6HN8G2HVFxgx4VyHRIk0pOX9qRgx0+mDkAcgbZO+x2bOc6m9wHJ4h90Bi7C7ikJw6OXocUTqTmvGmA+0B15STPsXn90uqzzuphHq9GEMfAO6KMGFDL3hVRd5VHwuiYGqUJCUnzfQdD/oNIB1jLMQh8nvbTNzJuoq4yMFSk293Rvq3d0f/Cpv9+JwwAAA=="),
         EmbeddedFile(path: "js/screens/audit.js", text: #####"""
 // Audit log (admins, plugin audit): newest first, filter by actor and action, paged.
 import { h, fill, badge, when, table } from '../dom.js';
@@ -1772,7 +1779,8 @@ export async function render(root) {
 """#####,
             gzipBase64: "H4sIAAAAAAACA21VbW/bNhD+7l9xwwJQAlSl2fLJRTYYtTcUC5KgdrEPgbHSEm1zoUmVouwaroD9mv2w/ZLdkZRfUsGA5CPvjncPn3t0fQ0zWbwIV0NSqWYlNThvS71Kh6DFTtQOltLWLsOXcsLCYg+1466pMyis4E5AYiphuTO2TvOB3FTGOjjA2keoDBa8XIkMdmuhM3B8oQS0sLRmAyzPr0uzyf+u2btT4OoLBhVcn3vxSr7yWhq7Ofcguw4+g8JoLHs6G80+TSdTuINnhiVqlgHjxYs2OyWwpJJsqf+qrFlZUddk4tuobdgqlKnx3xwTiq/+VF7vdQHLRhdOGg1W6FLYxBrjUjgMAMK5AR08dZ2wWihRuB8DqG/CDuY+YCFW8jeKL4RiQ2DTsANtRlGmovzeb8tVI9DBbzGuO/BZmh0bzDe8SvDAX/pjawqt0zR9dyxRSXz4Aku57aqjRebPr/JN4wII94aXSIb//vmXhQR0p77lLIbnzhi14Ba9Q2lYGaU6Pw6T4HEBviSlSgmubtvv7bh0dPUJ+9IIu0+ulsPIzd887xDhyM06CUwcwtUyC+Qcws3bt97DOK7em0Y7oCuucUmbUuBLlvAi9pjCIf/iFVVWGisdYmoaWwgssJYrLcRkw6WK7C5HDpqqjP/a8GOZLx+Ih8OYLfdww6+4FhZebbSAA9UoBa1HJiJJSL3C/PPVocxjq/mpobZr/3Maxyh5Plbh20Ka/CH2mKEQSg1BEM4ip/5zar3NvnOf0bs3IODUEzLtOHwW4yc8iZGdOFyYcHd3B2EIESE2fvzzgSEePT7HCYRv3/r241RSlsenycfR7MPjw+iekrHx5PePo/FkzNK+wp/iZfe2e2RCX8eeHL1hkTc9QaNIpd6wS55hn368v8vxKdDuMgXJaAf1kZfHhucZnLjjJ4CEQGwqt8eEDyZyKMfzwji39Ig85WU52Qrt7pGTQqOysWLN9Yp6oAn2/mFOyUy8LZeQoFaT7oRvAMpEHG4SiZxXeOdl4qXQq2ZecY2a5zm//okk5kHsYlkkaqTjySFi4fVxeOGCKtMsNhJHnr0Pn5/jBlJH4LqzjejAXEqhSpzEblIIXs03hK6L3O/O6GaBK8lrQTH4cagaF0aBzU83dJakFHVhZSe5XarxxarbV/488dVxrJgKNTvMf9ubsTrRtEt3xtyYK3xW0A5qT8U+s6efCU18IgnQuvHWTbQ80vgM1q23btkcze4Lg4GngubdH6OnEe6g3lsv3udyjbLFqYjkSnaK/YFw+4H0OGhoWE08nKjakna8IpGSkjYPMS/K4iW7umra+OlqB+3gfzHgUnCxCAAA"),
         EmbeddedFile(path: "js/screens/users.js", text: #####"""
-// Users (admins): every user by email, and a form to add one.
+// Users (admins): every user by email, a form to add one, and per user: role, disable/enable,
+// password-reset token (shown once) and delete.
 import { h, fill, when, table, announce } from '../dom.js';
 import { gql } from '../api.js';
 import { form } from '../forms.js';
@@ -1796,13 +1804,51 @@ export async function render(root) {
     },
   })), h('h2', 'Users'), list, pager);
 
+  const resetOut = h('div#user-reset', { 'aria-live': 'polite' });
+  const problem = h('div.form-error#user-error', { role: 'alert' });
+  root.append(problem, resetOut);
+
+  async function act(mutation, variables, message) {
+    problem.textContent = '';
+    try {
+      await gql(mutation, variables);
+      announce(message);
+    } catch (error) {
+      problem.textContent = error.message || String(error);
+    }
+    await load();
+  }
+
+  const update = 'mutation($id: String!, $in: UpdateUserInput!) { updateUser(id: $id, input: $in) { id } }';
+
   async function load() {
-    const data = await gql('query($a: String) { users(first: 50, after: $a) { totalCount pageInfo { hasNextPage endCursor } edges { node { id email role createdAt } } } }', { a: state.cursors.at(-1) });
+    const data = await gql('query($a: String) { users(first: 50, after: $a) { totalCount pageInfo { hasNextPage endCursor } edges { node { id email role createdAt displayName provider disabled lastSignInAt } } } }', { a: state.cursors.at(-1) });
     const c = data.users;
     fill(list, table([
-      { title: 'Email', cell: e => e.node.email },
-      { title: 'Role', cell: e => e.node.role },
+      { title: 'Email', cell: e => e.node.email + (e.node.displayName ? ` (${e.node.displayName})` : '') },
+      { title: 'Role', cell: e => h('select', { 'aria-label': `Role of ${e.node.email}`, on: { change: ev =>
+        act(update, { id: e.node.id, in: { role: ev.target.value } }, `${e.node.email} is now ${ev.target.value}`) } },
+        ['viewer', 'operator', 'admin'].map(r => h('option', { value: r, selected: r === e.node.role }, r))) },
+      { title: 'Provider', cell: e => e.node.provider },
+      { title: 'State', cell: e => (e.node.disabled ? 'disabled' : 'enabled') },
+      { title: 'Last sign-in', cell: e => (e.node.lastSignInAt ? when(e.node.lastSignInAt) : 'never') },
       { title: 'Created', cell: e => when(e.node.createdAt) },
+      { title: '', cell: e => h('div.row',
+        h('button.secondary', { type: 'button', on: { click: () => act(update, { id: e.node.id, in: { disabled: !e.node.disabled } },
+          `${e.node.email} ${e.node.disabled ? 'enabled' : 'disabled'}`) } }, e.node.disabled ? 'Enable' : 'Disable'),
+        e.node.provider === 'local' ? h('button.secondary', { type: 'button', on: { click: async () => {
+          problem.textContent = '';
+          try {
+            const data = await gql('mutation($id: String!) { resetPassword(id: $id) { token expiresAt user { email } } }', { id: e.node.id });
+            const r = data.resetPassword;
+            fill(resetOut, h('p', `Password-reset token for ${r.user.email}, valid until ${when(r.expiresAt)}, shown this once; hand it to the user (completePasswordReset):`), h('pre.key', r.token));
+            announce('Password-reset token created');
+          } catch (error) { problem.textContent = error.message || String(error); }
+        } } }, 'Reset password') : null,
+        h('button.danger', { type: 'button', on: { click: () => {
+          if (!confirm(`Delete ${e.node.email}? Their sessions end and their tickets become unassigned.`)) return;
+          act('mutation($id: String!) { deleteUser(id: $id) { id } }', { id: e.node.id }, `${e.node.email} deleted`);
+        } } }, 'Delete')) },
     ], c.edges));
     fill(pager,
       h('button.secondary', { type: 'button', disabled: state.cursors.length === 1, on: { click: () => { state.cursors.pop(); load(); } } }, 'Previous page'),
@@ -1813,7 +1859,7 @@ export async function render(root) {
 }
 
 """#####,
-            gzipBase64: "H4sIAAAAAAACA51V3WrkNhS+z1OcZQdsg+N0C4UyYQol9KJQltClVyEQjXU8o1aWvJI8s8Ng6NP0wfZJeo4se7yTLSzNReJzpPP3ne9T7u7gD4/OQy5kq4wv1oAHdCfoyQvbE2ArlC5BGAkCGutaCBaElGANVjeq7awLcIZ9CY3SdPG4R1NCEFuNHGVsb2qEARpnW8iq6k7atvrTZ/eX2N1HvbwgOnV1IZZd3GDbj3du8FO8JPzJ1NBQsaCsAYdGosudtaGA8w1AbY0PoBX92sA+z6Q6vOURb9mVlezqqrYPKMnIfrNCKrP7/Pc/WVHcz+E+iIAUf4a6d946v4Yn02v9DMPlUid2hNxUpArW6q1wWUzDEMWmYkGPsdmqEwb12MP+ey7/Ho8R/6wo4+w5TwCgxRb1enFcgu+3rQrke3DIvSW3Q4/kDa7HMoY2CrXkdqMFNIERLVJcXC9FTLl/SXY4dctj0Qdb27bTGNhtmyaDobxO1gnvj9bJRb7H5CJ+EfwoCKAfod4LJ+pAtCsupRbBV9UMHm/n06+UdVbjouTvo5nSetQEM9m2Y7AZg6fsoPAYgZq+nkt4ymyHTgQb/fN3PInaYPf48UzOg9A9508Jpraexz/WfEibGYl5gM1PcE6NjzyRIgiiiTgKFVgCeUb0E9xjvqLEH4IjBr4pYdUtDTcbBdMwbp0FnMdNrWFFqpuwIqsjLhAc9OX4frxEShpoFrLWcKiSvjv+ngIpiE2OhCESl38mMecvXBBWZ56gurQwphpSU/JlDoyyqZJkaORRM3PaCIAmxeUpIkI5FMVCEfGNYjmwXMtRY3Sb7l0Jf8yToP4voD/29MLlKzFhydCwcnzeKOdpaT98RyRsiKAEnODTYIPQDzT+qO9fTWP50RP+PX4Kj+QBenAe4oQEL8odeuanlUh/lEzAR0ATPD8H3sO8C+rlC5gqEfLbd8UM/zhKTXNE1GO390na9KaMsMRXN79oPKjAu59FXaMmiiBzESturkqEKF+FJBG9jhhJ8TpgfIDklzH8zyBPgfPcxUUrUFcRq6JYzBKXOxUgBmz7EOiVpNfSGincKeKV1D2ekUcqz8PLaxg1ml3Yw2azgXf0Bpg1q0ar+q81EE1YlFcBne2IhxMfxw0RAR8dHpTtfVw/EfHSnqfnmxp4WZ3r6kKTYSTUS/H/B3lTVxPXqgXTvm2K3u/zRfzMzq+MxonTWHENw821KIebfwF0ASciJwgAAA=="),
+            gzipBase64: "H4sIAAAAAAACA51X72rcRhD/7qeYUIMkKstNoVDOuKY4+RAIqYmbT8Fwa2nPp0a3q+yu7mIuB32aPlifpDOzu7q9s1JMbLCl1fyf3/zZ83P4YKWxkItm1SpbzECupXmEAU/h/hHkSrRdCQIW2qzAaRBNA1pJPFIN9EhElDMwusOzprXivpPnUtG/8uT8HHph7Uab5sxIKx1K+CQV5HapNwrl1LJgQY3spJPVSbvqtXGwhWUJi7ZDzZulVCU4loekSg/IBDtYGL2CrKrOG72q/rLZxZ734XOXEoi+PSJgXxIKeree5kR+YSJhH1UNC1TmWq3ASNVIkxutXQHbE4BaK+uga/HPJSzzrGnXP1AkzugoK+mor1aDkw2+ZG+1aFr18O/f/2RFcTGyWyecRP4t1IOx2tgZfFRD193Bbk/UiweMclRSOa27e2EyFkMhYqNYoZVsbNULJTtvw/JnUv9ObjhNWVGy7zl5ANCJe9nNks8l2OF+1To8uzaSbAvHnLsZODNgUol10cquIXP5DdADJVYS+RgvyBFlvw7v7rFPP4vB6Vqveso6HuvFIoNdeSwsYieRdxOOELAYfikwQL9CvRRG1A5xXOxVJcxH2pTcnI1fJ9QSlhOV7/1rEGsRqTVlWPcUbIrBx2zdyg0HKj7dlfAx01gewmk+H5/5CxcbHfuHOzxci24g+UFANOvO/9PqNmTGA3MNl7/BNhjucdIIJxAmYiNaRyWQZwg/QTbmpyj41hlE4IsSTvv0xYwvBcGQs04dIedMzeAUqy7GCt/6kisdnwzRMxFW0g59wbcZrKvQMHp6jozIRK/ECTsGLv3EYs7npBBOt+RBtTfBi9oFo5r5yMhlU4WSQZd9zYxiOQAdVlweODiUu6JIKoKbHpUDlWvpawypx6JjwP8xHBc3H7OvmTCtwGJfy4ywprvWySw4F+rWaOxZq33lUuWdSWO08cL4kYX5kGaik8ZFIVTVleh7bDx5EFWOZnlTj3oUVkAeU054QgORy5awktaig0UATJBWOfnFXWvlpCI3s8wHy2Hz3x6EkrA0IfdpHqOeEHWohauXkLOfxSh0Wj0TVUECfP0aUBmYg8STqfzu9lkb+sY31AT6bZPCvVUz+MBUhIA3qh8cA38Yz3JiQK4SWvpKz4oo2oZxPhV4b0tw8FvF+HnAsZqfimgNayUU5ovWWNTzy0/YqBaOhumpoK9OO9FdY2j9DHijFpoGo7DvMHI3FCbExjVXAZommwdpqYfpRnpzfXFy0YUS+t3RhO478fgOOx1lYt3iWItju8GWZ91t+6DeKCTd+V9GKJp9UHWVcPnZy2KsZu91jS5zEbNjF2FS4IjyVcZDPN+PDNc6xn2cEbXssONIam2yIj98B4AfEUP+PbX+CuaQn26fftkVc0CpWZG29qgrNPNEFQ/O0NPHuqbWj4U9J3LQCxj1+J40x/aPSNrS5FEPkpYmFBWUAVeiR1TJqZhFfzysZmPJS5znwjxIV3H7p3CXMD9SBq3FrG7IhkPy3bxgjlFvOojS4ROmTLUSfW6Cz358sc9h9Bgc/xwIiQYj2eVlNNs3bmw/RTEZ1JsApMkcjiibYLwlTB1yJan2mLyCLD5nlFe/WzbT6X1LC4FFBJ/xfJ2QewDxK14vpz4VwIvCmpamKUV+P2oOdaTCxpKbZH8CQRoQRm+yfTLx8H5wDvc53Ou0aoR55GyFPcR/y0Ygdm39aQbYhlDeM/AXQzqDF8cBP4AUPIVjWnNjimJWKGxjuiJAYYLhNTMw/St/jON4VHuMHQJj1uladBkyf1dofNP2Adom/v3/OPQ/6VB87s6VDB7q5jy64/Yah4xv83QjwmtHiySISb55JatV6MAHWUy2qNQcE/vvgbJDSn9lCHuEv6eg/PnN1DUNNxbMtuF2HrLPiyoagFMJzTvdMuTxYzS/QAp/uXNL7Ft0w7vAmYVXvJak4qm/VEAeF/Ko+T0pLmZzv6b1RlafJKXVVGxMceTxuHVkk6aH8ssOuJ6sJN+3jIRFxEtkfGds/LgoZ9Q9aCmdquaGJoZ5bimnqGsXkL/ATOPCsMrnr/jKfDyZruDPpWwNdnJr6XpCOwLfsB0fOxQtnYV7rBucoYNCi7HjyaaaY2s30g1GpRGjTvJtTPtbe7o1JZvSBGgnZpsXkSz3+5h6B7P9yMFbUl3xnhPBwGDm5T1G+rmtYd//DveaTqoHt+R+83I6IUcMve5xD4376Gj8jZHrVg+WV7d9Z6NlA6/nGUeirvYr3s4vg/Pi+x15UVdxT6ySLfF5Xgx2mSf842Y54RoJDm6FBfx4Kd+d/AczoXcDWBIAAA=="),
         EmbeddedFile(path: "js/screens/webhooks.js", text: #####"""
 // Webhooks: create, enable/disable, test, delete, and each one's delivery history with the
 // status, attempts and the reason of a failure (ExecFailed: the SSRF guard's words).
