@@ -429,6 +429,70 @@ struct NotificationTests {
         await receiver.stop()
     }
 
+    @Test(
+        "channels and rules go through templates export and import without clear secrets, byte for byte",
+        arguments: TestBackend.all)
+    func templatesRoundTrip(backend: TestBackend) async throws {
+        let app = try await TestApp.make(backend)
+        try await app.run { (client: Client) async throws in
+            let token = try await adminToken(app, client)
+            _ = try await client.createChannel(
+                "pager", kind: "PAGERDUTY", config: "{\"routingKey\": \"pd-routing-key-SECRET\"}", token: token)
+            _ = try await client.createChannel(
+                "chat", kind: "SLACK", config: "{\"url\": \"https://hooks.slack.com/services/T0/B0/SLACKSECRET\"}",
+                token: token)
+            _ = try await client.createChannel(
+                "mail", kind: "EMAIL",
+                config: """
+                    {"smtpHost": "smtp.example.com", "smtpPort": 587, "smtpSecurity": "STARTTLS", "smtpUsername": "itops",
+                     "smtpPassword": "MAILSECRET", "from": "itops@example.com", "to": ["ops@example.com"]}
+                    """, token: token)
+            _ = try await client.createRule(
+                """
+                {"name": "night", "events": ["sla:incident", "sla:alert"], "alertKinds": ["node_silent"],
+                 "nodePrefixes": ["myorg/prod"], "tiers": ["critical"], "channels": ["pager", "chat", "mail"],
+                 "quietHours": {"start": "22:00", "end": "07:00", "timeZone": "Europe/Berlin"},
+                 "minIntervalSeconds": 300, "digestMinutes": 10}
+                """, token: token)
+            func export() async throws -> String {
+                let response = try await client.graphQL(
+                    "mutation { exportTemplates(kinds: [\"notificationChannels\", \"notificationRules\"]) }", token: token)
+                return try #require(response.data?["exportTemplates"] as? String, "\(response.text)")
+            }
+            func importing(_ yaml: String) async throws -> JSONResponse {
+                try await client.graphQL(
+                    "mutation($y: String!) { importTemplates(yaml: $y) { created updated unchanged changes { kind name outcome } } }",
+                    variables: "{\"y\": \(jsonString(yaml))}", token: token)
+            }
+            let yaml = try await export()
+            for secret in ["pd-routing-key-SECRET", "SLACKSECRET", "MAILSECRET"] { #expect(!yaml.contains(secret)) }
+            #expect(yaml.contains("routingKey: <secret>") && yaml.contains("smtpPassword: <secret>"))
+            #expect(yaml.contains("timeZone: Europe/Berlin") && yaml.contains("digestMinutes: 10"))
+
+            // Importing the export changes nothing and keeps the stored secrets.
+            let again = try await importing(yaml)
+            let result = try #require(again.data?["importTemplates"] as? [String: Any], "\(again.text)")
+            #expect(result["unchanged"] as? Int == 4 && result["created"] as? Int == 0, "\(again.text)")
+            #expect(try await export() == yaml)
+
+            // A placeholder for a channel that does not exist must be replaced by the secret.
+            let renamed = yaml.replacingOccurrences(of: "name: pager\n", with: "name: pager2\n")
+            let refused = try await importing(renamed)
+            #expect(refused.errorCode == "BAD_USER_INPUT", "\(refused.text)")
+            #expect(refused.errorMessage?.contains("notificationChannels[2].config") == true, "\(refused.text)")
+            #expect(refused.errorMessage?.contains("no PAGERDUTY channel named 'pager2'") == true)
+            let supplied = renamed.replacingOccurrences(
+                of: "routingKey: <secret>", with: "routingKey: new-routing-key")
+            let created = try await importing(supplied)
+            let counts = try #require(created.data?["importTemplates"] as? [String: Any], "\(created.text)")
+            #expect(counts["created"] as? Int == 1, "\(created.text)")
+            let channels = try await app.runtime.store.reader.notificationReader().notificationChannels()
+            #expect(channels.first { $0.name == "pager2" }?.config.routingKey == "new-routing-key")
+            #expect(channels.first { $0.name == "pager" }?.config.routingKey == "pd-routing-key-SECRET")
+            #expect(channels.first { $0.name == "mail" }?.config.smtpPassword == "MAILSECRET")
+        }
+    }
+
     @Test("bad channel and rule input is refused naming the field, and nothing is written", arguments: TestBackend.all)
     func validation(backend: TestBackend) async throws {
         let app = try await TestApp.make(backend)
