@@ -292,6 +292,7 @@ const screens = [
   { path: 'audit', title: 'Audit log', group: 'Work', module: './screens/audit.js', plugin: 'audit', role: 'admin' },
   { path: 'webhooks', title: 'Webhooks', group: 'Automation', module: './screens/webhooks.js', role: 'admin' },
   { path: 'workflows', title: 'Workflows', group: 'Automation', module: './screens/workflows.js', role: 'admin' },
+  { path: 'notifications', title: 'Notifications', group: 'Automation', module: './screens/notifications.js', role: 'admin' },
   { path: 'templates', title: 'Templates', group: 'Automation', module: './screens/templates.js', role: 'admin' },
   { path: 'license', title: 'License', group: 'Administration', module: './screens/license.js' },
   { path: 'apikeys', title: 'API keys', group: 'Administration', module: './screens/apikeys.js', role: 'admin' },
@@ -443,7 +444,7 @@ window.addEventListener('hashchange', () => { focusOnRoute = true; route(); });
 })();
 
 """#####,
-            gzipBase64: "H4sIAAAAAAACA7VYW2/byBV+9684hoMluStT2ZcWkOEG7mKBBnU2izjBokhdeEyOJdYUyeUMrRhe/a6+95f1O2dmeJHlxAnQB8vSmZnv3C8z8zm9X2kyK12WCzLFsjouKloqq2dUqbsC34q6out7autSk6pyKotMVwbr/EPRSpkVFjurW7IrZamsVW5Iq2x1MJ+TyVqtq8jQus47IADspmiNpc5oii1413e6vSv0BnsKQ0Kpynt8gJ3fe1eYwtJGFdbQTd0m6UGxburW0gOtZthTljN6wQJVdVdlmrZ009ZritJ5Xq/Tf5voJBz4npQh1RT9BnyfbHggY1Vrz4s7aGhs3bhvrc7qqtKZX6gr/n9hle3MiNvGOKwDbIbYTndDp/TxgIDcKLtaUNQrPCNb2FKD9HYgLWHLBqQ3dVXYugXFWW7BDDziPEAwO9rOxuiGVzJtRugXA+lZ6AHiafTH4J9FYqAZrYo819WCbNvpXVjIopYT2J7yPJHd9j0SX6vstmvG5vhrT3kWtAfYA11UWQGN7Bj89Yj2LPgeZA+DVnNMTlx5fkYD9VkM/PY98LbIbvUE/n1PCdC/1e3tflx/2vm2KbtlUfWYRbXcZaa6vLAjVmf8G8Vi+SxmcnqHVUDkysQ/83VR7XLd6OtVXd+OdfxtIAW+Z52t11Lp9nMPKE6Az/KDBjdlvZkwHNGezTGc+TJLq9dNiYI98eOI9lyWPc6XWfoWMGJ43lN6dnywMLb9DEuPsyc0UZZv9f1YpbNfX5MnfQ0LD/RlndCP2jG/D/731zATjCdYXfZtYa3QYk/pRRwd8dcoOfELaLiejm8DGZ9Wf7JYeqA1QKuO+523Xfjpm7W0qptWm5X3CG1PDkoNkFKrqmsAwvsdrdVVrtv39a1meV464k2ddeZt9Y47Oqg3qjQaoutP0h5v0F9lIgj8YjZfQg8wZXFDcVlnYp9UxoLT01O6Opq/eOBN26vEzQkxNCPSwKWd7ePNJwfbgwNl7qtsYDpVLXZsnZFyZRUAFA8J3ODT5e9lHD0EM7GfpW5gMkHVYDDjurdtC1W6z5+r3JzBVB26yRrjDHQuwA+kLW0jkdr7Ig2wp8I4/OQdzqi/qDtWEyr0wvMQc13q2AWLk73VtmsrOnS01HVI+u47igNJxq4//hCVMlXFI3Kyw2DEeWSYrGuxwNEzMXaKtlCqTMfzfx39c/5qPqMoSlLTlIWN5x/nry7nyceXl8x5mFdOelBJChlsLpmImYzi8cxD9U2YflKMZ5gNY69+4mQj4lgTGKA4OOys8nhJp3+hZVqptZb48QrLFnGBC7RDRwhHm86s4gD3QHx6MTk6owIFziwgMW09jiykQncA3jW8umW1MFjGCPRZ4LJWjZPvo5xfxVFe3Dl8rhQidDJz2B6Xjxg+gs0KmzCxIooXLtLBVmIdxlcIwGPvqwiiy4oYIDjwFUUNT0QUUp4jz2i74JlVBO+PIVwxvKZSyhIR6HI3WBrVGv03BMIkWD7y8V8x/87o90639zBmFF1+TexEr/pEYTy2yIzSFEeMZaDAIGyfu+0+EYLnxPuT2MN03y7hPsYRo+aYyHP94d3rn2pM7hUslHihcVxv6MO78wut2oy5qbWJZSnhcrinrriy1FexQ842y3UxRrw62QalnJBOoGCnrajWm3TY7PPhdJQOCHKJiJGPJXAeVQ8njK/ckA5V6h6fnoAdYAu3ZCsQ57jZDJetUO3XHbeV2spNZnyh+37OZ6c9QWLet6ii4tr2ww+jFhHkOewLmEsQ7mEzDu/Vj/BS9EvNPaSr8igRauOIZDrI6TOSotluPkRH/aWG26Wb0snWNLkiJgjj4A8RlwUaV0qUzsO9pdJXnT0S+20uWZzIKUzm7jRX71e4lHonFnL7JOTtgLw16VXi68kQKCxajka6Rlg6ZG5u/UGhbOm//6HX79825upkqonrVKzLbrth9XZofrdJcZEou1ybKcq3aX6Ef8eeQR65ikZ0xb4N1IV4plfJcdv6Lsum4rDDN8sGhHxWlaUbnUzASOkqQD+OhjBjSjBcaC3sAjHZb3IfvO6lIQwD7mIfrOIW++SSQD9EBo4C/XHGr7TKcaUBZDAdclFdI5P1Jwh7/KNIOTHncPi6zu/dSTQLV+3GvnDQM9kmi5LkotyQn7FTxQmfOlljPsGSoLr6mJjUpB4b/S7hYuoGP+qLRqzbtm5DfPTWON21BvNJVdOAFkuMIAnWx3JYLBFG3VK3VgwhS+laG4N+xZwvMF5VS88v6fvr0yydSOE9J36UOfzGpPMrHwTzOf1d31/Xqs3lUcrtPW6hPqY4Gcqp5IW6kiji9tCXyt4BHK9+Q13yM1d1m/aWGU/FSTiTCjXGaNnqO2T6RQZTlOGBw6s5brpmVW8uimWl89fVpO+yjBywqFz8NR6ihG8Dm1XNxZRXUo2wQe+PuHhEnsYOGEhwkWlUdVQWd/rYDbmRdGgBZTx+5oMi6Nl+4OzHfOIesYcKC7+t0GCaFT/LiQ2HXiIPZlwaS/iErvUKeSF73uiqo+vOWswNHjorlTHnuEahvS6XmIajDCZTjZQZB4/ujujURsQdP7TFfmJH6/T5IbbTpb80jRUeTYq65Faly5Qz5CdOFJmGAxhCL+KTEQ9Y7svCL57wKT9lpWF/v8YRvE32jRNmn4ufuqCs+W5S5HTLVhPvuqfW7f/r6rLuby1r/bwrzTRshRLeSN1Pp1R/udtjEY+A874sONOEB1YHM4k9TqLPBGxYniaJwDxqvBGz5l4UGm40HuZc4XHSyRw3aRvjN0ZsKSq+3o9GtaCVFHP2pmjHL8TBYgtCHPC4N0RFCBtEAfbhCGwUG/c/hLcbtRwtGRsw+kfdoc5rD0gwTBoNV2oZGXtXJ9OXa/EO/g6mVlV5/jMXME5MXaH+RBncz09xzo9OgYfdIAoNZYjpsl4CsefiTOyKxiltEOH1xqX3G4SyiiPY7dPxpsj5BebPf3rZfEpYE1cG9gi1UpU8CQ/yfEtNkYcXlKZjt52vLtqeWeTRNQewu4ohgdAxBMF3r8Mp0tiSU7SnrTmxIyxTNxLLX1IikSrVF+NvlJ+ZBamZ49NiSjMbx6EQUuT8EoUwK2uEpeWBLeGBdGoWX5qnKoHVRB9XnL9Wj0gsEIW+ysb3IfVYFb6m7obL7tOWlJC+aklSHsS7Ac/qD/GNkorSwpdCRzOTqij55xeGfBWT8+f/AKdI7sFsGwAA"),
+            gzipBase64: "H4sIAAAAAAACA7VYW2/cuBV+96+g4WAl7Y412ZcWGMMN3MUCDepsFnGCReG6MC1xRqo1lFakPDG887v63l/W7xySuozHsROgDx7PHB5+58JzI+dz8bFQwhSqqhbClCt9XGqxklbNhJZ3Jb6VtRY396KtKyWkzkVVZkobrNMPKQppCix2VrXCFtKKqpa5EUpmxcF8LkzWKqUjI9Z13gEBYMuyNVZ0RonYQnZ9p9q7Um3AUxrBFF3d4wPiPO9daUorNrK0RizrNkkPynVTt1Y8iGIGnqqaiVekkK47nSmxFcu2Xosonef1Ov23iU7Chu+FNEI2Zc+A7xOGB2GsbO15eQcLja0b961VWa21yvxCren/hZW2MyNpG+OwDsAMtZ3tRpyKywMB5EbaYiGi3uCZsKWtFEjvB9IKvmxAelfr0tYtKM5zCxLgEecBgsSJ7WyMbmglU2aEfjGQXoQeIJ5Gfwz+RSQCmomizHOlF8K2ndqFhS5yNYHtKS9T2bHv0fhGZrddM3bHX3vKi6A9wB7oUmclLLJj8Lcj2ovge5A9AlpFMTk5yvMzMVBfJMCz74G3ZXarJvAfe0qA/q1ub/fj+t3ubJuqW5W6xyz1aleY7PLSjkSd0W8Ui9WLhPHuHVEBkSoT/czXpd6VulE3RV3fjm38bSAFuWedrddc6fZLDyhOgS/KgwXLqt5MBI5oL5YY9jwvUte2XJYZg43F/rJDf6noCd7z4q1aNxX6xSSMRrSXiu1xnhfpO9BI4HlP6cXRxtLY9gsiPc6ezEBXuFX3Y5POfn0rPOlrRHig521CO2zH8j75318jjDGeEHXVd6W1RIc/Fa/i6Ii+RsmJX0C/93R8G8j4tOqzxdKDWANUd9Ruve/CTz8rcKdctsoU/kTE9uSgUgCplNRdAxDid7RW6Vy1H+tbRfq8dsRlnXXmvf5AAwWoS1kZBdXVZ+7OS7R3HkiCvJjcl4gHuLJciriqXdymPJWcnp6K66P5qwdi2l4nbkyJYZkQCrhih33MfHKwPTiQ5l5ng9CpabET65yUSysBIGlGofkiXf1exdFDcBOdM5ctDEYoWgRm3PBg21JW7vNnnZszuKpDM1tjmoLNJeSBtBXbiLX2Z5EG2FMWHH4Sh3PqL/KOzIQJvfI0Q91UKnbB4nRvle1aLQ4dLXUNWnz3nYgDiae+P/5gkzKp4xE52REwkjxyTNa1WKDomTg7RVeqZKbi+b+O/jl/M5+JKEpS01SljeeX8zdX8+Ty9RVJHsalkx6Uk4LnqisiYiQU8XjkEvUyDF8ppkOMprE3P3G6CUGxxjBAcXDg1Hm8Eqd/EatUy7Xi+PEGMwsfgQu0Q0cIW5vOFHGAexC0ezHZOhMlCpxZQGOx9Ti8kDLdAfijodUtmYW5Nkagz4KUtWycfpe8v4ijvLxz+FQpWOlk5rA9Lm0xtAXMEkwYmBHFCxfpEMuxDudLBOCxP6sIqvMKOyAc4BsRNTSQiZDyFHlG2QWNzKx4vw3hitk55VKWsEJXu8HSyNaovyEQJsFySdt/xfg9E793qr2HM6Po6mtiJ3rTJwrhkUdmIk2xxVgCCgIC+9yx+0QIJ8enP4k9XC7aFY6PcNipOS4Eufr04e1PNS4OGh5KvNLYrjbi04fzCyXbjKTJtYl5KaFyuKeuuLLUV7FDyjZLdTFGvDrdBqOckk6h4Kctm9a7dGD2+XA6SgcEOUfE6Iw5cB5VD6eMr9zQDlXqHp+eAA6IxbFkBYhzXKyGu16o9uuO2kpt+SI1vk9+P6e9057AMe9bVKmptv3ww6hFBH0O+wLmEoR62IzCu/gRp0RTD+pBp/MoYWrjiMJ00NNnpIhmu/kQHfV3KmqX7pIgbC0mN9QEYRzOg9UlhcaVEqXzcG+p9FVnj8aezSWLUzmlEYyvVNcfC9yJ/SGWfPkVyNsBeWvS68TXkyFQSLUcjXSNsHTI1Nz6jUzZiv/+R7z9+L4x1ydTS1ynIlt22w2Zt0Pz3CbFPabqcmWmKN9m+RH+HXsBeeQqmhDXdLaBuuCT6U1y0ra+y5KrKOzwzZIDoZ+VVeVGJxMwUnEdoB9HQ5gxORgulGJxgZjsd7kPXvfQEYYB964QvOIW++TiQD9EBo4C/XHGF0rmuFEBMrgOuShvkMnqM5Q9/pG1nLhz2HxT5/duJ5qFq3bjs3DQM2bjRU5yNm7Iz9iZ4pRPna4x7SBNUF19TExqUo+NfpdQMXWDn+iLRqzatm5DfPTeON31BslJZdOAFnOMIAnWx7yZPRFG3Uq1lh3BS+laGYN+RZIvMF7plZeX9P31aZFOpfCcFD/KHHriUvm1D4L5XPxd3d/Uss35TczxHrcwH1McD+WiooVacxRRe+hLZX8AFK+eoa7olU3fpr1nxlNxEvakTI0xWrbqDpl+kcEVVXhf8WaOm64p6s1FudIqf6snfZd0pIBF5aKv8RAldBvYFDUVU1pJFcIGvT+i4hF5Gh3AQMIRmUbqo6q8U8duyI24QzMo4dErIwxBz/YDZz/mC+oRe6jw8HuNBtMU9CrIPhx6Cb/XUWmscCbiRhXIC+Z5p3QnbjprMTd46KySxpzjGoX2ulphGo4yuEw2XGYcPLo7olMZVnf8zhf7iR2t0+cH+05V/tI0Nng0KaqKWpWqUsqQnyhReBoOYAi9iHZGNGC5Lwu/eEK7/JSVBv5+jSJ4m+wbJ8y+I37qgrKmu0mZi1vyGp+ue+nd/r+uLuv+1rJWL7vSTMOWKeGJ1v10RvWXuz0e8QjY78uCc01433Uwk9ijJPpCwIblaZIwzKPGG5Fo6kWh4UbjYc4VHqcdz3GTtjF+4gRLqel6PxrVglVczOk02Tp6oA4eWwjEAY17Q1SEsEEUgA9b4KPYuP8hvN2o5WjJ2IHRP+oOdV55QAHHpNFwpeaRsT/qZPpwzqeDv4OpV2We/0wFjBJTadSfKMPx00ugO0dnwMNuEIWGMsR0Va+A2EtxLnZF41RsEOH1xqX3O4SyjCP47fPxpszpBebPf3rdfE7IElcG9ihVSM0v0oM+31JT+OEFpenYsdPVRdkzizy6oQB2VzEkEDoGI/judThFGntyiva0Nyd+hGfqhmP5OSMSrlJ9Mf5G/UlY0JokPq0mN7NxHDIhRc6vUAizqkZYWhrYEhpIp27xpXlqEkRN7HHF+WvtiNgDUeir5HwfUo9NoWvqbrjsPm1xCemrFiflQbwb8GT+EN8oqSgtdCl0NDOpipx/fmHIV3Y5ff4PjOJK3esbAAA="),
         EmbeddedFile(path: "js/charts.js", text: #####"""
 // Hand-written SVG charts: a line chart (with an optional target line) and a bar chart.
 const NS = 'http://www.w3.org/2000/svg';
@@ -552,6 +553,24 @@ export function budgetBar(fraction, label) {
 
 """#####,
             gzipBase64: "H4sIAAAAAAACA81Y227bRhB991dMgaQkY4qSnEsDuYnRBGn70LhAHfTFCOAVuRa3oUiBXF0MlUD/oX/YL+mZ3SVF3Wy3QIG+2ORydmZn5pyZWfX79KPIk96yVFrLnK5+/YHiVJS6GpGgTOXSvpK/VDolkVMx06rIRUZalBOpjUyADwnkx6K04tFJXOSVpssrekNeqvVs1O8vl8to+Twqykn/bDAY9KvFxDs/Obmd5zGrpMrXYhKS0LqssG1dhxRFUZyqLCllHtD6hMiqlRm+J0U8n8pcR3EphZYfMslvl1f+5VWIw02Cc8jfFiX5dtP1l5AWn6m4pZ/Hv8lYR5Aulax8YzAISN2Sv6Cv3ryheZ7IW/iV0Ndfk13K51kWwHBUSf0dNqjxXEsfKq/wnE/8RbBrL2ZTm9Njq5jNZJ74MSl8F3ksIXBZJJIuIDzadeiTXGn+6jsLcWBNlFLPyxz6zk/qTvRuSzGVvlY6kyEtVaLTkFKpJqnuRg4xR+gq3+Pgh7SmOBMVcu2ZtGFloeTyXbEa0c2ABvRkbTTVeLC66puQyiKT2KGmrMETpRK9TIxl5o3ImKfanBMWGo9hz3xhi8iqed5yBrLb3owL5KDyFyKby4rPOVV5SFOxotpAw/qUMf4KLOArXVzQR6HTCM8+cGO3GiMslioWw/5WTKx2xDj/X6nqe5UrpDYrAvr9d9ospAoYWVt7g3OrcHhOtdvJ78AJb1vbj5A8ZQmzA396jbhz+jorkCL12Xjef/bshJ7RrFA5c+96bUKKfPD56s+ADBVlIstzR0DIrF2y5zhe2AYodMSsI9b3izFVMXG/RZDfhtACouaFlrRMQXidylKSqngpBcxIF5SUYsm7+ydyNStA/jYtTPb3jBTfHpQzY3MOmn8CzhPPnoffvf1DbWXPItIADKuvBoMGsHg747dM3vLzixfAnFsfYlkXM/c0LrQupiz++rxVaDOKRXtEJHrmY8NbmtlkB9GtyrQswXUsbti94XpL/+B8hzj3kKxFkLUfZTKf6NR6ukcGUNuwDzyz/vfpLKS7URMA82rEeqgTaVGCW95UJQk4RGCQd4ksCS3oTmrPMmmbS2SA5gqfwxnO72jlkrFX6jrrJiIXdN1SpEnhZ1SqQ7TsxGoFS4qDaxJ4Sg4sLiSGJkPo9q3rPSvWszkO2HeY8BXQe1iCRXZUglpB5wB3OIDJLkMF9ocQQLp7hp19w1XzHLANF/KeEe45TB2oYIz9rZIpVqrCwmo4MudD/oZtAhs9+HzW5NidH3Jne3KI3782iXNbM27puPZOd1pwdzLI8E2dQnWzqANQHgaty8cLg9k7ND9oeL6PWK4HDNebJ+vTRaSL79VKJv5ZUD9Zc5Gob+yxNlCttGRutwV6GNrnWKpsJ+V9emV3u2X49kHEqe8jGPAFybdOMCcVPXWqAb0Bl3VbrPdB5Dbd5/vKV0GXqz16fS9XZ5Ep5Q1L2dm6rRaPZOLhjOzBw+7aA8idMxMcRWMr0SBlk5Jku5Juwuu7emoiacoF4tpd2zh0Yb+PGAgcvjp8sr5r9gcMA+NdU5jfFZgwRB5Ev8Gu79FP5B0gxwzA2PLehSOBmY8YWJL6pvHmERB5tDOBq7M2my5GhbZTVazKOHM5aaESG4403qKXjegsehkSvM148pqXaJz6fZEBOg4axCqPTE+IoYNUPYKbp05xS6/nu/TaChz02gQfGr8whPAMf2D+OD52iFUdHRoVoMdOCqxwa054h4WdMWFnrvsnk0FnBtiMBv+mb/M5/0dd++DAOjRXInNSJuOYMTx2wOoOK5kB5G77HA64xnf8/E+aHA9mj+5wR5uK7dyv7+8pqTreVB7RUDqRQFxe231msa0U4+1K4VLDsW1V8hzqUgAt3EfvHSoaJSWuoLZo8NNWzHEEDvmomZ94FDIpPbX/ntEgGr7c7kEuyD1KHcBHG9lvGrBDvi0wbPV4hRl3K8z4H1UYVuxW93tv8FD+973dIdlD7XbcbbdHq9x3uECXZVH2xvOEGy1CPoLcVOCuh0sQ6oWtYv7grz/+BGigsVhidChwa6cx7udxilZwuPAZjShyfqMF9cocqVvbSjE7+huG7yVqYVsey0UGF5eoYFwurXqv/bj1e4THd3O+lU8lGmlHxbaUubObnGJ+Z/HBY0TFikWHAyfcuW11GTYIN9dwBK6NJMrYIHjYSl4svfZHFaOo5DuL/SUAyID54H419rcIF3Nu494HzrTLi0FZ1wHuwvdkopqJ3IqzYFTpu0xGTWcCUTrnqp/e7MiNRfxlYs7PFxIj+RZ8fImByFsAIL1e8SXwmguV+Xa2+bYUZW6+uvexSIJN3h2H2FoX5PyNUf43guJE7dkTAAA="),
+        EmbeddedFile(path: "js/deliveries.js", text: #####"""
+// The columns of a delivery history (webhooks and notification channels share the queue and its
+// retries): status, attempts, HTTP code, the reason of a failure (ExecFailed: the SSRF guard's words).
+import { h, badge, when } from './dom.js';
+
+export const deliveryColumns = [
+  { title: 'When', cell: d => when(d.createdAt) },
+  { title: 'Event', cell: d => d.event },
+  { title: 'Status', cell: d => badge(d.status) },
+  { title: 'Attempts', cell: d => d.attempt },
+  { title: 'HTTP', cell: d => d.httpCode ?? '—' },
+  { title: 'Reason', cell: d => h('span.delivery-error', d.error || '') },
+  { title: 'Took', cell: d => (d.durationMs !== null ? `${d.durationMs} ms` : '—') },
+  { title: 'Next retry', cell: d => when(d.nextAttemptAt) },
+];
+
+"""#####,
+            gzipBase64: "H4sIAAAAAAACA22S0WrbMBSG7/0U/6CgBFz73iULpbTsZmM0gV2MQVXrpNImS5l03KS0gT3EnnBPMkX1xuzsyrL1n8//+c+pa6w1ofW271yE30BCkTWPFJ6gTWSfnrMd3Wvvv0VIp+A8m41pJRvv0GrpHNmIqGUgcGJ976mnrDQci7pGIA6G4rxBZMl9LCGZqdtyOr1brz+mvysqc20gGRM129hIY/vEnF3vqb1JL6SaLFqtbm/w0MugRMTOBxXnVWG6rQ+MZ+gS91I9JOBOk8MBm+A7iKpWvqu+RnFRFLTP2ta7yH+7vRoiWOBzgcRhw5YaiE+JIkq0ZG0DhcXbzJ2pqk1mmdQlz3EoRyXXj+R4XKMqOn6cKlc5kLE0u0/817BO4JdDdlP+kOlUfgx4KtXM26uUOZZLiF8/fopp0W0ew7hMz0TcSlf9yeucQvAhaVJrxxNeXiDEid112psxKLWm+pDX533Em8UCrrcWS9ydPf97dUAX79C8OjzhfqA95816+u9wXLoekhoG9OWi+A083Ul47QIAAA=="),
         EmbeddedFile(path: "js/dom.js", text: #####"""
 // Building DOM from values: every value from the server becomes a text node, never markup.
 
@@ -942,6 +961,161 @@ export async function render(root, { refreshLicense }) {
 
 """#####,
             gzipBase64: "H4sIAAAAAAACA3VU22rcMBB936+Y0oBkcLyhlFIc0hDaPJSmUNi+lUK0tryrRJa2lrwXNoZ+RL+wX9LRxWtvNvWDbY3OzOjM0cx0Cnei4MrwHHgprNAqBWOZ5SnYRjAJJdsZkLyyKaxkuxDKXAIra/wCK6xYIxQYyBAEHvkum4h6pRsLe1imUAkpU9gsuYIOqkbXQLJsWuo6ezDkcoAufiGsYEcothLPUJVu6jHCrU3ATPjWg5jZqQKqVhWODDRclbyhjdZIYI/LquFmGTlDl8B+AlBoZSzM9RauYEmJ4d43WzHF5etI7dxXhSSXiHekYkh08qYQQmpWYoxwBprA1Qcfv9/e93XKQSINBG6YsI47JYc9RBWtsbrmTV/xfqv8FtfIVSCPGxtF8u9bVTpLlLH3+VxCzbYz3qxxbby2rcHkXaDSH83JfIcq46FkNg53DV+ZXWYYg16k4b/gQlKq+AY+YUnoET6Bc2/NlN7QJIEpvH/39sI9uMhBtVKGtL6GWL3UVbyUJPVW8CtLUiC3gQdJAqJEm8wiueQEPQvqROyRaK3xruH31PNjLPZxooMET09A/v7+Q04dD2IoNpe8PPaPymUPWijq0ImPpLTiL4S6DXqOQ7iWwdIelE5Ovb67sh+nDdfhGu6bVimhFimc7Xtpu6GXgWJbGNyLWcYCdsk9CvX8Ety7Pir/4+EciK4qkiT+UnXuFe626wjqjaICig1OiZ8eCI2t4fooY6sVJqDPm494bss3ju3NybRx1N0EoPtYGcnmXOYvQnGqtfNa2NHu4cpVgsvS5PBjD4rV2Jwken3hO1fVGPVumHFotbuVQ1q+tazhDC2N3mCQt9D97ANrNYtJw0RYDwPBPaPur1u8nUibnj3mMMPiqsUrLNBhxMbcdDhYDmePDjFqaDfg0H2dDSinU42DqIvNPqQdhBlbj+fjsN8FSl0v8KSb/AN4NTKzOwYAAA=="),
+        EmbeddedFile(path: "js/screens/notifications.js", text: #####"""
+// Notifications: channels (email, Slack, Teams, PagerDuty, Opsgenie, webhook) with "send test" and
+// their delivery history, and the routing rules that send events to them (docs/notifications.md).
+import { h, fill, table, announce } from '../dom.js';
+import { deliveryColumns } from '../deliveries.js';
+import { gql } from '../api.js';
+import { form } from '../forms.js';
+
+const KINDS = ['EMAIL', 'SLACK', 'TEAMS', 'PAGERDUTY', 'OPSGENIE', 'WEBHOOK'];
+const EVENTS = ['sla:incident', 'sla:alert', 'service:status_changed', 'license:updated', 'ticket:created', 'ticket:updated', 'ticket:deleted'];
+const ALERT_KINDS = ['node_silent', 'backup_overdue', 'storage_warning', 'storage_critical', 'sla_burn_rate', 'sla_burn_rate_cleared', 'sla_report_generated', 'exclusion_window_planned'];
+// Which config fields each kind uses; the form sends only those that were filled in.
+const CONFIG = {
+  EMAIL: ['smtpHost', 'smtpPort', 'smtpSecurity', 'smtpUsername', 'smtpPassword', 'from', 'to'],
+  SLACK: ['url'], TEAMS: ['url', 'teamsFormat'], PAGERDUTY: ['routingKey', 'baseUrl'],
+  OPSGENIE: ['apiKey', 'baseUrl'], WEBHOOK: ['url', 'secret'],
+};
+const CONFIG_FIELDS = 'url baseUrl routingKey apiKey secret teamsFormat smtpHost smtpPort smtpSecurity smtpUsername smtpPassword from to';
+const list = text => (text || '').split(',').map(s => s.trim()).filter(Boolean);
+
+export async function render(root) {
+  const channels = h('div#channel-list', h('p.muted', 'Loading…'));
+  const rules = h('div#rule-list', h('p.muted', 'Loading…'));
+  const history = h('section.panel#channel-history', { 'aria-live': 'polite' }, h('p.muted', 'Pick a channel to see its deliveries.'));
+
+  const channelForm = form({
+    label: 'New channel', submit: 'Create channel', reset: true,
+    fields: [
+      { name: 'name', label: 'Name', aliases: ['input.name'] },
+      { name: 'kind', label: 'Kind', type: 'select', options: KINDS.map(k => [k, k]), value: 'SLACK', aliases: ['input.kind'] },
+      { name: 'url', label: 'URL (Slack / Teams hook, webhook)', type: 'url', aliases: ['input.config.url'] },
+      { name: 'teamsFormat', label: 'Teams format', type: 'select', options: [['MESSAGE_CARD', 'MessageCard'], ['ADAPTIVE_CARD', 'Adaptive Card']], aliases: ['input.config.teamsFormat'] },
+      { name: 'routingKey', label: 'PagerDuty routing key', type: 'password', autocomplete: 'off', aliases: ['input.config.routingKey'] },
+      { name: 'apiKey', label: 'Opsgenie API key', type: 'password', autocomplete: 'off', aliases: ['input.config.apiKey'] },
+      { name: 'baseUrl', label: 'API base URL (PagerDuty / Opsgenie, optional)', type: 'url', aliases: ['input.config.baseUrl'] },
+      { name: 'secret', label: 'Webhook signing secret (16–256 characters)', type: 'password', autocomplete: 'new-password', aliases: ['input.config.secret'] },
+      { name: 'smtpHost', label: 'SMTP host', aliases: ['input.config.smtpHost'] },
+      { name: 'smtpPort', label: 'SMTP port', type: 'number', aliases: ['input.config.smtpPort'] },
+      { name: 'smtpSecurity', label: 'SMTP security', type: 'select', options: [['STARTTLS', 'STARTTLS'], ['TLS', 'TLS'], ['NONE', 'None']], aliases: ['input.config.smtpSecurity'] },
+      { name: 'smtpUsername', label: 'SMTP user', autocomplete: 'off', aliases: ['input.config.smtpUsername'] },
+      { name: 'smtpPassword', label: 'SMTP password', type: 'password', autocomplete: 'new-password', aliases: ['input.config.smtpPassword'] },
+      { name: 'from', label: 'From address', type: 'email', aliases: ['input.config.from'] },
+      { name: 'to', label: 'To addresses (comma-separated)', aliases: ['input.config.to'] },
+      { name: 'enabled', label: 'Enabled', type: 'checkbox', value: true },
+    ],
+    onSubmit: async values => {
+      const config = {};
+      for (const field of CONFIG[values.kind]) {
+        const value = values[field];
+        if (value === '' || value === null || value === undefined) continue;
+        config[field] = field === 'to' ? list(value) : value;
+      }
+      const input = { name: values.name, kind: values.kind, enabled: values.enabled, config };
+      const data = await gql(`mutation($input: NotificationChannelInput!) { createNotificationChannel(input: $input) { id name } }`, { input });
+      announce(`Channel ${data.createNotificationChannel.name} created`);
+      await load();
+    },
+  });
+
+  const ruleForm = form({
+    label: 'New rule', submit: 'Create rule', reset: true,
+    fields: [
+      { name: 'name', label: 'Name', aliases: ['input.name'] },
+      { name: 'events', label: 'Events', type: 'checks', options: EVENTS.map(e => [e, e]), value: ['sla:incident'], aliases: ['input.events'] },
+      { name: 'alertKinds', label: 'Alert kinds (sla:alert; none = all)', type: 'checks', options: ALERT_KINDS.map(k => [k, k]), aliases: ['input.alertKinds'] },
+      { name: 'channels', label: 'Channels (names, comma-separated)', aliases: ['input.channels'] },
+      { name: 'nodePrefixes', label: 'Node prefixes (comma-separated, optional)', aliases: ['input.nodePrefixes'] },
+      { name: 'slaGroups', label: 'SLA groups (optional)', aliases: ['input.slaGroups'] },
+      { name: 'tiers', label: 'Tiers (critical, high, medium, low; optional)', aliases: ['input.tiers'] },
+      { name: 'tags', label: 'Tags (optional)', aliases: ['input.tags'] },
+      { name: 'quietStart', label: 'Quiet hours from (HH:mm, optional)', placeholder: '22:00', aliases: ['input.quietHours.start', 'input.quietHours'] },
+      { name: 'quietEnd', label: 'Quiet hours until (HH:mm)', placeholder: '07:00', aliases: ['input.quietHours.end'] },
+      { name: 'timeZone', label: 'Time zone', value: Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC', aliases: ['input.quietHours.timeZone'] },
+      { name: 'minIntervalSeconds', label: 'Minimum interval (seconds)', type: 'number', value: 0, aliases: ['input.minIntervalSeconds'] },
+      { name: 'digestMinutes', label: 'Digest (minutes; 0 sends at once)', type: 'number', value: 0, aliases: ['input.digestMinutes'] },
+    ],
+    onSubmit: async v => {
+      const input = {
+        name: v.name, events: v.events, alertKinds: v.alertKinds, channels: list(v.channels),
+        nodePrefixes: list(v.nodePrefixes), slaGroups: list(v.slaGroups), tiers: list(v.tiers), tags: list(v.tags),
+        minIntervalSeconds: v.minIntervalSeconds ?? 0, digestMinutes: v.digestMinutes ?? 0,
+      };
+      if (v.quietStart || v.quietEnd) input.quietHours = { start: v.quietStart, end: v.quietEnd, timeZone: v.timeZone };
+      const data = await gql(`mutation($input: NotificationRuleInput!) { createNotificationRule(input: $input) { id name } }`, { input });
+      announce(`Rule ${data.createNotificationRule.name} created`);
+      await load();
+    },
+  });
+
+  fill(root,
+    h('section.panel', h('h2', 'New channel'), channelForm),
+    h('h2', 'Channels'), channels, history,
+    h('section.panel', h('h2', 'New rule'), ruleForm),
+    h('h2', 'Rules'), rules);
+
+  const showHistory = async channel => {
+    const data = await gql(`query($id: String!) { notificationDeliveries(channelId: $id, first: 50) { id event status httpCode error durationMs attempt createdAt nextAttemptAt } }`, { id: channel.id });
+    fill(history, h('h2', `Deliveries to ${channel.name}`),
+      h('button.secondary', { type: 'button', on: { click: () => showHistory(channel) } }, 'Reload'),
+      table(deliveryColumns, data.notificationDeliveries, { empty: 'No delivery yet.', caption: 'Delivery history' }));
+  };
+
+  const act = async (mutation, variables, after) => {
+    try {
+      await gql(mutation, variables);
+      await load();
+      if (after) await after();
+    } catch (error) {
+      fill(history, h('p.form-error', { role: 'alert' }, error.message));
+    }
+  };
+
+  const target = c => {
+    const cfg = c.config;
+    if (c.kind === 'EMAIL') return `${cfg.smtpHost}:${cfg.smtpPort ?? ''} → ${(cfg.to || []).join(', ')}`;
+    return cfg.url || cfg.baseUrl || 'default API host';
+  };
+
+  async function load() {
+    const data = await gql(`{ notificationChannels { id name kind enabled config { ${CONFIG_FIELDS} } } notificationRules { id name enabled events alertKinds channels nodePrefixes slaGroups tiers tags quietHours { start end timeZone } minIntervalSeconds digestMinutes } }`);
+    fill(channels, table([
+      { title: 'Name', cell: c => c.name },
+      { title: 'Kind', cell: c => c.kind },
+      { title: 'Target', cell: c => target(c) },
+      { title: 'State', cell: c => (c.enabled ? 'enabled' : 'disabled') },
+      { title: 'Actions', cell: c => h('div.row',
+        h('button', { type: 'button', dataset: { action: 'test' }, on: { click: () => act('mutation($id: String!) { testNotificationChannel(id: $id) { id status } }', { id: c.id }, () => showHistory(c)) } }, 'Send test'),
+        h('button.secondary', { type: 'button', dataset: { action: 'history' }, on: { click: () => showHistory(c) } }, 'History'),
+        h('button.secondary', { type: 'button', on: { click: () => act('mutation($id: String!, $e: Boolean) { updateNotificationChannel(id: $id, input: {enabled: $e}) { id } }', { id: c.id, e: !c.enabled }) } }, c.enabled ? 'Disable' : 'Enable'),
+        h('button.danger', { type: 'button', on: { click: () => { if (confirm(`Delete ${c.name} and its history?`)) act('mutation($id: String!) { deleteNotificationChannel(id: $id) }', { id: c.id }); } } }, 'Delete')) },
+    ], data.notificationChannels, { empty: 'No channel yet.' }));
+    const filters = r => [
+      r.alertKinds.length ? `kinds ${r.alertKinds.join(', ')}` : '', r.nodePrefixes.length ? `under ${r.nodePrefixes.join(', ')}` : '',
+      r.slaGroups.length ? `groups ${r.slaGroups.join(', ')}` : '', r.tiers.length ? `tiers ${r.tiers.join(', ')}` : '',
+      r.tags.length ? `tags ${r.tags.join(', ')}` : '',
+    ].filter(Boolean).join('; ') || 'everything';
+    const pacing = r => [
+      r.quietHours ? `quiet ${r.quietHours.start}–${r.quietHours.end} ${r.quietHours.timeZone}` : '',
+      r.minIntervalSeconds ? `≥ ${r.minIntervalSeconds} s apart` : '', r.digestMinutes ? `digest ${r.digestMinutes} min` : '',
+    ].filter(Boolean).join('; ') || 'at once';
+    fill(rules, table([
+      { title: 'Name', cell: r => r.name },
+      { title: 'Events', cell: r => r.events.join(', ') },
+      { title: 'Filters', cell: filters },
+      { title: 'Channels', cell: r => r.channels.join(', ') },
+      { title: 'Pacing', cell: pacing },
+      { title: 'Actions', cell: r => h('div.row',
+        h('button.danger', { type: 'button', on: { click: () => { if (confirm(`Delete rule ${r.name}?`)) act('mutation($id: String!) { deleteNotificationRule(id: $id) }', { id: r.id }); } } }, 'Delete')) },
+    ], data.notificationRules, { empty: 'No rule yet.' }));
+  }
+  await load();
+}
+
+"""#####,
+            gzipBase64: "H4sIAAAAAAACA71abW8bxxH+7l+xSQ3cHUCfXANJAQqpwUiyLVhvFeUErSBIp7sledW9MLt7klWFQD4V6NfmN7Q/zL+kM7Mvt0ceKdkJ+knc2dmZ2dnZmWfntLXFjmqVT/I0UXldySFLZ0lV8UKykJdJXgzYuEjSmwE740kpB+wkmXKx26j7ATueyymvcj5gd/x6Vtc3EbvL1Yx9LXmVMcWl+polVfZsa4upGc8Fy3iR33Jxz2a5VLUAEQkyzjgTdaPyaspEU3AJlEQxEsJveaWAUCNXycKsTuVW5Rscl1kUP8vLeS0Ue2CzAZvkBVitkuuCo4KqbqqUswWbiLpkQRxvZXUZ/10G2+0qa9hOXTRlJTvMeirncmnN9KfC50vm+RLDpBalz4FjI+RZCpYr9n7/aHfMvmPnwd7haP8gGLBgfDDaeY8/zvZGh2P8cTJ6u3e6++Hsrzg4Phm/3Tva38PfP+59/+74+H1wsW3E7f2wd3Sm5ckiGeZVmmfgPuTFcVJwoQdc3OYpH0qVqEZe4oFPeYYzBZAryYfNPEuUJqk8veFqmAq+RFnlAVdxpDiDRgd7p2eX7S6rOuOXMi+MUdcQV838sgb3Zg0nyyAqIL4u7xJRQTj4pFTkoCYpzG4urxtRXQqwYIVwmRY8EdoynBAcD+QSQpULazH/mBaNhPi5vMurrL67nBcY9WQ7hOuPszydMdjEJJ9CPPEik4wnQLoBbtZILrcpbOmIMVAlq6viHmi15Dp877jgFIo8Y3kVG4/sHB+92X8Lznh4xhgd+hBPq1Tzd7XUhwO/T2rhfo952sDW7+34A5xelZTc8SZS3tWCdoWhRudRBxcDUEDBhAoaUQCFUUzZMfLhlX4De0gUTrtIQxZzI9/ze31Ukn8gISDWBiGyQdivsDATmZ4mySGAUMmzxXbHFZdv9vcOKDyQlRkhrNXOtAamJTDPZGbdxqzPmO8w5nuL+a7SVxKcZE0pIB2BBYp/hD9/ZiH9+PlnFgRRLOdFrsJgAD/LZB5KZJCxEnkZRlEMB6y4CL+va4i5KoKbzT/S9U/kfZWyCaQezFJMQIwAn6hrFdHZa8Uu137HZmGQ5bd/MJQXaBI4DqjzuGxM1B7USQZe+fTLf4MIdFkpOmk6ETj8rPUmG2sJ4Ge0OJ4nYIYzx7CAkAcWJCJPXmBWDIYsmNfgHx6wxbKyE0gKLLFbxBQuOWc5ZHMvpZIdy+7A4wVj8HKF6CvGiuSaF6DsiN9ZJlAhm+syV0DeoeTkzQguIR8xJRo+IAH6DkNA0ojBLjAqYKm5Sk6BHiZFDoGI/EFezRsVE9sFbHJ5PSYEb/17PVT3c5yUkBBTPIZ6boor5UIKpBsMpHOoqzcX0YDdJkWDK2z6XzGA9PQZoC+Y1f/h9ICFVLDZlq7YDAtzW6Fb4/TCFUU66cWUMXrU+SmjVas1TSx57fbPz4PDvfEY8szlzuh0F8PkkEsJ+X0ngRQGqeM8GO2OTs72f2g5RlkC62850zwX643u5LMe4zs5zdruAI0DITc0bzYxb/Nr0qg6rcs5VjmYqSeTDQ70dPWZ4vKmNcOCKTY62f99LDAq+rTbXN2qR61IZRRBrU+2PJSnjzEpnhxEriT0mGAqQmvBjzpCmcynWPttwg//+O2nX3599c23eL1FkkK6ldFTnFPxuxf+7BobbWXqM7Ety9bI8eHZCdwooq2VaJetk2nKe0fmXNPMrqqmvObiER0kZp0ODzZ09MiWvumWjs9Gp2dnBwRA3W+6noboxkfHR4RGj+qKb7ycHavWme2hm47ZALnE58Z/R97as2gjpHseLf13izRfXZ89Br5ZO94gSkmyDIqZbM2gR9kGLSSkN3PXfsKurWRADiHspUxeSD5PCCBHG8QjtOwRzit8bvle3HMUY3g64+nNdf0xcNUOy7OVdaH/1NXYFHUNoIiTMNeDUWmQgobmgKMX22YCqg/uBGep2rN6YjDmuZZCNfQicpKsLJoFUZrrnBZfbDumfMJCw/IdoNQAgWE7rpqi6FIaQHqTHN4SEcqHGtDwbV8j2G10IMYhS0kweJa9Jiiq1UVsqKXa1YuOB+hU0AHmCMwecTCgZ4oj4WDAzAk5qhkPrCudH7V4eNslID25S3KFT93wCoAdvbjD56R62Okb7GjotY8zX4GLmX4v9rCEZrWWgqx5RluAp/LiCvGl3tkisgbZJ3x4ZUSw5w9oXrxWB3lhYWzIrlpJtJsCUHBoaBR9Cx+DInreDECRowd9GvL/D3rq3oh/5SzBv3HSz+y6Q0D4kxP+hFjhHv5cahz0ZXOjtRfTYIMBEbBv1AiJFJCQaFwbYptVUC8wwAofTqxa7LUQemDzinWeCX0W2veWZ9+Oa3chj8T78IRkaOX0KcEux4mAHPCR+4qOgMzmhr6Sc7voajUIfJm9taxI3gLknPsa4THBpkRk4Ubp7eLewpED5PJrB45hA6YhA+++fDobsJJneVMCW323vXkzWmCvqmTa0QTDR0ynFX2ifmpyrsYq6UCtvyAR8FsDG6AmQPju3bAsu86fw/OJz+oCHuyw5NWr4cuXfZpJwTsUFUujZmVmvWV7nWejb1cDNaMwhq2a8/JPj5vD1zwVVV7yvyFM888SEu8/NM3kgP1KFfEuxCTO6cdUGMWQ1urilmfH+mICxUqjRsmHs51HjHLK+ywr8wrUcgEmAESsuxnkMK/ysimhLmgOSCOaJ+oBzGYTL3uM6VHSZ0uWT7lUoLRRnfu7S3QWlnpmm700nb9EAWxJ+Wda01Vz8RgOWoVADgA4cGGAgMEAOlHjWP9CG2xyRGo7Grg+1NDgD5fgokEr3UtBjs8nQj52icQxOArM0r13MzRCKtzglggDT+fqkaHlq1T2+jU6ueNT5OwQNJMFUxYTELyL22xBYC62dzRiy4FMkIsu/JD56xBhZUNvKe5XhzxS3W35bTjrFEDGJpCF878FYeH69fAKZ78MW2EjnLqf2v/LfUbdqZy9ooek1+OLBn5PMHKLNact3R6bHLhvS09SRKANllvUt6wCdywtg/RxopzVd+9c41TfUtvrdHd13Rn/1HBxDwcMATNWIq+mdJz+d61d1yMNjdT9DI80w+9bQsLxfvPSHC1db6Y/5rCZUvMdRBpcCHgQZY0gcYeYphQv58qe3Eixin9UI02FkQuOzH0DjEG6jRI6QffdzjroqrUTO7zPH1IfgV+5qwz8141ScAw6dyeml2wSpp5D3FcNMa6LPL0ZsjCiZnvraOuKCI3F0+EYb4HTQt/8wqWPeQPyf9zvXLQB939PAK39QHnPVQzmpAmVO8z+S58uA3AMeWbhxUSSKhcLob3HWAVEjpZhCp5A3oraAFEg8aFzgzA+epZuuGc6hxnJepoG7h7CNlQ6YyGFRPv+XTnReYwvnhfERqcj6sLheurw01Rc6pZtZOUveQGy4ZSjI9Lli5BO8Mmeml6CXo22p/RG1c9g/SU0gneUakTFriCkJm1PbTFsx/TFB3J6ECzYp3/+G4IvxCkIQ0jh5xdR/Pc6r0K8xdHiSiszQpENvzYBH/60H50QyMDbPWkKRV1Y6vO1Z7z0SUcfwSMXvXup3VujTcm0cfMWt0/xB9hK5+vYAuO9I4nykifGSjDfy9va3n5i8kt1W6h1UaYizLwiZ0ocow/5rnT11ONuzaUk4ieMNi3ru9k+glWuKLjMszflBYAsipg01sVqsMJrvq50eMmBPbxnFIVdbh2ZYRr1LYAqrpYsgcC0jn3d9rgYgUSpB72iRhQhsitMf52LRX0XtADH5cXebIjxRN2EB0wtOhHhv1XQXexJlcAUBh5+6JYXXNnbkNGFxVQTU0fgIANXDagODPrycWRT8dj+y0cQ9ezukazft882zz5eFawRhvAlJnyWNwfsOSy2H31hnf5fiA3OHTADyh5cH+45XxiXL/sa8uyQfdXG3sLsrxONuzoCKRp1r7V/2xn+c4d46p4fdD7GPCTKEKs7VwgIUwP78P918BOuOZ3XVxAAm6NO/1PIxrhbjrRom/Idnqg2IIii9n20Ws53XJLpFHOLxqiW23JtU7X+cI9oXlBHyXhOeM+iuODVVM3A2Ve6ffX8oTPtlxc8BWz+dR5EngBsCgsS0GFYFeHscBnak2KaOSimne41g7K6t1JneVyoZzYoxlLgr8TKQAuRvmbdxfI/QhjGbWCkssoRO6kZ/k+PfwrzJMVPfSuH4FUiMIFGZMNyz2Xx6Zdfl+iQhxbLvLaCrey17yXJrj796z8kYXV2waC2zkFx6+mlJya70gQS0Jmj6vlZTjONhcCrp/QMeWIxJZ+KtcXUdYs73BpAeOfct/SNvjxurb1MPaw7bce1o8cCg0c0nVCAuMUmXp5QcsXjJfd3SY1CP5i1mxdflA/1m301GYovSoanOkI6mZCM7KRBxOzdl8Ti2f8AevIzPwsqAAA="),
         EmbeddedFile(path: "js/screens/overview.js", text: #####"""
 // Overview: status counts first (the first meaningful paint), then SLA, incidents, backups,
 // storage and silent nodes; every part refreshes on the live events that concern it.
@@ -1690,7 +1864,8 @@ export async function render(root) {
         EmbeddedFile(path: "js/screens/webhooks.js", text: #####"""
 // Webhooks: create, enable/disable, test, delete, and each one's delivery history with the
 // status, attempts and the reason of a failure (ExecFailed: the SSRF guard's words).
-import { h, fill, badge, when, table, announce } from '../dom.js';
+import { h, fill, table, announce } from '../dom.js';
+import { deliveryColumns } from '../deliveries.js';
 import { gql } from '../api.js';
 import { form } from '../forms.js';
 
@@ -1720,16 +1895,7 @@ export async function render(root) {
     const data = await gql(`query($id: String!) { webhookDeliveries(webhookId: $id, first: 50) { id event status httpCode error durationMs attempt createdAt completedAt nextAttemptAt } }`, { id: hook.id });
     fill(history, h('h2', `Deliveries of ${hook.url}`),
       h('button.secondary', { type: 'button', on: { click: () => showHistory(hook) } }, 'Reload'),
-      table([
-        { title: 'When', cell: d => when(d.createdAt) },
-        { title: 'Event', cell: d => d.event },
-        { title: 'Status', cell: d => badge(d.status) },
-        { title: 'Attempts', cell: d => d.attempt },
-        { title: 'HTTP', cell: d => d.httpCode ?? '—' },
-        { title: 'Reason', cell: d => h('span.delivery-error', d.error || '') },
-        { title: 'Took', cell: d => (d.durationMs !== null ? `${d.durationMs} ms` : '—') },
-        { title: 'Next retry', cell: d => when(d.nextAttemptAt) },
-      ], data.webhookDeliveries, { empty: 'No delivery yet.', caption: 'Delivery history' }));
+      table(deliveryColumns, data.webhookDeliveries, { empty: 'No delivery yet.', caption: 'Delivery history' }));
   };
 
   const act = async (mutation, variables, after) => {
@@ -1759,7 +1925,7 @@ export async function render(root) {
 }
 
 """#####,
-            gzipBase64: "H4sIAAAAAAACA51XXW7bRhB+9ykmqAGSAE21AZIHGanhxg4SIDUCy20eAqNakyNzY4rLcJeWDUVA7tCeoQfLSTqzu/yRTCdt/SLv7vzPNz+cTOA9XuVK3egppDUKgzFgKa4KnGRS828MBrWJIcMC+VWUGaBIc1AlBpqv5S3W95BLbRT9rqTJweS4N5mANsI0mniMwWVltGWmNyBNWpWgFiBgIWTR1Ajh6R2mr+iA2dQSzWbnr+C6EXVGelaqznSU7MllpWoDa8hjWMiiiOFKZNdk1yrHkmx1JouyVE2ZImxgUaslBEkyydQy+aiDw17E9adiSCAquUOwUPVySMFn7Wj2UlVqA6e/n55dzOAFfAg01rcyxalz+o80F+U1ZkEMgS7EVJapzLA07VkUWNtDQTylxmlTZRR9S29keoNm6vIxvHlI47KSBZeH3qBXb07fnrBBgcygqQvAW9KqfVIzyIWeIUk2Pt3ZsQEv9tiwX3hnnRf6vkxhQUE0kjJVY5lhHdZKmQjWewBOW0FJJ115GGTy9oeVg9IB35KNdFsly8Yb/FaJTJbXX7/8HUTRYSehhY0VotFqSypRYtGJ8yQkZA2BqKU4YMgFUwgqVUiDAWx2lb2j6BC0vAQwCjQiSNPhVaJOtuxw0SAzOMchewhQiCssSM0ZrlpRJFw3V0tp6PqlY+lfatSUEjB1g7EVsJBYZFRZH+wJyP5SLJFYKTFE38r/7fwtncx91T9VhUgxVwUFne5yYyo9nUxsoSZ4J5ZVgUmqlhNpVKWJXhRSaGRVgSyrxiQs5pICs6vZwWGg/LS98PrTHNMbPquKc0EiHcaTpahCCtDP8IF7xGUUw60oGpw+Dv0x/dqCb6B/Jq9LwgW4Bwh/ev71y59Pnz0HklKL1GCto966SmjNrYBdboyiEFRcAPRS4uqgex1z3BXA0PPuZuj6lboLOtc4la2sS/ejypkHgCsRG24Oy9prdHiiihKEJrES0nCjCecETsERDfcty7TtvG/49ISqymPQX4eeylHzsy/oDWzmXApO8cZimP/anhfOvQTYX7MVyZZYBsamrf15z2ztLKhGQ39nvXbSuc/a0o8fFKkr8/wpF92wTAgdTkc0IGhHDb9yj4jb6ictXSHqXK1ed03Bxdh604X4sQB/amgOUXRpfMxMTZiyQfUWnXR1H/qbNxkHN+MxUmsK9LMffZBtifjZBVx6L1WGgHWtasia2ibxV90OtUEfbdHI/5d4Z44dBZ26nJFOmwVS02bORtcHog/WvDeYx+T+ukvePGqxTbRXjTGUC8qJKjPhm6SHs3vjSi6njC6aNDdTCCOO5CDKIUuO2ERK0TkyBoJOhZ2nYdu/uJyMNAVLf0/zlmSnWFAtZSyTJ3CYJV08or4Kh4y24WxzZomL+Sj9zCZim8HOfNLlkvSIIh9+vaurTdwo0+uLi3e7DB0Gjo4g+Prlr2Cc9dwuNdvMXC9UKEm7Jh1YGBENuWwB9fkzBMEjDly4sTIQRy4PEPjkxQsom6KAI5hTrQ+eNrDUc5g6ax+RfkYIpZFlLGgepnELwAMRl7EtveRBXTHymPqeZat+MbxHk7AGYecJPZ7srIwUTjeJN4M2QJ2/K/+wbZ3cl2n+EyR5qVzQbIj6tkCOdD247wojrN9oegByAaGX7J7toWuK5Iah3Te0yYs6fQ9quEp4j+iyvYZa2aC7tY9LzT4lS9RaXGPUyu+isLN/OSO/0wC7ZqdJ4f7arYIb23yGvca13u3K7mHhlhGHh5XFQ2KnTrw3Wsh6l9gtGMlHJcuQm340xso1jducIbH6HfWon9aMYf8hko2LOrYB2jHDLaRJrVZBD/2uXY42SQ6nXd/WjD2HVP7yscka6aBEFAaDmb49dZizG+Ru0Pjp4ucKJSVoJ8LKjoN4pDWvorYxz5A/ndieaMSj7wyAMd/64vvugFi1RviL/2PCf4pgDPvE/IuimhElx819oewENAa/Iq09WugWNz7Mu/GlgpvCkx5jG+/TFupOHNIs6tx2OO5qxvtt/W/9XNumQsGhRWMZ8mCnHYHqc+V2Mf4m5i8Tn5CjOeX82+ByH30P4LULqOgQNj5xTmcQRf0yu9XFd5t3++Fke3fXnvd2W+Zm7x80pIZvQRAAAA=="),
+            gzipBase64: "H4sIAAAAAAACA51XXW7cNhB+9ykmqAFJgKxtAyQPa7SBGztogDQovP15CIwuLc1ajCVRISnLxmKB3KF36MFyks6QlFa73iRt87IROZwZfvN9M/RsBn/gdanUrZlDrlFYTAEbcV3hrJCGf1OwaGwKBVbIu6IpAEVegmowMrws71A/QCmNVfTbS1uCLfFoNgNjhe0MnbEW69Yad5j2gCIZ1YBagYCVkFWnEeKLe8xf0QcWc2e0WFy+gptO6ILi9EoXJsmOZN0qbWENZQorWVWUns9SNI3qmhxhAyutaoiybFaoOntvotPtqSHdl6rq6sbsGPstiWbvzM2HamonWrlnsFK6nlrwd3BylKvGWLj4/eLtrwv4Ht5FBvWdzHHusfkzL0Vzg0WUQmQqMZdNLgts7PAtKtTuo6IzjcF51xZUJGdvZX6Ldu7LNl15bOOLV0RXpyGhV68v3pxzQpEsoNMV4B1FNaH2BZTCLJA828CK4sxCcHtm+V547y4vzEOTw4qAt5IKqrEpUMdaKZvA+gjAR6uIGxSrjKNC3n3Te8ad8CrlSKttVnch4TdKFLK5+fTx7yhJTkcPA7ucE4MuWtaKBqvRXTAhJ2uIhJbihOsZzSFqVSUtRrDZD/YLoUMMDB7AKjCIIO1IaybDTh4eDUqDaxzzDQEqcY0VhXmL/eCKnJvuupaWll/6I9sdjYZKAlZ3mDoHK4lVQQJ8576A8m9EjXSUCkP2g//fLt/Ql31ot1ttJXIsVUWg01ppbWvms5nTc4b3om4rzHJVz6RVrSF7UUlhkENFsmk7m7GbKwJmP7KnwyT4xbAQ4ucl5rf8rVquBbn0HM9q0cYE0A/wjlvJVZLCnag6nH+e+ofiG0e+SfyFvGmIF+A3IP7u+aePfz199hzIixa5RW2SbXatMIY7Bl+5s4ogaFkAtNNgfzLuHrq4F8D05uPK9OrX6j4ar8alHHxd+R/VLAIBvEQc3AzLOkT0fCJFCWKT6IW03GjiJZFTMKLxsTsyHxr0a/56QqoKHAzLcbDy1rwdBL2BzZKl4ANvHIf539An42XwAMdrziLbccvE2AzaX24Puzwr0mgc1tytvXdux0766SORepmXT1l0U5kQO3yMZGIwTCTe5R6RDuqnKKMQTan6n8am4DF2txkh/hzAHzrq/4QuTZmF1cQpB2rI6HzUfRxWXhcMbsHTRhsC+tm3AWQnkTDigKX3UhUIqLXSUHTaFfFnM8y+SR8d2Mj/b/DennkL+hprRjFdFSjMUDmHbgBiC9ZymzBP0+P1WLxlMnCbbK87a6kWVBPVFCI0yUBnv8dKbubMLpo0t3OIE0ZygnLMnhNOkUp0icyBaAzhZnC8N1xTB372CFmOzRd+4J6pti+IB7QZpZEL11Fo83zvbUF69b14MyECaX8kQDyIh5VJE4CS4tfHirpDsiWGJY/rHUIzLw4c/QLtAeQK4uDZb7uPURZ0DUuPpNjxIRnjPapim/EkOXFmripaVVwVP/gZbLeV1WiMuMFk8D+isDeBfZJfkcBId0MBj9f+MbBx9JuyzYvP13Y7m6y0LkM/jnKsqEn2jG6fub6TPrIcZ8eOsR8x2Xslm5hlnxw6uqCi4O7JmI6GV8qLbb8GMg4v1uKwqzMH0F4a/kmSadVHw4mJYA7KhOF0A3zN3PNM5SeyK9YBDZFRHE26+m7f4ZNjK/etJvSX0FmoKNHQE3rXENID4uyTQZoL5Dc255McuNFXWsChu23F99UW0Q9JhIX/k8J/QjCFYzr8oyLNiIZx82/UPUBTCENyHdhCq7gJMO/jS4Kbw5MtxzbhTjusO/dMc6zz74PDVy34haP/7T3XrqkQODRq6phbO00J0mfvpzH/8cRv01CQF0uq+ZfJ5Z/9j+i1T6jkFDahcD5mlCTb58xOF99v3sPT2fXusT0f7bfMzdE/ZStUyGoOAAA="),
         EmbeddedFile(path: "js/screens/workflows.js", text: #####"""
 // Workflows (admins): definitions, enable/disable, delete, and recent executions with step results.
 import { h, fill, badge, when, table } from '../dom.js';
