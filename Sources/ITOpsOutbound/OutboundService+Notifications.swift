@@ -310,6 +310,10 @@ extension OutboundService: NotificationAdmin {
         let now = clock.now()
         let lease = now.addingTimeInterval(settings.lease)
         let batch = settings.batch
+        // A read first: the worker polls every second, and an idle queue should not cost a write each time.
+        guard try await !store.reader.notificationReader().dueNotificationDeliveries(now: now, limit: 1).isEmpty else {
+            return []
+        }
         return try await store.write { writer in
             let records = try writer.notificationWriter()
             var claimed: [NotificationDelivery] = []

@@ -590,7 +590,8 @@ struct SMTPTestServer {
     let port: Int
     let directory: URL
 
-    static func start() throws -> SMTPTestServer {
+    /// Starts the server; the blocking start (reading the port it prints) runs off the cooperative pool.
+    static func start() async throws -> SMTPTestServer {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("itops-smtp-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let process = Process()
@@ -600,11 +601,17 @@ struct SMTPTestServer {
         process.standardOutput = output
         process.standardError = FileHandle.nullDevice
         try process.run()
-        var line = Data()
-        while !line.contains(UInt8(ascii: "\n")) {
-            let chunk = output.fileHandleForReading.availableData
-            if chunk.isEmpty { break }
-            line += chunk
+        let reading = output.fileHandleForReading
+        let line = await withCheckedContinuation { continuation in
+            Thread.detachNewThread {
+                var line = Data()
+                while !line.contains(UInt8(ascii: "\n")) {
+                    let chunk = reading.availableData
+                    if chunk.isEmpty { break }
+                    line += chunk
+                }
+                continuation.resume(returning: line)
+            }
         }
         let port = try #require(Int(String(decoding: line, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)))
         return SMTPTestServer(process: process, port: port, directory: directory)
@@ -632,22 +639,28 @@ struct SMTPTestServer {
         return messages(in: directory)
     }
 
-    func stop() {
-        // SIGKILL: the child inherits the test process's signal mask, in which SIGTERM may be blocked.
+    /// Kills the server (SIGKILL: the child inherits the test process's signal mask, in which SIGTERM may
+    /// be blocked) and waits for it off the cooperative pool.
+    func stop() async {
         kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
+        let process = self.process
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            Thread.detachNewThread {
+                process.waitUntilExit()
+                continuation.resume()
+            }
+        }
         try? FileManager.default.removeItem(at: directory)
     }
 }
 
-@Suite("Notifications by email: a real SMTP server receives the mail")
+@Suite("Notifications by email: a real SMTP server receives the mail", .serialized)
 struct EmailNotificationTests {
     @Test(
         "the SMTP client authenticates, dot-stuffs, encodes a non-ASCII subject and reaches every recipient",
         .enabled(if: SMTPTestServer.available, SMTPTestServer.skipReason))
     func smtpClient() async throws {
-        let server = try SMTPTestServer.start()
-        defer { server.stop() }
+        let server = try await SMTPTestServer.start()
         let client = SMTPClient(guardian: SSRFGuard(policy: SSRFPolicy(hostAllowlist: ["127.0.0.1"])))
         let answer = try await client.send(
             SMTPMail(
@@ -686,14 +699,14 @@ struct EmailNotificationTests {
             #expect(error.description.contains("STARTTLS"), "\(error)")
         }
         #expect(SMTPTestServer.messages(in: server.directory).count == 1)
+        await server.stop()
     }
 
     @Test(
         "an email channel sends its test message and an incident, readable, to its recipients",
         .enabled(if: SMTPTestServer.available, SMTPTestServer.skipReason), arguments: TestBackend.all)
     func emailChannel(backend: TestBackend) async throws {
-        let server = try SMTPTestServer.start()
-        defer { server.stop() }
+        let server = try await SMTPTestServer.start()
         let port = server.port
         let directory = server.directory
         let app = try await TestApp.make(backend) {
@@ -736,5 +749,6 @@ struct EmailNotificationTests {
                 return history.count == 2 && history.allSatisfy { $0["status"] as? String == "Success" }
             }
         }
+        await server.stop()
     }
 }

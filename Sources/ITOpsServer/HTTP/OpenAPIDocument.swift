@@ -1165,7 +1165,9 @@ public enum OpenAPIDocument {
                   "enum": [
                     "workflows",
                     "serviceCatalog",
-                    "slaDefinitions"
+                    "slaDefinitions",
+                    "notificationChannels",
+                    "notificationRules"
                   ],
                   "type": "string"
                 },
@@ -2061,7 +2063,7 @@ public enum OpenAPIDocument {
         "operationId": "getTemplatesExport",
         "parameters": [
           {
-            "description": "Comma-separated: workflows, serviceCatalog, slaDefinitions.",
+            "description": "Comma-separated: workflows, serviceCatalog, slaDefinitions, notificationChannels, notificationRules.",
             "in": "query",
             "name": "kinds",
             "required": false,
