@@ -126,6 +126,11 @@ struct NotificationTests {
             _ = await receiver.waitForRequests(6)
             try await client.report("orders-db", "OPERATIONAL")
             _ = await receiver.waitForRequests(12)
+            try await waitUntil("the 503 is recorded with a retry due") {
+                try await client.channelDeliveries(pagerDuty, token: token).contains {
+                    $0["status"] as? String == "Pending" && $0["httpCode"] as? Int == 503
+                }
+            }
             // The PagerDuty trigger's retry is due 10 s later.
             app.clock.advance(by: 11)
             let requests = await receiver.waitForRequests(13)
@@ -232,7 +237,7 @@ struct NotificationTests {
                 "pager", kind: "PAGERDUTY",
                 config: "{\"routingKey\": \"key-1\", \"baseUrl\": \(jsonString(receiver.url("/pd")))}", token: token)
             // The test clock starts at 00:00 UTC, inside 23:00–01:00.
-            _ = try await client.createRule(
+            let rule = try await client.createRule(
                 """
                 {"name": "night", "events": ["sla:incident"], "channels": ["chat", "pager"],
                  "quietHours": {"start": "23:00", "end": "01:00", "timeZone": "UTC"}}
@@ -244,6 +249,10 @@ struct NotificationTests {
             let first = await receiver.waitForRequests(1)
             try #require(first.count == 1)
             #expect(try jsonObject(first[0])["event_action"] as? String == "resolve")
+            let ruleId = try #require(UUID(uuidString: rule))
+            try await waitUntil("both chat messages are held") {
+                try await app.runtime.store.reader.notificationReader().heldNotifications(ruleId: ruleId).count == 2
+            }
             try await Task.sleep(for: .milliseconds(1500))
             #expect(receiver.requests.count == 1)
 
@@ -317,12 +326,17 @@ struct NotificationTests {
             let token = try await adminToken(app, client)
             _ = try await client.createChannel(
                 "teams", kind: "TEAMS", config: "{\"url\": \(jsonString(receiver.url("/teams")))}", token: token)
-            _ = try await client.createRule(
+            let rule = try await client.createRule(
                 "{\"name\": \"digest\", \"events\": [\"sla:incident\"], \"channels\": [\"teams\"], \"digestMinutes\": 5}",
                 token: token)
             try await waitForOutboundJob(app)
             try await client.report("db-1", "DOWN")
             try await client.report("db-2", "DOWN")
+            // Both are held before the clock moves (the job routes events on its own time).
+            let ruleId = try #require(UUID(uuidString: rule))
+            try await waitUntil("both incidents are held") {
+                try await app.runtime.store.reader.notificationReader().heldNotifications(ruleId: ruleId).count == 2
+            }
             try await Task.sleep(for: .milliseconds(1500))
             #expect(receiver.requests.isEmpty)
             app.clock.advance(by: 240)
