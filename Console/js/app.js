@@ -16,6 +16,7 @@ const screens = [
   { path: 'audit', title: 'Audit log', group: 'Work', module: './screens/audit.js', plugin: 'audit', role: 'admin' },
   { path: 'webhooks', title: 'Webhooks', group: 'Automation', module: './screens/webhooks.js', role: 'admin' },
   { path: 'workflows', title: 'Workflows', group: 'Automation', module: './screens/workflows.js', role: 'admin' },
+  { path: 'notifications', title: 'Notifications', group: 'Automation', module: './screens/notifications.js', role: 'admin' },
   { path: 'templates', title: 'Templates', group: 'Automation', module: './screens/templates.js', role: 'admin' },
   { path: 'statuspages', title: 'Status pages', group: 'Automation', module: './screens/statuspages.js', role: 'admin', plugin: 'sla' },
   { path: 'license', title: 'License', group: 'Administration', module: './screens/license.js' },

@@ -32,6 +32,8 @@ public struct Config: Sendable {
     public var allowPrivateWebhooks = false
     /// Longest outbound HTTP call (webhook delivery, workflow step), redirects included.
     public var outboundTimeout: TimeInterval = 10
+    /// Where people reach the console (`ITOPS_PUBLIC_URL`, no trailing slash): notifications link to it.
+    public var publicURL: String?
     public var logLevel = Logger.Level.info
     /// How often the silence sweep runs.
     public var sweepInterval: TimeInterval = 15
@@ -117,6 +119,10 @@ public struct Config: Sendable {
         (
             "ITOPS_OUTBOUND_TIMEOUT", "10s",
             "longest outbound HTTP call (webhook delivery, workflow step), redirects included; at most 5m"
+        ),
+        (
+            "ITOPS_PUBLIC_URL", "unset",
+            "the console's public address (http(s)://host[:port][/path]); notifications link to its pages"
         ),
         ("ITOPS_LOG_LEVEL", "info", "trace, debug, info, notice, warning, error, critical"),
         ("ITOPS_SWEEP_INTERVAL", "15s", "how often the silence sweep runs"),
@@ -302,6 +308,14 @@ public struct Config: Sendable {
             let timeout = try duration(value)
             guard timeout >= 1, timeout <= 300 else { throw ConfigProblem("must be between 1s and 5m") }
             config.outboundTimeout = timeout
+        }
+        read("ITOPS_PUBLIC_URL") { value throws(ConfigProblem) in
+            var text = value.trimmingCharacters(in: .whitespaces)
+            while text.hasSuffix("/") { text.removeLast() }
+            guard let url = URL(string: text), let scheme = url.scheme?.lowercased(), ["http", "https"].contains(scheme),
+                let host = url.host, !host.isEmpty, url.query == nil, url.fragment == nil, text.count <= 2048
+            else { throw ConfigProblem("must be an http(s) URL without query or fragment, e.g. https://itops.example.com") }
+            config.publicURL = text
         }
         read("ITOPS_LOG_LEVEL") { value throws(ConfigProblem) in
             guard let level = Logger.Level(rawValue: value.lowercased()) else {

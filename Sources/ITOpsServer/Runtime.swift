@@ -125,7 +125,7 @@ public final class ITOpsRuntime: Sendable {
             let tickets = TicketDesk(store: store, events: events, clock: clock, gate: license)
             let outbound = makeOutbound(
                 config: config, store: store, events: events, clock: clock, tickets: tickets, logger: logger,
-                metrics: metrics)
+                metrics: metrics, sla: sla)
             let audit = AuditTrail(store: store, clock: clock, gate: license, logger: logger)
             return ITOpsRuntime(
                 config: config, store: store, events: events, clock: clock, ingest: ingest, sla: sla, logger: logger,
@@ -141,7 +141,7 @@ public final class ITOpsRuntime: Sendable {
     /// The outbound service: one SSRF guard from the configuration, one client, the SLA definitions port.
     static func makeOutbound(
         config: Config, store: SQLStore, events: any EventBus, clock: any WallClock, tickets: TicketDesk?,
-        logger: Logger, metrics: ITOpsMetrics
+        logger: Logger, metrics: ITOpsMetrics, sla: SLAEngine? = nil
     ) -> OutboundService {
         let policy = SSRFPolicy(hostAllowlist: config.webhookHostAllowlist, allowPrivate: config.allowPrivateWebhooks)
         if policy.allowPrivate {
@@ -154,6 +154,11 @@ public final class ITOpsRuntime: Sendable {
         let client = OutboundHTTPClient(guardian: SSRFGuard(policy: policy), settings: settings)
         var outboundSettings = OutboundService.Settings()
         outboundSettings.onOutcome = { kind, status in metrics.outboundOutcome(kind: kind, status: status.rawValue) }
+        outboundSettings.publicURL = config.publicURL
+        if let sla {
+            let figures = SLAFigureLines(sla: sla)
+            outboundSettings.slaFigure = { serviceId, group in await figures.line(serviceId: serviceId, group: group) }
+        }
         // Templates import and export the SLA engine's definitions (one per tier).
         return OutboundService(
             store: store, events: events, clock: clock, client: client, slaCatalog: StoreSLADefinitionCatalog(),

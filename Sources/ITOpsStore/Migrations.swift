@@ -480,6 +480,74 @@ enum Migrations {
                 "ALTER TABLE api_keys ADD COLUMN node_scope TEXT",
             ]),
         Migration(
+            version: 12, name: "notifications",
+            statements: [
+                // config: JSON of the kind's typed configuration, secrets included (they are credentials
+                // ITOps must send, so they cannot be hashed; the API never returns them).
+                """
+                CREATE TABLE notification_channels (
+                    id TEXT PRIMARY KEY,
+                    name TEXT NOT NULL UNIQUE,
+                    kind TEXT NOT NULL,
+                    enabled BOOLEAN NOT NULL,
+                    config TEXT NOT NULL,
+                    created_at BIGINT NOT NULL,
+                    updated_at BIGINT NOT NULL
+                )
+                """,
+                // definition: JSON of the rule (events, filters, channel names, quiet hours, interval, digest).
+                """
+                CREATE TABLE notification_rules (
+                    id TEXT PRIMARY KEY,
+                    name TEXT NOT NULL UNIQUE,
+                    enabled BOOLEAN NOT NULL,
+                    definition TEXT NOT NULL,
+                    created_at BIGINT NOT NULL,
+                    updated_at BIGINT NOT NULL
+                )
+                """,
+                // The same shape, queue and lease as webhook_deliveries (migration 5).
+                """
+                CREATE TABLE notification_deliveries (
+                    id TEXT PRIMARY KEY,
+                    channel_id TEXT NOT NULL REFERENCES notification_channels (id),
+                    rule_id TEXT,
+                    event TEXT NOT NULL,
+                    event_key TEXT NOT NULL,
+                    message TEXT NOT NULL,
+                    status TEXT NOT NULL,
+                    attempt INTEGER NOT NULL,
+                    http_code INTEGER,
+                    error TEXT,
+                    duration_ms INTEGER,
+                    created_at BIGINT NOT NULL,
+                    next_attempt_at BIGINT,
+                    lease_until BIGINT,
+                    completed_at BIGINT,
+                    UNIQUE (channel_id, event_key)
+                )
+                """,
+                "CREATE INDEX notification_deliveries_due ON notification_deliveries (status, next_attempt_at)",
+                "CREATE INDEX notification_deliveries_history ON notification_deliveries (channel_id, created_at)",
+                "CREATE INDEX notification_deliveries_key ON notification_deliveries (event_key)",
+                // Items a rule holds back (min interval, digest, quiet hours) until its summary.
+                """
+                CREATE TABLE notification_held (
+                    rule_id TEXT NOT NULL REFERENCES notification_rules (id),
+                    event_key TEXT NOT NULL,
+                    item TEXT NOT NULL,
+                    created_at BIGINT NOT NULL,
+                    PRIMARY KEY (rule_id, event_key)
+                )
+                """,
+                """
+                CREATE TABLE notification_rule_state (
+                    rule_id TEXT PRIMARY KEY REFERENCES notification_rules (id),
+                    last_sent_at BIGINT NOT NULL
+                )
+                """,
+            ]),
+        Migration(
             version: 13, name: "status-pages",
             statements: [
                 // Public status pages: the SLA groups an admin publishes under a slug, with the labels

@@ -23,6 +23,7 @@ from selenium.common.exceptions import TimeoutException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
+from selenium.webdriver.support.ui import Select
 from selenium.webdriver.support.ui import WebDriverWait
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent.parent
@@ -266,6 +267,28 @@ def test_webhook_exec_failed(c):
     c.shot("08-webhooks")
 
 
+def test_notifications(c):
+    c.go("notifications")
+    form = c.css("#main form")
+    # A Slack channel on a loopback URL: saved (the allowlist may change), refused with ExecFailed on test.
+    Select(form.find_element(By.NAME, "kind")).select_by_value("SLACK")
+    refused(c, form, {"name": "browser-chat", "url": "not a url"}, "url")
+    url = form.find_element(By.NAME, "url")
+    url.clear()
+    url.send_keys("http://127.0.0.1:9/slack")
+    form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    c.text_in("#channel-list", "browser-chat", 5)
+    row = [r for r in c.d.find_elements(By.CSS_SELECTOR, "#channel-list tr") if "browser-chat" in r.text][0]
+    row.find_element(By.CSS_SELECTOR, "button[data-action=test]").click()
+    c.text_in("#channel-history", "ExecFailed", 15)
+    rule = c.d.find_elements(By.CSS_SELECTOR, "#main form")[1]
+    rule.find_element(By.NAME, "name").send_keys("browser-rule")
+    rule.find_element(By.NAME, "channels").send_keys("browser-chat")
+    rule.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    c.text_in("#rule-list", "browser-rule", 5)
+    c.shot("08b-notifications")
+
+
 def test_forms_keep_input(c):
     c.go("users")
     refused(c, c.css("#main form"), {"email": "not-an-email", "password": "long-enough-password"}, "email")
@@ -310,7 +333,7 @@ def test_viewer(c):
     c.sign_out()
     c.sign_in(*VIEWER)
     screens = {a.get_attribute("data-screen") for a in c.d.find_elements(By.CSS_SELECTOR, "#nav a")}
-    for admin_only in ("webhooks", "workflows", "templates", "apikeys", "users", "audit"):
+    for admin_only in ("webhooks", "workflows", "notifications", "templates", "apikeys", "users", "audit"):
         assert admin_only not in screens, f"a viewer sees {admin_only}"
     c.go("users")
     c.text_in("#main", "This screen is for admins", 5)
@@ -456,7 +479,7 @@ def main():
         'mutation($e: String!, $p: String!) { login(email: $e, password: $p) { token } }',
         {"e": ADMIN[0], "p": ADMIN[1]})["login"]["token"]
     tests = [test_sign_in, test_live_overview, test_storage, test_services, test_webhook_exec_failed,
-             test_forms_keep_input, test_status_page, test_screens, test_viewer]
+             test_notifications, test_forms_keep_input, test_status_page, test_screens, test_viewer]
     failed = 0
     try:
         for test in tests:

@@ -292,6 +292,7 @@ const screens = [
   { path: 'audit', title: 'Audit log', group: 'Work', module: './screens/audit.js', plugin: 'audit', role: 'admin' },
   { path: 'webhooks', title: 'Webhooks', group: 'Automation', module: './screens/webhooks.js', role: 'admin' },
   { path: 'workflows', title: 'Workflows', group: 'Automation', module: './screens/workflows.js', role: 'admin' },
+  { path: 'notifications', title: 'Notifications', group: 'Automation', module: './screens/notifications.js', role: 'admin' },
   { path: 'templates', title: 'Templates', group: 'Automation', module: './screens/templates.js', role: 'admin' },
   { path: 'statuspages', title: 'Status pages', group: 'Automation', module: './screens/statuspages.js', role: 'admin', plugin: 'sla' },
   { path: 'license', title: 'License', group: 'Administration', module: './screens/license.js' },
@@ -444,7 +445,7 @@ window.addEventListener('hashchange', () => { focusOnRoute = true; route(); });
 })();
 
 """#####,
-            gzipBase64: "H4sIAAAAAAACA7VYW2/byBV+9684hoMluStT2ZcWkOEG7mKBBnU2izjBokhdeEyORdbUUMshrRhe/a6+95f1O2dmeJHlxAnQB8vSmZnv3C8z8zm9LzTZQlfVgmy5NMeloaVq9YyMuivxrawNXd9TU1ealMmpKjNtLNb5h6JC2QKLXasbagvVUlWr3JJWWXEwn5PNGq1NZGlV5x0QAHZTNralzmqKW/Cu73RzV+oN9pSWhGKqe3yAnd97V9qypY0qW0s3dZOkB+VqXTctPVAxw56qmtELFsjUnck0bemmqVcUpfO8XqX/ttFJOPA9KUtqXfYb8H2y4YFsq5r2vLyDhrat1+5bo7PaGJ35hdrw/4tWtZ0dcdtYh3WAzRDb6W7plD4eEJDXqi0WFPUKz6gt20qD9HYgLWHLNUhvalO2dQOKs9yCGXjEeYBgdrSdjdEtr2TajtAvBtKz0APE0+iPwT+LxEAzKso812ZBbdPpXVjIopYT2J7yPJHd9j0SX6vstluPzfHXnvIsaA+wB7o0WQmN2jH46xHtWfA9yB4GjeaYnLjy/IwG6rMY+O174Nsyu9UT+Pc9JUD/Vje3+3H9aefbddUtS9Njlma5y0x1edmOWJ3xbxSL5bOYyekdVgGRKxP/zFel2eW60ddFXd+OdfxtIAW+Z11br6TS7eceUJwAn+UHDW6qejNhOKI9m2M482WWrV6tKxTsiR9HtOey7HG+zNJK4Vsj4Sax6cphID+X7whsD+eRv22ldgXxvWgkxHlP6fkzTmnb5jMyeJw9OYL+cKvvx2qe/fqaPOlrWHigLxsXjbEZ8/vgf38NM8F4gtVl359WCr3+lF7E0RF/jZITv4DO7+n4NpDx2epPLZYeaAVQ03Hj9bYLP/3UID3zptG28B6h7clBpQFSaWW6NUB4v6M12uS6eV/fapbnpSPe1Fln35p3PFqAeqMqqyG6/iR9+gaNXkaTwC9m8yX0AFOWNxRXdSb2SWU+OT09pauj+YsH3rS9StzAEkMzIg1c2tk+3nxysD04UPbeZAPTqWqxY+uMlKtWAUDxtMKTRrr8vYqjh2Am9rMENEYklC8GcwmAtliqyn3+bHJ7BlN1aGsrzFXQuQQ/kLa0jURq74s0wJ4K4/CTdzij/qLuWE2o0AvP09R1pWMXLE72RrddY+jQ0VLXqum77ygOJJn//vhDVMqUiUfkZIfBiPPIMFnXYIGjZ2LsFP2pUpmO5/86+uf81XxGUZSkdl2VbTz/OH91OU8+vrxkzsPgdNKDSlLIhHXJRAyHFI+HL6pvwhiWYk7EkBp79RMnGxHHmsAAxcFhp8njJZ3+hZapUSst8eMVli3iAhdoh44Qjq47W8QB7oH49GJydEYlKq1dQGLaehxZSIXuALxreHXLamHCjRHos8BlpdZOvo9yvoijvLxz+FwpROhk5rA9Lh+xfASbFTZhdEYUL1ykg63EOoyvEIDH3lcRRJcVMUBw4CuKuFpHFFKeI8/qdsHDswjeH0O4YopOpZQlItDlbrCsVWP13xAIk2D5yMd/xSA+o9873dzDmFF0+TWxE73qE4Xx2CIzSlMcsS0DBQZh+9xt94kQPCfen8QerhnNEu5jHDFqjqtBrj+8e/1TjSuEgYUSLzSO6w19eHd+oVWTMTe1srEsJVwO99QVV5b6KnbI2dZyXYwRr062QSknpBMo2GkrqvUmHTb7fDgdpQOCXCJi5GMJnEfVwwnjKzekQ5W6x6cnYAfYwi1ZAeIcV6zh1heq/arjtlK3cqUa3yy/n/PZaU+QmPctqjRc2374YdQigjyHfQFzCcI9bMbhXfwIL0W/1NxDOpNHiVDXjki2g5w+Iyma7eZDdNTfrrhduusCtTVN7qoJwjj4Q8RlgcaVEqXzcG+p9FVnj8R+m0sWJ3IKk7nL1dX7Ardj78RSrsGEvB2Qtza9Snw9GQKFRcvRSFcIS4fMza0/KJQt/fc/9Pr927W9Oplq4joV67Lbbli9HZrfbVPcaKou13aK8m2aH+HfsWeQR66iEV2xbwN1IZ7pVXLctr7Lsqk47PCtZQNCvlZVlRudbMBI6SpAP46GMGNKMFxoLewCMdlvch+87skjDAPuhSFYxS32ySWBfogMHAX644wvtMpxtwJkMB1yUV0jk/UnCHv8o0g5Medw+LrO791JNAtX7ca+cNAz2SaLkuSi3JCfsVPFCZ86WWM+wZKguvqYmNSkHhv9LuFi6gY/6otGrJumbkJ89NY43bUG80nVeg1aLDGCJFgdy2GxRBh1K920YghZSlfaWvQr5nyB8cosPb+k769Ps3QihYel+FHm8GOXzq98EMzn9Hd9f12rJpfXMbf3uIH6mOJkKKeKF2ojUcTtoS+VvQM4Xv2GuuL3NnOb9pYZT8VJOJMKNcZo2eg7ZPpFBlNU4aXFqzluuraoNxfl0uj8tZn0XZaRAxaVi7/GQ5TwbWBT1FxMeSXVCBv0/oiLR+Rp7ICBBBfhWmeOqvJOH7shN5IOLaCMx++NUAQ92w+c/ZhP3CP2UGHhtwYNZl3w+6DYcOgl8nLHpbGCT+haF8gL2fNGm46uu7bF3OChs0pZe45rFNrrcolpOMpgMrWWMuPg0d0RndqKuOMXv9hP7GidPj/Edrryl6axwqNJUVfcqnSVcob8xIki03AAQ+hFfDLiAct9WfjFEz7lp6w07O/XOIK3yb5xwu5z8VMXlBXfTcqcbtlq4l335rv9f11dVv2tZaWfd6WZhq1QwmOt++mU6i93eyziEXDelwVnmvDS62AmscdJ9JmADcvTJBGYR403Ytbci0LDjcbDnCs8TjqZ4yZtY/xigi2l4ev9aFQLWkkxZ2+KdvxUHSy2IMQBj3tDVISwQRRgH47ARrF1/0N4u1HL0ZKxAaN/1B3qvPaABMOk0XCllpGxd3UyfUIX7+DvYGpVlec/cwHjxNQG9SfK4H5+E3R+dAo87AZRaChDTFf1Eog9F2diVzROaYMIrzcuvd8glFUcwW6fjjdlzi8wf/7Ty/WnhDVxZWCPUIUy8jY9yPMtNUUeXlCajt12vrro9qxFHl1zALurGBIIHUMQfPc6nCKNLTlFe9qaEzvCMvVaYvlLSiRSpfpi/I3yM7MgNXN8WkxpZuM4FEKKnF+iEGZVjbBseWBLeCCdmsWX5qlKYDXRxxXnr9UjEgtEoa+y8X1IPVaFr6m74bL7tCUlpK9akpQH8W7As/pDfKOkorTwpdDR7KQqSv75hSFfxeT8+T/t20ie9RsAAA=="),
+            gzipBase64: "H4sIAAAAAAACA7VYW2/bOBZ+z69gkGIkzThy52UXcJAtsoMBtth0OmhaDBbdLMJItKWNTGlEKm6Q8e/a9/1l+51DUhfHad0C+xDHPiS/c+G5cj4X7wslTKGqaiFMudKnpRYradVMaHlf4ltZa3H7INq6UkLqXFRlprTBOv2QopCmwGJnVStsIa2oapkboWRWHM3nwmStUjoyYl3nHRAAtixbY0VnlIgteNf3qr0v1QZ7SiOYoqsHfICd33tfmtKKjSytEcu6TdKjct3UrRWPophhT1XNxAsSSNedzpTYimVbr0WUzvN6nf7bRGfhwPdCGiGbst+A75MNj8JY2drL8h4aGls37lurslprlfmFWtP/KyttZ0bcNsZhHWEzxHa6G3EuPh4JIDfSFgsR9QrPhC1tpUB6O5BWsGUD0ptal7ZuQXGWWxADjzgPEMRObGdjdEMrmTIj9KuBdBB6gHge/Sn4Z5EIaCaKMs+VXgjbdmoXFrLI1QS2pxwmstu+R+Jbmd11zdgcf+0pB0F7gD3Qpc5KaGTH4K9HtIPge5A9DFpFPjm5yssLMVAPYuC374G3ZXanJvDve0qA/q1u7/bj+tPubpuqW5W6xyz1apeZ7PLSjlhd0G8ki9VBzPj0DquASJmJfubrUu9y3ajboq7vxjr+NpAC34vO1mvOdPu5BxQnwGf5QYNlVW8mDEe0gzmGM19mqWtbLsuMwcZsf9mhH8p6gvdl9latmwr1YuJGI9qhbHucL7M0nHcbxPskNFw2DuRD+Y7A9nAeuZup5K4gvhSOhLjsKT1/wimNbT8jg8fZE6IoT3fqYazmxa+vhSd9DQsP9GXjoi63Y34f/O+vYcYYz7C67svjWqLVOBcv4uiEvkbJmV9A4+Hp+DaQ8WnVJ4ulR7EGqO6o7nvbhZ++aeGSvWyVKfyNiO3ZUaUAUimpuwYgtN/RWqVz1b6v7xTJ89IRl3XWmbf6HXU2oC5lZRREV5+4TViiz+DOKPCLyXyJeIQpy6WIq9oFUMrt0fn5ubg5mb94pE3bm8T1SzE0E0IBV+xsH28+O9oeHUnzoLOB6VS12LF1RsqllQCQ1CxRo5Oufq/i6DGYie6ZHRodGrIngbkAQFUuZeU+f9a5uYCpOlTVNdo66FyCH0hbsY1Yan8XaYA9Z8bhJ+1wRv1F3pOaUKEXnpq520rFzlmc7K2yXavFsaOlrlMQ330n4kDi9vOPP1ilTOp4RE52GIw4jwyTdS0WyHsmxk5RHiuZqXj+r5N/zl/NZyKKktQ0VWnj+cf5q+t58vHlNXEe+razHpSDghu8ayKiNxXxuPcT9TJ0gSnaVPTIsVc/cbIJQb7GMEBxcNip83glzv8iVqmWa8X+4xXmLXwFztGOHSEcbTpTxAHuUdDpxeToTJTItGYBicXW4/BCynQH4K+GVrekFhrsGI4+C1zWsnHyfeTzRRzl5b3Dp0zBQiczh+1x6YihI9gssQmdO7x44TwdbNnXYXwJBzz1dxVBdF5hA4QLfCUiytaRCCFPnmeUXVDvzoL3x+CuaOJTTmUJC3S96yyNbI36Gxxh4iwf6fivmANm4vdOtQ8wZhRdf43vRK/6QCE8sshMpCmOGEtAgUHYPnfbfSCEm+Pbn/geppx2hesjHDZqjskkVx/evf6pxgSjYaHEC43jaiM+vLu8UrLNiJtcm5iXEkqHe/KKS0t9FjumaLOUF2P4q5NtUMoJ6QQKdtqyar1Jh80+Hs5H4QAnZ48Y3TE7zpPs4YTxmRvSIUs94NMTsANscS1ZAeIcE94wdIZsv+6orNSWJ7rxYPv9nM5OawL7vC9Rpabc9sMPoxIR5DnuE5gLEKphM3Lv4kfcErVfyAedzqOEqY0jCtNBTh+RIprtxkN00g93VC7dtCJsLSajcgI3DvfB4pJA40yJ1Hm8N1X6rLNHYr/NBYsTOaVekGe7m/cFhnN/iSVP4QJxOyBvTXqT+HwyOAqJlqOQruGWDpmKW3+QKVvx3/+I1+/fNubmbKqJq1Sky265IfV2aH63STFQVV2uzBTl2zQ/wb9TzyCPXEYT4obuNlAXfDO9So7b1ldZMhW5Hb5ZMiDks7KqXOtkAkYqbgL0U28IPSY7w5VSzC4Qk/0m987rXlxCM+AeOIJV3GIfXOzox4jAkaM/jfhCyRyjHSCD6RCL8haRrD5B2NMfWcqJOYfDt3X+4E6iWLhsN74LBz3jbbzIQc7KDfEZO1Wc8KmTNaYTJAmyq/eJSU7qsVHvEkqmrvETfdKIVdvWbfCP3hrnu9YgPqlsGtBi9hEEwfqUD7MlQqtbqdayIXgpXStjUK+I8xXaK73y/JK+vj7P0okU3rXiJ5FDb20qv/FOMJ+Lv6uH21q2OT/Oub2nLdRHF8dNuahoodbsRVQe+lTZXwD5q99QV/Tcp+/S3jLjrjgJZ1KmxmgtW3WPSL/KYIoqPPR4NcdF1xT15qpcaZW/1pO6SzKSwyJz0dd48BKaBjZFTcmUVlIFt0Htjyh5RJ5GFzCQcEUY6/RJVd6rU9fkRlyhGZTw6LkTiqBm+4azb/MF1Yg9VFj4rUaBaQp6nmQbDrWEHw4pNVa4E3GrCsQF73mjdCduO2vRN3jorJLGXGKMQnldrdANRxlMJhtOMw4e1R3eqQyLO35wjH3HjtLp44Ntpyo/NI0VHnWKqqJSpaqUIuQnChTuhgMYXC+ikxE1WO7Lwi+e0SnfZaVhf79GHrxN9rUTZt8VPzegrGk2KXNxR1bj23VPztv/1+iy7qeWtTpspJm6LVPCW7H76ZTqh7s9FvEIOO/TgjNNeGh2MBPfoyD6jMOG5WmQMMyTwhsRa6pFoeBG42bOJR4nHfdxk7IxfjHBllLTeD9q1YJWnMzpNlk7eikPFlsI+AG1e4NXBLeBF2AfjsBGsXH/g3u7VsvRkrEBo3/UHfK88oAChkmjYaTmlrG/6mT6gs+3g7+jqVVlnv9MCYwCU2nknyjD9dOTpLtHp8DjrhOFgjL4dFWvgNhzcSZ2SeNcbODh9caF9xu4sowj2O3T6abM6QXmz3962XxKSBOXBvYIVUjNT+ODPN+SU/jhBanp1G2n0UXZC4s4uiUHdqMYAggVgxF89TqeIo0tOUV73poTO8IydcO+/CUlEs5SfTL+RvmJWZCaOD4vJhezsR8yIUXMr5AIs6qGW1pq2BJqSKdm8al5qhJYTfRxyflr9YjYAlGoq2R871JPVaExdddddp+2OIX0WYuD8ijedXhSf/BvpFSkFhoKHc1MsiLHn18Y4pVNTp//A8wYQx90HAAA"),
         EmbeddedFile(path: "js/charts.js", text: #####"""
 // Hand-written SVG charts: a line chart (with an optional target line) and a bar chart.
 const NS = 'http://www.w3.org/2000/svg';
@@ -553,6 +554,24 @@ export function budgetBar(fraction, label) {
 
 """#####,
             gzipBase64: "H4sIAAAAAAACA81Y227bRhB991dMgaQkY4qSnEsDuYnRBGn70LhAHfTFCOAVuRa3oUiBXF0MlUD/oX/YL+mZ3SVF3Wy3QIG+2ORydmZn5pyZWfX79KPIk96yVFrLnK5+/YHiVJS6GpGgTOXSvpK/VDolkVMx06rIRUZalBOpjUyADwnkx6K04tFJXOSVpssrekNeqvVs1O8vl8to+Twqykn/bDAY9KvFxDs/Obmd5zGrpMrXYhKS0LqssG1dhxRFUZyqLCllHtD6hMiqlRm+J0U8n8pcR3EphZYfMslvl1f+5VWIw02Cc8jfFiX5dtP1l5AWn6m4pZ/Hv8lYR5Aulax8YzAISN2Sv6Cv3ryheZ7IW/iV0Ndfk13K51kWwHBUSf0dNqjxXEsfKq/wnE/8RbBrL2ZTm9Njq5jNZJ74MSl8F3ksIXBZJJIuIDzadeiTXGn+6jsLcWBNlFLPyxz6zk/qTvRuSzGVvlY6kyEtVaLTkFKpJqnuRg4xR+gq3+Pgh7SmOBMVcu2ZtGFloeTyXbEa0c2ABvRkbTTVeLC66puQyiKT2KGmrMETpRK9TIxl5o3ImKfanBMWGo9hz3xhi8iqed5yBrLb3owL5KDyFyKby4rPOVV5SFOxotpAw/qUMf4KLOArXVzQR6HTCM8+cGO3GiMslioWw/5WTKx2xDj/X6nqe5UrpDYrAvr9d9ospAoYWVt7g3OrcHhOtdvJ78AJb1vbj5A8ZQmzA396jbhz+jorkCL12Xjef/bshJ7RrFA5c+96bUKKfPD56s+ADBVlIstzR0DIrF2y5zhe2AYodMSsI9b3izFVMXG/RZDfhtACouaFlrRMQXidylKSqngpBcxIF5SUYsm7+ydyNStA/jYtTPb3jBTfHpQzY3MOmn8CzhPPnoffvf1DbWXPItIADKuvBoMGsHg747dM3vLzixfAnFsfYlkXM/c0LrQupiz++rxVaDOKRXtEJHrmY8NbmtlkB9GtyrQswXUsbti94XpL/+B8hzj3kKxFkLUfZTKf6NR6ukcGUNuwDzyz/vfpLKS7URMA82rEeqgTaVGCW95UJQk4RGCQd4ksCS3oTmrPMmmbS2SA5gqfwxnO72jlkrFX6jrrJiIXdN1SpEnhZ1SqQ7TsxGoFS4qDaxJ4Sg4sLiSGJkPo9q3rPSvWszkO2HeY8BXQe1iCRXZUglpB5wB3OIDJLkMF9ocQQLp7hp19w1XzHLANF/KeEe45TB2oYIz9rZIpVqrCwmo4MudD/oZtAhs9+HzW5NidH3Jne3KI3782iXNbM27puPZOd1pwdzLI8E2dQnWzqANQHgaty8cLg9k7ND9oeL6PWK4HDNebJ+vTRaSL79VKJv5ZUD9Zc5Gob+yxNlCttGRutwV6GNrnWKpsJ+V9emV3u2X49kHEqe8jGPAFybdOMCcVPXWqAb0Bl3VbrPdB5Dbd5/vKV0GXqz16fS9XZ5Ep5Q1L2dm6rRaPZOLhjOzBw+7aA8idMxMcRWMr0SBlk5Jku5Juwuu7emoiacoF4tpd2zh0Yb+PGAgcvjp8sr5r9gcMA+NdU5jfFZgwRB5Ev8Gu79FP5B0gxwzA2PLehSOBmY8YWJL6pvHmERB5tDOBq7M2my5GhbZTVazKOHM5aaESG4403qKXjegsehkSvM148pqXaJz6fZEBOg4axCqPTE+IoYNUPYKbp05xS6/nu/TaChz02gQfGr8whPAMf2D+OD52iFUdHRoVoMdOCqxwa054h4WdMWFnrvsnk0FnBtiMBv+mb/M5/0dd++DAOjRXInNSJuOYMTx2wOoOK5kB5G77HA64xnf8/E+aHA9mj+5wR5uK7dyv7+8pqTreVB7RUDqRQFxe231msa0U4+1K4VLDsW1V8hzqUgAt3EfvHSoaJSWuoLZo8NNWzHEEDvmomZ94FDIpPbX/ntEgGr7c7kEuyD1KHcBHG9lvGrBDvi0wbPV4hRl3K8z4H1UYVuxW93tv8FD+973dIdlD7XbcbbdHq9x3uECXZVH2xvOEGy1CPoLcVOCuh0sQ6oWtYv7grz/+BGigsVhidChwa6cx7udxilZwuPAZjShyfqMF9cocqVvbSjE7+huG7yVqYVsey0UGF5eoYFwurXqv/bj1e4THd3O+lU8lGmlHxbaUubObnGJ+Z/HBY0TFikWHAyfcuW11GTYIN9dwBK6NJMrYIHjYSl4svfZHFaOo5DuL/SUAyID54H419rcIF3Nu494HzrTLi0FZ1wHuwvdkopqJ3IqzYFTpu0xGTWcCUTrnqp/e7MiNRfxlYs7PFxIj+RZ8fImByFsAIL1e8SXwmguV+Xa2+bYUZW6+uvexSIJN3h2H2FoX5PyNUf43guJE7dkTAAA="),
+        EmbeddedFile(path: "js/deliveries.js", text: #####"""
+// The columns of a delivery history (webhooks and notification channels share the queue and its
+// retries): status, attempts, HTTP code, the reason of a failure (ExecFailed: the SSRF guard's words).
+import { h, badge, when } from './dom.js';
+
+export const deliveryColumns = [
+  { title: 'When', cell: d => when(d.createdAt) },
+  { title: 'Event', cell: d => d.event },
+  { title: 'Status', cell: d => badge(d.status) },
+  { title: 'Attempts', cell: d => d.attempt },
+  { title: 'HTTP', cell: d => d.httpCode ?? '—' },
+  { title: 'Reason', cell: d => h('span.delivery-error', d.error || '') },
+  { title: 'Took', cell: d => (d.durationMs !== null ? `${d.durationMs} ms` : '—') },
+  { title: 'Next retry', cell: d => when(d.nextAttemptAt) },
+];
+
+"""#####,
+            gzipBase64: "H4sIAAAAAAACA22S0WrbMBSG7/0U/6CgBFz73iULpbTsZmM0gV2MQVXrpNImS5l03KS0gT3EnnBPMkX1xuzsyrL1n8//+c+pa6w1ofW271yE30BCkTWPFJ6gTWSfnrMd3Wvvv0VIp+A8m41pJRvv0GrpHNmIqGUgcGJ976mnrDQci7pGIA6G4rxBZMl9LCGZqdtyOr1brz+mvysqc20gGRM129hIY/vEnF3vqb1JL6SaLFqtbm/w0MugRMTOBxXnVWG6rQ+MZ+gS91I9JOBOk8MBm+A7iKpWvqu+RnFRFLTP2ta7yH+7vRoiWOBzgcRhw5YaiE+JIkq0ZG0DhcXbzJ2pqk1mmdQlz3EoRyXXj+R4XKMqOn6cKlc5kLE0u0/817BO4JdDdlP+kOlUfgx4KtXM26uUOZZLiF8/fopp0W0ew7hMz0TcSlf9yeucQvAhaVJrxxNeXiDEid112psxKLWm+pDX533Em8UCrrcWS9ydPf97dUAX79C8OjzhfqA95816+u9wXLoekhoG9OWi+A083Ul47QIAAA=="),
         EmbeddedFile(path: "js/dom.js", text: #####"""
 // Building DOM from values: every value from the server becomes a text node, never markup.
 
@@ -950,6 +969,161 @@ export async function render(root, { refreshLicense }) {
 
 """#####,
             gzipBase64: "H4sIAAAAAAACA3VU22rcMBB936+Y0oBkcLyhlFIc0hDaPJSmUNi+lUK0tryrRJa2lrwXNoZ+RL+wX9LRxWtvNvWDbY3OzOjM0cx0Cnei4MrwHHgprNAqBWOZ5SnYRjAJJdsZkLyyKaxkuxDKXAIra/wCK6xYIxQYyBAEHvkum4h6pRsLe1imUAkpU9gsuYIOqkbXQLJsWuo6ezDkcoAufiGsYEcothLPUJVu6jHCrU3ATPjWg5jZqQKqVhWODDRclbyhjdZIYI/LquFmGTlDl8B+AlBoZSzM9RauYEmJ4d43WzHF5etI7dxXhSSXiHekYkh08qYQQmpWYoxwBprA1Qcfv9/e93XKQSINBG6YsI47JYc9RBWtsbrmTV/xfqv8FtfIVSCPGxtF8u9bVTpLlLH3+VxCzbYz3qxxbby2rcHkXaDSH83JfIcq46FkNg53DV+ZXWYYg16k4b/gQlKq+AY+YUnoET6Bc2/NlN7QJIEpvH/39sI9uMhBtVKGtL6GWL3UVbyUJPVW8CtLUiC3gQdJAqJEm8wiueQEPQvqROyRaK3xruH31PNjLPZxooMET09A/v7+Q04dD2IoNpe8PPaPymUPWijq0ImPpLTiL4S6DXqOQ7iWwdIelE5Ovb67sh+nDdfhGu6bVimhFimc7Xtpu6GXgWJbGNyLWcYCdsk9CvX8Ety7Pir/4+EciK4qkiT+UnXuFe626wjqjaICig1OiZ8eCI2t4fooY6sVJqDPm494bss3ju3NybRx1N0EoPtYGcnmXOYvQnGqtfNa2NHu4cpVgsvS5PBjD4rV2Jwken3hO1fVGPVumHFotbuVQ1q+tazhDC2N3mCQt9D97ANrNYtJw0RYDwPBPaPur1u8nUibnj3mMMPiqsUrLNBhxMbcdDhYDmePDjFqaDfg0H2dDSinU42DqIvNPqQdhBlbj+fjsN8FSl0v8KSb/AN4NTKzOwYAAA=="),
+        EmbeddedFile(path: "js/screens/notifications.js", text: #####"""
+// Notifications: channels (email, Slack, Teams, PagerDuty, Opsgenie, webhook) with "send test" and
+// their delivery history, and the routing rules that send events to them (docs/notifications.md).
+import { h, fill, table, announce } from '../dom.js';
+import { deliveryColumns } from '../deliveries.js';
+import { gql } from '../api.js';
+import { form } from '../forms.js';
+
+const KINDS = ['EMAIL', 'SLACK', 'TEAMS', 'PAGERDUTY', 'OPSGENIE', 'WEBHOOK'];
+const EVENTS = ['sla:incident', 'sla:alert', 'service:status_changed', 'license:updated', 'ticket:created', 'ticket:updated', 'ticket:deleted'];
+const ALERT_KINDS = ['node_silent', 'backup_overdue', 'storage_warning', 'storage_critical', 'sla_burn_rate', 'sla_burn_rate_cleared', 'sla_report_generated', 'exclusion_window_planned'];
+// Which config fields each kind uses; the form sends only those that were filled in.
+const CONFIG = {
+  EMAIL: ['smtpHost', 'smtpPort', 'smtpSecurity', 'smtpUsername', 'smtpPassword', 'from', 'to'],
+  SLACK: ['url'], TEAMS: ['url', 'teamsFormat'], PAGERDUTY: ['routingKey', 'baseUrl'],
+  OPSGENIE: ['apiKey', 'baseUrl'], WEBHOOK: ['url', 'secret'],
+};
+const CONFIG_FIELDS = 'url baseUrl routingKey apiKey secret teamsFormat smtpHost smtpPort smtpSecurity smtpUsername smtpPassword from to';
+const list = text => (text || '').split(',').map(s => s.trim()).filter(Boolean);
+
+export async function render(root) {
+  const channels = h('div#channel-list', h('p.muted', 'Loading…'));
+  const rules = h('div#rule-list', h('p.muted', 'Loading…'));
+  const history = h('section.panel#channel-history', { 'aria-live': 'polite' }, h('p.muted', 'Pick a channel to see its deliveries.'));
+
+  const channelForm = form({
+    label: 'New channel', submit: 'Create channel', reset: true,
+    fields: [
+      { name: 'name', label: 'Name', aliases: ['input.name'] },
+      { name: 'kind', label: 'Kind', type: 'select', options: KINDS.map(k => [k, k]), value: 'SLACK', aliases: ['input.kind'] },
+      { name: 'url', label: 'URL (Slack / Teams hook, webhook)', type: 'url', aliases: ['input.config.url'] },
+      { name: 'teamsFormat', label: 'Teams format', type: 'select', options: [['MESSAGE_CARD', 'MessageCard'], ['ADAPTIVE_CARD', 'Adaptive Card']], aliases: ['input.config.teamsFormat'] },
+      { name: 'routingKey', label: 'PagerDuty routing key', type: 'password', autocomplete: 'off', aliases: ['input.config.routingKey'] },
+      { name: 'apiKey', label: 'Opsgenie API key', type: 'password', autocomplete: 'off', aliases: ['input.config.apiKey'] },
+      { name: 'baseUrl', label: 'API base URL (PagerDuty / Opsgenie, optional)', type: 'url', aliases: ['input.config.baseUrl'] },
+      { name: 'secret', label: 'Webhook signing secret (16–256 characters)', type: 'password', autocomplete: 'new-password', aliases: ['input.config.secret'] },
+      { name: 'smtpHost', label: 'SMTP host', aliases: ['input.config.smtpHost'] },
+      { name: 'smtpPort', label: 'SMTP port', type: 'number', aliases: ['input.config.smtpPort'] },
+      { name: 'smtpSecurity', label: 'SMTP security', type: 'select', options: [['STARTTLS', 'STARTTLS'], ['TLS', 'TLS'], ['NONE', 'None']], aliases: ['input.config.smtpSecurity'] },
+      { name: 'smtpUsername', label: 'SMTP user', autocomplete: 'off', aliases: ['input.config.smtpUsername'] },
+      { name: 'smtpPassword', label: 'SMTP password', type: 'password', autocomplete: 'new-password', aliases: ['input.config.smtpPassword'] },
+      { name: 'from', label: 'From address', type: 'email', aliases: ['input.config.from'] },
+      { name: 'to', label: 'To addresses (comma-separated)', aliases: ['input.config.to'] },
+      { name: 'enabled', label: 'Enabled', type: 'checkbox', value: true },
+    ],
+    onSubmit: async values => {
+      const config = {};
+      for (const field of CONFIG[values.kind]) {
+        const value = values[field];
+        if (value === '' || value === null || value === undefined) continue;
+        config[field] = field === 'to' ? list(value) : value;
+      }
+      const input = { name: values.name, kind: values.kind, enabled: values.enabled, config };
+      const data = await gql(`mutation($input: NotificationChannelInput!) { createNotificationChannel(input: $input) { id name } }`, { input });
+      announce(`Channel ${data.createNotificationChannel.name} created`);
+      await load();
+    },
+  });
+
+  const ruleForm = form({
+    label: 'New rule', submit: 'Create rule', reset: true,
+    fields: [
+      { name: 'name', label: 'Name', aliases: ['input.name'] },
+      { name: 'events', label: 'Events', type: 'checks', options: EVENTS.map(e => [e, e]), value: ['sla:incident'], aliases: ['input.events'] },
+      { name: 'alertKinds', label: 'Alert kinds (sla:alert; none = all)', type: 'checks', options: ALERT_KINDS.map(k => [k, k]), aliases: ['input.alertKinds'] },
+      { name: 'channels', label: 'Channels (names, comma-separated)', aliases: ['input.channels'] },
+      { name: 'nodePrefixes', label: 'Node prefixes (comma-separated, optional)', aliases: ['input.nodePrefixes'] },
+      { name: 'slaGroups', label: 'SLA groups (optional)', aliases: ['input.slaGroups'] },
+      { name: 'tiers', label: 'Tiers (critical, high, medium, low; optional)', aliases: ['input.tiers'] },
+      { name: 'tags', label: 'Tags (optional)', aliases: ['input.tags'] },
+      { name: 'quietStart', label: 'Quiet hours from (HH:mm, optional)', placeholder: '22:00', aliases: ['input.quietHours.start', 'input.quietHours'] },
+      { name: 'quietEnd', label: 'Quiet hours until (HH:mm)', placeholder: '07:00', aliases: ['input.quietHours.end'] },
+      { name: 'timeZone', label: 'Time zone', value: Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC', aliases: ['input.quietHours.timeZone'] },
+      { name: 'minIntervalSeconds', label: 'Minimum interval (seconds)', type: 'number', value: 0, aliases: ['input.minIntervalSeconds'] },
+      { name: 'digestMinutes', label: 'Digest (minutes; 0 sends at once)', type: 'number', value: 0, aliases: ['input.digestMinutes'] },
+    ],
+    onSubmit: async v => {
+      const input = {
+        name: v.name, events: v.events, alertKinds: v.alertKinds, channels: list(v.channels),
+        nodePrefixes: list(v.nodePrefixes), slaGroups: list(v.slaGroups), tiers: list(v.tiers), tags: list(v.tags),
+        minIntervalSeconds: v.minIntervalSeconds ?? 0, digestMinutes: v.digestMinutes ?? 0,
+      };
+      if (v.quietStart || v.quietEnd) input.quietHours = { start: v.quietStart, end: v.quietEnd, timeZone: v.timeZone };
+      const data = await gql(`mutation($input: NotificationRuleInput!) { createNotificationRule(input: $input) { id name } }`, { input });
+      announce(`Rule ${data.createNotificationRule.name} created`);
+      await load();
+    },
+  });
+
+  fill(root,
+    h('section.panel', h('h2', 'New channel'), channelForm),
+    h('h2', 'Channels'), channels, history,
+    h('section.panel', h('h2', 'New rule'), ruleForm),
+    h('h2', 'Rules'), rules);
+
+  const showHistory = async channel => {
+    const data = await gql(`query($id: String!) { notificationDeliveries(channelId: $id, first: 50) { id event status httpCode error durationMs attempt createdAt nextAttemptAt } }`, { id: channel.id });
+    fill(history, h('h2', `Deliveries to ${channel.name}`),
+      h('button.secondary', { type: 'button', on: { click: () => showHistory(channel) } }, 'Reload'),
+      table(deliveryColumns, data.notificationDeliveries, { empty: 'No delivery yet.', caption: 'Delivery history' }));
+  };
+
+  const act = async (mutation, variables, after) => {
+    try {
+      await gql(mutation, variables);
+      await load();
+      if (after) await after();
+    } catch (error) {
+      fill(history, h('p.form-error', { role: 'alert' }, error.message));
+    }
+  };
+
+  const target = c => {
+    const cfg = c.config;
+    if (c.kind === 'EMAIL') return `${cfg.smtpHost}:${cfg.smtpPort ?? ''} → ${(cfg.to || []).join(', ')}`;
+    return cfg.url || cfg.baseUrl || 'default API host';
+  };
+
+  async function load() {
+    const data = await gql(`{ notificationChannels { id name kind enabled config { ${CONFIG_FIELDS} } } notificationRules { id name enabled events alertKinds channels nodePrefixes slaGroups tiers tags quietHours { start end timeZone } minIntervalSeconds digestMinutes } }`);
+    fill(channels, table([
+      { title: 'Name', cell: c => c.name },
+      { title: 'Kind', cell: c => c.kind },
+      { title: 'Target', cell: c => target(c) },
+      { title: 'State', cell: c => (c.enabled ? 'enabled' : 'disabled') },
+      { title: 'Actions', cell: c => h('div.row',
+        h('button', { type: 'button', dataset: { action: 'test' }, on: { click: () => act('mutation($id: String!) { testNotificationChannel(id: $id) { id status } }', { id: c.id }, () => showHistory(c)) } }, 'Send test'),
+        h('button.secondary', { type: 'button', dataset: { action: 'history' }, on: { click: () => showHistory(c) } }, 'History'),
+        h('button.secondary', { type: 'button', on: { click: () => act('mutation($id: String!, $e: Boolean) { updateNotificationChannel(id: $id, input: {enabled: $e}) { id } }', { id: c.id, e: !c.enabled }) } }, c.enabled ? 'Disable' : 'Enable'),
+        h('button.danger', { type: 'button', on: { click: () => { if (confirm(`Delete ${c.name} and its history?`)) act('mutation($id: String!) { deleteNotificationChannel(id: $id) }', { id: c.id }); } } }, 'Delete')) },
+    ], data.notificationChannels, { empty: 'No channel yet.' }));
+    const filters = r => [
+      r.alertKinds.length ? `kinds ${r.alertKinds.join(', ')}` : '', r.nodePrefixes.length ? `under ${r.nodePrefixes.join(', ')}` : '',
+      r.slaGroups.length ? `groups ${r.slaGroups.join(', ')}` : '', r.tiers.length ? `tiers ${r.tiers.join(', ')}` : '',
+      r.tags.length ? `tags ${r.tags.join(', ')}` : '',
+    ].filter(Boolean).join('; ') || 'everything';
+    const pacing = r => [
+      r.quietHours ? `quiet ${r.quietHours.start}–${r.quietHours.end} ${r.quietHours.timeZone}` : '',
+      r.minIntervalSeconds ? `≥ ${r.minIntervalSeconds} s apart` : '', r.digestMinutes ? `digest ${r.digestMinutes} min` : '',
+    ].filter(Boolean).join('; ') || 'at once';
+    fill(rules, table([
+      { title: 'Name', cell: r => r.name },
+      { title: 'Events', cell: r => r.events.join(', ') },
+      { title: 'Filters', cell: filters },
+      { title: 'Channels', cell: r => r.channels.join(', ') },
+      { title: 'Pacing', cell: pacing },
+      { title: 'Actions', cell: r => h('div.row',
+        h('button.danger', { type: 'button', on: { click: () => { if (confirm(`Delete rule ${r.name}?`)) act('mutation($id: String!) { deleteNotificationRule(id: $id) }', { id: r.id }); } } }, 'Delete')) },
+    ], data.notificationRules, { empty: 'No rule yet.' }));
+  }
+  await load();
+}
+
+"""#####,
+            gzipBase64: "H4sIAAAAAAACA71abW8bxxH+7l+xSQ3cHUCfXANJAQqpwUiyLVhvFeUErSBIp7sledW9MLt7klWFQD4V6NfmN7Q/zL+kM7Mvt0ceKdkJ+knc2dmZ2dnZmWfntLXFjmqVT/I0UXldySFLZ0lV8UKykJdJXgzYuEjSmwE740kpB+wkmXKx26j7ATueyymvcj5gd/x6Vtc3EbvL1Yx9LXmVMcWl+polVfZsa4upGc8Fy3iR33Jxz2a5VLUAEQkyzjgTdaPyaspEU3AJlEQxEsJveaWAUCNXycKsTuVW5Rscl1kUP8vLeS0Ue2CzAZvkBVitkuuCo4KqbqqUswWbiLpkQRxvZXUZ/10G2+0qa9hOXTRlJTvMeirncmnN9KfC50vm+RLDpBalz4FjI+RZCpYr9n7/aHfMvmPnwd7haP8gGLBgfDDaeY8/zvZGh2P8cTJ6u3e6++Hsrzg4Phm/3Tva38PfP+59/+74+H1wsW3E7f2wd3Sm5ckiGeZVmmfgPuTFcVJwoQdc3OYpH0qVqEZe4oFPeYYzBZAryYfNPEuUJqk8veFqmAq+RFnlAVdxpDiDRgd7p2eX7S6rOuOXMi+MUdcQV838sgb3Zg0nyyAqIL4u7xJRQTj4pFTkoCYpzG4urxtRXQqwYIVwmRY8EdoynBAcD+QSQpULazH/mBaNhPi5vMurrL67nBcY9WQ7hOuPszydMdjEJJ9CPPEik4wnQLoBbtZILrcpbOmIMVAlq6viHmi15Dp877jgFIo8Y3kVG4/sHB+92X8Lznh4xhgd+hBPq1Tzd7XUhwO/T2rhfo952sDW7+34A5xelZTc8SZS3tWCdoWhRudRBxcDUEDBhAoaUQCFUUzZMfLhlX4De0gUTrtIQxZzI9/ze31Ukn8gISDWBiGyQdivsDATmZ4mySGAUMmzxXbHFZdv9vcOKDyQlRkhrNXOtAamJTDPZGbdxqzPmO8w5nuL+a7SVxKcZE0pIB2BBYp/hD9/ZiH9+PlnFgRRLOdFrsJgAD/LZB5KZJCxEnkZRlEMB6y4CL+va4i5KoKbzT/S9U/kfZWyCaQezFJMQIwAn6hrFdHZa8Uu137HZmGQ5bd/MJQXaBI4DqjzuGxM1B7USQZe+fTLf4MIdFkpOmk6ETj8rPUmG2sJ4Ge0OJ4nYIYzx7CAkAcWJCJPXmBWDIYsmNfgHx6wxbKyE0gKLLFbxBQuOWc5ZHMvpZIdy+7A4wVj8HKF6CvGiuSaF6DsiN9ZJlAhm+syV0DeoeTkzQguIR8xJRo+IAH6DkNA0ojBLjAqYKm5Sk6BHiZFDoGI/EFezRsVE9sFbHJ5PSYEb/17PVT3c5yUkBBTPIZ6boor5UIKpBsMpHOoqzcX0YDdJkWDK2z6XzGA9PQZoC+Y1f/h9ICFVLDZlq7YDAtzW6Fb4/TCFUU66cWUMXrU+SmjVas1TSx57fbPz4PDvfEY8szlzuh0F8PkkEsJ+X0ngRQGqeM8GO2OTs72f2g5RlkC62850zwX643u5LMe4zs5zdruAI0DITc0bzYxb/Nr0qg6rcs5VjmYqSeTDQ70dPWZ4vKmNcOCKTY62f99LDAq+rTbXN2qR61IZRRBrU+2PJSnjzEpnhxEriT0mGAqQmvBjzpCmcynWPttwg//+O2nX3599c23eL1FkkK6ldFTnFPxuxf+7BobbWXqM7Ety9bI8eHZCdwooq2VaJetk2nKe0fmXNPMrqqmvObiER0kZp0ODzZ09MiWvumWjs9Gp2dnBwRA3W+6noboxkfHR4RGj+qKb7ycHavWme2hm47ZALnE58Z/R97as2gjpHseLf13izRfXZ89Br5ZO94gSkmyDIqZbM2gR9kGLSSkN3PXfsKurWRADiHspUxeSD5PCCBHG8QjtOwRzit8bvle3HMUY3g64+nNdf0xcNUOy7OVdaH/1NXYFHUNoIiTMNeDUWmQgobmgKMX22YCqg/uBGep2rN6YjDmuZZCNfQicpKsLJoFUZrrnBZfbDumfMJCw/IdoNQAgWE7rpqi6FIaQHqTHN4SEcqHGtDwbV8j2G10IMYhS0kweJa9Jiiq1UVsqKXa1YuOB+hU0AHmCMwecTCgZ4oj4WDAzAk5qhkPrCudH7V4eNslID25S3KFT93wCoAdvbjD56R62Okb7GjotY8zX4GLmX4v9rCEZrWWgqx5RluAp/LiCvGl3tkisgbZJ3x4ZUSw5w9oXrxWB3lhYWzIrlpJtJsCUHBoaBR9Cx+DInreDECRowd9GvL/D3rq3oh/5SzBv3HSz+y6Q0D4kxP+hFjhHv5cahz0ZXOjtRfTYIMBEbBv1AiJFJCQaFwbYptVUC8wwAofTqxa7LUQemDzinWeCX0W2veWZ9+Oa3chj8T78IRkaOX0KcEux4mAHPCR+4qOgMzmhr6Sc7voajUIfJm9taxI3gLknPsa4THBpkRk4Ubp7eLewpED5PJrB45hA6YhA+++fDobsJJneVMCW323vXkzWmCvqmTa0QTDR0ynFX2ifmpyrsYq6UCtvyAR8FsDG6AmQPju3bAsu86fw/OJz+oCHuyw5NWr4cuXfZpJwTsUFUujZmVmvWV7nWejb1cDNaMwhq2a8/JPj5vD1zwVVV7yvyFM888SEu8/NM3kgP1KFfEuxCTO6cdUGMWQ1urilmfH+mICxUqjRsmHs51HjHLK+ywr8wrUcgEmAESsuxnkMK/ysimhLmgOSCOaJ+oBzGYTL3uM6VHSZ0uWT7lUoLRRnfu7S3QWlnpmm700nb9EAWxJ+Wda01Vz8RgOWoVADgA4cGGAgMEAOlHjWP9CG2xyRGo7Grg+1NDgD5fgokEr3UtBjs8nQj52icQxOArM0r13MzRCKtzglggDT+fqkaHlq1T2+jU6ueNT5OwQNJMFUxYTELyL22xBYC62dzRiy4FMkIsu/JD56xBhZUNvKe5XhzxS3W35bTjrFEDGJpCF878FYeH69fAKZ78MW2EjnLqf2v/LfUbdqZy9ooek1+OLBn5PMHKLNact3R6bHLhvS09SRKANllvUt6wCdywtg/RxopzVd+9c41TfUtvrdHd13Rn/1HBxDwcMATNWIq+mdJz+d61d1yMNjdT9DI80w+9bQsLxfvPSHC1db6Y/5rCZUvMdRBpcCHgQZY0gcYeYphQv58qe3Eixin9UI02FkQuOzH0DjEG6jRI6QffdzjroqrUTO7zPH1IfgV+5qwz8141ScAw6dyeml2wSpp5D3FcNMa6LPL0ZsjCiZnvraOuKCI3F0+EYb4HTQt/8wqWPeQPyf9zvXLQB939PAK39QHnPVQzmpAmVO8z+S58uA3AMeWbhxUSSKhcLob3HWAVEjpZhCp5A3oraAFEg8aFzgzA+epZuuGc6hxnJepoG7h7CNlQ6YyGFRPv+XTnReYwvnhfERqcj6sLheurw01Rc6pZtZOUveQGy4ZSjI9Lli5BO8Mmeml6CXo22p/RG1c9g/SU0gneUakTFriCkJm1PbTFsx/TFB3J6ECzYp3/+G4IvxCkIQ0jh5xdR/Pc6r0K8xdHiSiszQpENvzYBH/60H50QyMDbPWkKRV1Y6vO1Z7z0SUcfwSMXvXup3VujTcm0cfMWt0/xB9hK5+vYAuO9I4nykifGSjDfy9va3n5i8kt1W6h1UaYizLwiZ0ocow/5rnT11ONuzaUk4ieMNi3ru9k+glWuKLjMszflBYAsipg01sVqsMJrvq50eMmBPbxnFIVdbh2ZYRr1LYAqrpYsgcC0jn3d9rgYgUSpB72iRhQhsitMf52LRX0XtADH5cXebIjxRN2EB0wtOhHhv1XQXexJlcAUBh5+6JYXXNnbkNGFxVQTU0fgIANXDagODPrycWRT8dj+y0cQ9ezukazft882zz5eFawRhvAlJnyWNwfsOSy2H31hnf5fiA3OHTADyh5cH+45XxiXL/sa8uyQfdXG3sLsrxONuzoCKRp1r7V/2xn+c4d46p4fdD7GPCTKEKs7VwgIUwP78P918BOuOZ3XVxAAm6NO/1PIxrhbjrRom/Idnqg2IIii9n20Ws53XJLpFHOLxqiW23JtU7X+cI9oXlBHyXhOeM+iuODVVM3A2Ve6ffX8oTPtlxc8BWz+dR5EngBsCgsS0GFYFeHscBnak2KaOSimne41g7K6t1JneVyoZzYoxlLgr8TKQAuRvmbdxfI/QhjGbWCkssoRO6kZ/k+PfwrzJMVPfSuH4FUiMIFGZMNyz2Xx6Zdfl+iQhxbLvLaCrey17yXJrj796z8kYXV2waC2zkFx6+mlJya70gQS0Jmj6vlZTjONhcCrp/QMeWIxJZ+KtcXUdYs73BpAeOfct/SNvjxurb1MPaw7bce1o8cCg0c0nVCAuMUmXp5QcsXjJfd3SY1CP5i1mxdflA/1m301GYovSoanOkI6mZCM7KRBxOzdl8Ti2f8AevIzPwsqAAA="),
         EmbeddedFile(path: "js/screens/overview.js", text: #####"""
 // Overview: status counts first (the first meaningful paint), then SLA, incidents, backups,
 // storage and silent nodes; every part refreshes on the live events that concern it.
@@ -1863,7 +2037,8 @@ export async function render(root) {
         EmbeddedFile(path: "js/screens/webhooks.js", text: #####"""
 // Webhooks: create, enable/disable, test, delete, and each one's delivery history with the
 // status, attempts and the reason of a failure (ExecFailed: the SSRF guard's words).
-import { h, fill, badge, when, table, announce } from '../dom.js';
+import { h, fill, table, announce } from '../dom.js';
+import { deliveryColumns } from '../deliveries.js';
 import { gql } from '../api.js';
 import { form } from '../forms.js';
 
@@ -1893,16 +2068,7 @@ export async function render(root) {
     const data = await gql(`query($id: String!) { webhookDeliveries(webhookId: $id, first: 50) { id event status httpCode error durationMs attempt createdAt completedAt nextAttemptAt } }`, { id: hook.id });
     fill(history, h('h2', `Deliveries of ${hook.url}`),
       h('button.secondary', { type: 'button', on: { click: () => showHistory(hook) } }, 'Reload'),
-      table([
-        { title: 'When', cell: d => when(d.createdAt) },
-        { title: 'Event', cell: d => d.event },
-        { title: 'Status', cell: d => badge(d.status) },
-        { title: 'Attempts', cell: d => d.attempt },
-        { title: 'HTTP', cell: d => d.httpCode ?? '—' },
-        { title: 'Reason', cell: d => h('span.delivery-error', d.error || '') },
-        { title: 'Took', cell: d => (d.durationMs !== null ? `${d.durationMs} ms` : '—') },
-        { title: 'Next retry', cell: d => when(d.nextAttemptAt) },
-      ], data.webhookDeliveries, { empty: 'No delivery yet.', caption: 'Delivery history' }));
+      table(deliveryColumns, data.webhookDeliveries, { empty: 'No delivery yet.', caption: 'Delivery history' }));
   };
 
   const act = async (mutation, variables, after) => {
@@ -1932,7 +2098,7 @@ export async function render(root) {
 }
 
 """#####,
-            gzipBase64: "H4sIAAAAAAACA51XXW7bRhB+9ykmqAGSAE21AZIHGanhxg4SIDUCy20eAqNakyNzY4rLcJeWDUVA7tCeoQfLSTqzu/yRTCdt/SLv7vzPNz+cTOA9XuVK3egppDUKgzFgKa4KnGRS828MBrWJIcMC+VWUGaBIc1AlBpqv5S3W95BLbRT9rqTJweS4N5mANsI0mniMwWVltGWmNyBNWpWgFiBgIWTR1Ajh6R2mr+iA2dQSzWbnr+C6EXVGelaqznSU7MllpWoDa8hjWMiiiOFKZNdk1yrHkmx1JouyVE2ZImxgUaslBEkyydQy+aiDw17E9adiSCAquUOwUPVySMFn7Wj2UlVqA6e/n55dzOAFfAg01rcyxalz+o80F+U1ZkEMgS7EVJapzLA07VkUWNtDQTylxmlTZRR9S29keoNm6vIxvHlI47KSBZeH3qBXb07fnrBBgcygqQvAW9KqfVIzyIWeIUk2Pt3ZsQEv9tiwX3hnnRf6vkxhQUE0kjJVY5lhHdZKmQjWewBOW0FJJ115GGTy9oeVg9IB35KNdFsly8Yb/FaJTJbXX7/8HUTRYSehhY0VotFqSypRYtGJ8yQkZA2BqKU4YMgFUwgqVUiDAWx2lb2j6BC0vAQwCjQiSNPhVaJOtuxw0SAzOMchewhQiCssSM0ZrlpRJFw3V0tp6PqlY+lfatSUEjB1g7EVsJBYZFRZH+wJyP5SLJFYKTFE38r/7fwtncx91T9VhUgxVwUFne5yYyo9nUxsoSZ4J5ZVgUmqlhNpVKWJXhRSaGRVgSyrxiQs5pICs6vZwWGg/LS98PrTHNMbPquKc0EiHcaTpahCCtDP8IF7xGUUw60oGpw+Dv0x/dqCb6B/Jq9LwgW4Bwh/ev71y59Pnz0HklKL1GCto966SmjNrYBdboyiEFRcAPRS4uqgex1z3BXA0PPuZuj6lboLOtc4la2sS/ejypkHgCsRG24Oy9prdHiiihKEJrES0nCjCecETsERDfcty7TtvG/49ISqymPQX4eeylHzsy/oDWzmXApO8cZimP/anhfOvQTYX7MVyZZYBsamrf15z2ztLKhGQ39nvXbSuc/a0o8fFKkr8/wpF92wTAgdTkc0IGhHDb9yj4jb6ictXSHqXK1ed03Bxdh604X4sQB/amgOUXRpfMxMTZiyQfUWnXR1H/qbNxkHN+MxUmsK9LMffZBtifjZBVx6L1WGgHWtasia2ibxV90OtUEfbdHI/5d4Z44dBZ26nJFOmwVS02bORtcHog/WvDeYx+T+ukvePGqxTbRXjTGUC8qJKjPhm6SHs3vjSi6njC6aNDdTCCOO5CDKIUuO2ERK0TkyBoJOhZ2nYdu/uJyMNAVLf0/zlmSnWFAtZSyTJ3CYJV08or4Kh4y24WxzZomL+Sj9zCZim8HOfNLlkvSIIh9+vaurTdwo0+uLi3e7DB0Gjo4g+Prlr2Cc9dwuNdvMXC9UKEm7Jh1YGBENuWwB9fkzBMEjDly4sTIQRy4PEPjkxQsom6KAI5hTrQ+eNrDUc5g6ax+RfkYIpZFlLGgepnELwAMRl7EtveRBXTHymPqeZat+MbxHk7AGYecJPZ7srIwUTjeJN4M2QJ2/K/+wbZ3cl2n+EyR5qVzQbIj6tkCOdD247wojrN9oegByAaGX7J7toWuK5Iah3Te0yYs6fQ9quEp4j+iyvYZa2aC7tY9LzT4lS9RaXGPUyu+isLN/OSO/0wC7ZqdJ4f7arYIb23yGvca13u3K7mHhlhGHh5XFQ2KnTrw3Wsh6l9gtGMlHJcuQm340xso1jducIbH6HfWon9aMYf8hko2LOrYB2jHDLaRJrVZBD/2uXY42SQ6nXd/WjD2HVP7yscka6aBEFAaDmb49dZizG+Ru0Pjp4ucKJSVoJ8LKjoN4pDWvorYxz5A/ndieaMSj7wyAMd/64vvugFi1RviL/2PCf4pgDPvE/IuimhElx819oewENAa/Iq09WugWNz7Mu/GlgpvCkx5jG+/TFupOHNIs6tx2OO5qxvtt/W/9XNumQsGhRWMZ8mCnHYHqc+V2Mf4m5i8Tn5CjOeX82+ByH30P4LULqOgQNj5xTmcQRf0yu9XFd5t3++Fke3fXnvd2W+Zm7x80pIZvQRAAAA=="),
+            gzipBase64: "H4sIAAAAAAACA51XXW7cNhB+9ykmqAFJgKxtAyQPa7SBGztogDQovP15CIwuLc1ajCVRISnLxmKB3KF36MFyks6QlFa73iRt87IROZwZfvN9M/RsBn/gdanUrZlDrlFYTAEbcV3hrJCGf1OwaGwKBVbIu6IpAEVegmowMrws71A/QCmNVfTbS1uCLfFoNgNjhe0MnbEW69Yad5j2gCIZ1YBagYCVkFWnEeKLe8xf0QcWc2e0WFy+gptO6ILi9EoXJsmOZN0qbWENZQorWVWUns9SNI3qmhxhAyutaoiybFaoOntvotPtqSHdl6rq6sbsGPstiWbvzM2HamonWrlnsFK6nlrwd3BylKvGWLj4/eLtrwv4Ht5FBvWdzHHusfkzL0Vzg0WUQmQqMZdNLgts7PAtKtTuo6IzjcF51xZUJGdvZX6Ldu7LNl15bOOLV0RXpyGhV68v3pxzQpEsoNMV4B1FNaH2BZTCLJA828CK4sxCcHtm+V547y4vzEOTw4qAt5IKqrEpUMdaKZvA+gjAR6uIGxSrjKNC3n3Te8ad8CrlSKttVnch4TdKFLK5+fTx7yhJTkcPA7ucE4MuWtaKBqvRXTAhJ2uIhJbihOsZzSFqVSUtRrDZD/YLoUMMDB7AKjCIIO1IaybDTh4eDUqDaxzzDQEqcY0VhXmL/eCKnJvuupaWll/6I9sdjYZKAlZ3mDoHK4lVQQJ8576A8m9EjXSUCkP2g//fLt/Ql31ot1ttJXIsVUWg01ppbWvms5nTc4b3om4rzHJVz6RVrSF7UUlhkENFsmk7m7GbKwJmP7KnwyT4xbAQ4ucl5rf8rVquBbn0HM9q0cYE0A/wjlvJVZLCnag6nH+e+ofiG0e+SfyFvGmIF+A3IP7u+aePfz199hzIixa5RW2SbXatMIY7Bl+5s4ogaFkAtNNgfzLuHrq4F8D05uPK9OrX6j4ar8alHHxd+R/VLAIBvEQc3AzLOkT0fCJFCWKT6IW03GjiJZFTMKLxsTsyHxr0a/56QqoKHAzLcbDy1rwdBL2BzZKl4ANvHIf539An42XwAMdrziLbccvE2AzaX24Puzwr0mgc1tytvXdux0766SORepmXT1l0U5kQO3yMZGIwTCTe5R6RDuqnKKMQTan6n8am4DF2txkh/hzAHzrq/4QuTZmF1cQpB2rI6HzUfRxWXhcMbsHTRhsC+tm3AWQnkTDigKX3UhUIqLXSUHTaFfFnM8y+SR8d2Mj/b/DennkL+hprRjFdFSjMUDmHbgBiC9ZymzBP0+P1WLxlMnCbbK87a6kWVBPVFCI0yUBnv8dKbubMLpo0t3OIE0ZygnLMnhNOkUp0icyBaAzhZnC8N1xTB372CFmOzRd+4J6pti+IB7QZpZEL11Fo83zvbUF69b14MyECaX8kQDyIh5VJE4CS4tfHirpDsiWGJY/rHUIzLw4c/QLtAeQK4uDZb7uPURZ0DUuPpNjxIRnjPapim/EkOXFmripaVVwVP/gZbLeV1WiMuMFk8D+isDeBfZJfkcBId0MBj9f+MbBx9JuyzYvP13Y7m6y0LkM/jnKsqEn2jG6fub6TPrIcZ8eOsR8x2Xslm5hlnxw6uqCi4O7JmI6GV8qLbb8GMg4v1uKwqzMH0F4a/kmSadVHw4mJYA7KhOF0A3zN3PNM5SeyK9YBDZFRHE26+m7f4ZNjK/etJvSX0FmoKNHQE3rXENID4uyTQZoL5Dc255McuNFXWsChu23F99UW0Q9JhIX/k8J/QjCFYzr8oyLNiIZx82/UPUBTCENyHdhCq7gJMO/jS4Kbw5MtxzbhTjusO/dMc6zz74PDVy34haP/7T3XrqkQODRq6phbO00J0mfvpzH/8cRv01CQF0uq+ZfJ5Z/9j+i1T6jkFDahcD5mlCTb58xOF99v3sPT2fXusT0f7bfMzdE/ZStUyGoOAAA="),
         EmbeddedFile(path: "js/screens/workflows.js", text: #####"""
 // Workflows (admins): definitions, enable/disable, delete, and recent executions with step results.
 import { h, fill, badge, when, table } from '../dom.js';

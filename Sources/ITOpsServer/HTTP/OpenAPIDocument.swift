@@ -1377,7 +1377,9 @@ public enum OpenAPIDocument {
                   "enum": [
                     "workflows",
                     "serviceCatalog",
-                    "slaDefinitions"
+                    "slaDefinitions",
+                    "notificationChannels",
+                    "notificationRules"
                   ],
                   "type": "string"
                 },
@@ -2346,7 +2348,7 @@ public enum OpenAPIDocument {
         "operationId": "getTemplatesExport",
         "parameters": [
           {
-            "description": "Comma-separated: workflows, serviceCatalog, slaDefinitions.",
+            "description": "Comma-separated: workflows, serviceCatalog, slaDefinitions, notificationChannels, notificationRules.",
             "in": "query",
             "name": "kinds",
             "required": false,
