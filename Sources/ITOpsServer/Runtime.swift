@@ -70,7 +70,7 @@ public final class ITOpsRuntime: Sendable {
         self.tickets = tickets
         self.audit = audit
         statusPages = StatusPageDesk(store: store, engine: sla, clock: clock)
-        statusPageCache = PublicStatusCache(desk: statusPages, ttl: config.statusPageTTL)
+        statusPageCache = PublicStatusCache(desk: statusPages, ttl: config.statusPageTTL, publicURL: config.publicURL)
         statusPages.onChange { [statusPageCache] in statusPageCache.invalidate() }
     }
 

@@ -156,7 +156,7 @@ struct ChecksTests {
             """
         let agent = try Agent(config: try AgentConfig.parse(yaml), http: http, logger: Logger(label: "test"))
         let running = Task { await agent.runLoops() }
-        try await Task.sleep(for: .milliseconds(500))
+        try await Task.sleep(for: .milliseconds(1500))
         // Each state holds for 1.5 s: checks run every 100 ms, but a loaded test machine has let
         // 500 ms pass without one (the DOWN was then never seen).
         let downAt = Date()
@@ -165,7 +165,7 @@ struct ChecksTests {
         target.answer(200)
         try await Task.sleep(for: .milliseconds(1500))
         #expect(itops.bodies("operator/status").isEmpty)
-        // Syncs every 200 ms for 3.5 s, with latencies in their messages: only the changes were kept.
+        // Syncs every 200 ms for 4.5 s, with latencies in their messages: only the changes were kept.
         // The registration, then the syncs OPERATIONAL, DOWN, OPERATIONAL (and an UNKNOWN one first when the
         // machine is so busy that the first check takes longer than the 200 ms the first sync waits for it).
         #expect((4...5).contains(agent.outbox.buffer.count), "\(agent.outbox.buffer.count) buffered")

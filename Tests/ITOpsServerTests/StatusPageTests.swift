@@ -225,13 +225,18 @@ struct StatusPageTests {
 
     @Test("a change by an admin shows at once; the fleet's changes within the TTL; unlicensed is a 404", arguments: TestBackend.all)
     func freshness(_ backend: TestBackend) async throws {
-        let app = try await TestApp.make(backend) { $0.statusPageTTL = 1 }
+        let app = try await TestApp.make(backend) {
+            $0.statusPageTTL = 1
+            $0.publicURL = "https://status.example.com/"
+        }
         let admin = try await app.adminKey()
         try await app.run { (client: Client) async throws in
             #expect(try await client.post("/api/v1/operator/status", inventory).status == .ok)
             let created = try await client.graphQL(createPage, variables: try await pageInput(app), token: admin)
             let id = try #require((created.data?["createStatusPage"] as? [String: Any])?["id"] as? String)
             #expect(try await client.get("/status/acme.json", key: nil)["status"] as? String == "OPERATIONAL")
+            let feed = try await client.get("/status/acme.atom", key: nil)
+            #expect(feed.text.contains("<link rel=\"self\" href=\"https://status.example.com/status/acme.atom\"/>"))
 
             try await report(client, "search-indexer", "DEGRADED")
             // Served from memory until the TTL (1 s here) passes.

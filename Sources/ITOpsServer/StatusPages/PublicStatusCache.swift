@@ -49,8 +49,12 @@ final class PublicStatusCache: Sendable {
     }
     private let state = Mutex(State())
 
-    init(desk: StatusPageDesk, ttl: TimeInterval) {
+    /// `ITOPS_PUBLIC_URL`: the feed's links are absolute under it.
+    let publicURL: String?
+
+    init(desk: StatusPageDesk, ttl: TimeInterval, publicURL: String? = nil) {
         self.desk = desk
+        self.publicURL = publicURL
         self.ttl = .milliseconds(Int64(ttl * 1000))
     }
 
@@ -100,7 +104,7 @@ final class PublicStatusCache: Sendable {
             documents[page.slug] = PublicDocument(view.html(), contentType: "text/html; charset=utf-8")
             documents[page.slug + ".json"] = PublicDocument(view.json(), contentType: "application/json; charset=utf-8")
             documents[page.slug + ".atom"] = PublicDocument(
-                view.atom(), contentType: "application/atom+xml; charset=utf-8")
+                view.atom(baseURL: publicURL), contentType: "application/atom+xml; charset=utf-8")
         }
         var badges: [String: PublicDocument] = [:]
         for (name, group) in snapshot.groups {

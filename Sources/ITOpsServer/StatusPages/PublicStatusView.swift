@@ -282,8 +282,10 @@ struct PublicStatusView {
 
     // MARK: Atom
 
-    /// The incidents of the last 90 days, newest first (RFC 4287). Links are relative to the feed.
-    func atom() -> String {
+    /// The incidents of the last 90 days, newest first (RFC 4287). Links are absolute under
+    /// `baseURL` (`ITOPS_PUBLIC_URL`) when it is set, else relative to the feed.
+    func atom(baseURL: String? = nil) -> String {
+        let base = Markup.escape(baseURL.map { $0.hasSuffix("/") ? String($0.dropLast()) : $0 } ?? "")
         let incidents = (openIncidents + pastIncidents).sorted { ($0.closedAt ?? $0.openedAt) > ($1.closedAt ?? $1.openedAt) }
         let updated = incidents.first.map { $0.closedAt ?? $0.openedAt } ?? page.updatedAt
         let title = Markup.escape(page.title)
@@ -294,8 +296,8 @@ struct PublicStatusView {
             <title>\(title) incidents</title>
             <id>urn:uuid:\(page.id.stored)</id>
             <updated>\(Self.iso(updated))</updated>
-            <link rel="self" href="/status/\(slug).atom"/>
-            <link rel="alternate" type="text/html" href="/status/\(slug)"/>
+            <link rel="self" href="\(base)/status/\(slug).atom"/>
+            <link rel="alternate" type="text/html" href="\(base)/status/\(slug)"/>
             <author><name>\(title)</name></author>
 
             """
@@ -314,7 +316,7 @@ struct PublicStatusView {
                 <title>\(incident.closedAt == nil ? "Ongoing" : "Resolved"): \(place)</title>
                 <published>\(Self.iso(incident.openedAt))</published>
                 <updated>\(Self.iso(incident.closedAt ?? incident.openedAt))</updated>
-                <link rel="alternate" type="text/html" href="/status/\(slug)"/>
+                <link rel="alternate" type="text/html" href="\(base)/status/\(slug)"/>
                 <content type="text">\(summary)</content>
                 </entry>
 
