@@ -86,21 +86,7 @@ stop_server() { kill "$SERVER"; wait "$SERVER" 2>/dev/null || true; SERVER=""; }
 rss_mb() { awk '/VmRSS/ {printf "%.1f", $2 / 1024}' "/proc/$1/status"; }
 
 # wrk output → "rate p50_ms p99_ms non2xx errors"
-summarize() {
-  awk '
-    function ms(v) {
-      if (v ~ /us$/) return substr(v, 1, length(v) - 2) / 1000
-      if (v ~ /ms$/) return substr(v, 1, length(v) - 2) + 0
-      if (v ~ /s$/) return substr(v, 1, length(v) - 1) * 1000
-      return v
-    }
-    /Requests\/sec/ { rate = $2 }
-    $1 == "50%" { p50 = ms($2) }
-    $1 == "99%" { p99 = ms($2) }
-    /Non-2xx/ { bad = $5 }
-    /Socket errors/ { errs = $0; sub(/.*Socket errors: */, "", errs); gsub(/ /, "", errs) }
-    END { printf "%s %.2f %.2f %d %s\n", rate, p50, p99, bad, (errs == "" ? "-" : errs) }'
-}
+summarize() { awk -f "$ROOT/Benchmarks/wrk-summary.awk"; }
 
 HEALTH_RATE=""
 declare -A RESULT

@@ -15,10 +15,12 @@ public struct BackupListCursor: Sendable, Equatable {
 /// The Backups screen's read: services that expect backups, overdue ones first, a page at a time.
 public protocol BackupListReader: Sendable {
     /// Services with `backup.expected`, overdue first, then by node and name, after `cursor`.
-    func servicesExpectingBackup(overdueOnly: Bool, after cursor: BackupListCursor?, limit: Int) async throws
+    func servicesExpectingBackup(
+        overdueOnly: Bool, scope: [NodePath]?, after cursor: BackupListCursor?, limit: Int
+    ) async throws
         -> [Service]
-    /// How many services expect backups (`overdueOnly`: and are overdue).
-    func countServicesExpectingBackup(overdueOnly: Bool) async throws -> Int
+    /// How many services expect backups (`overdueOnly`: and are overdue; `scope`: under its prefixes).
+    func countServicesExpectingBackup(overdueOnly: Bool, scope: [NodePath]?) async throws -> Int
 }
 
 extension StoreReader {
@@ -32,11 +34,13 @@ extension StoreReader {
 struct ScanningBackupQueries: BackupListReader {
     let reader: any StoreReader
 
-    private func all(overdueOnly: Bool) async throws -> [Service] {
+    private func all(overdueOnly: Bool, scope: [NodePath]?) async throws -> [Service] {
         var found: [Service] = []
         var cursor: ServiceCursor?
         while true {
-            let page = try await reader.services(matching: ServiceFilter(), after: cursor, limit: 500)
+            var filter = ServiceFilter()
+            filter.scope = scope
+            let page = try await reader.services(matching: filter, after: cursor, limit: 500)
             found += page.filter { $0.backup.expected && (!overdueOnly || $0.backup.overdue) }
             guard page.count == 500, let last = page.last else { break }
             cursor = ServiceCursor(nodeId: last.nodeId.value, name: last.name)
@@ -46,16 +50,18 @@ struct ScanningBackupQueries: BackupListReader {
         }
     }
 
-    func servicesExpectingBackup(overdueOnly: Bool, after cursor: BackupListCursor?, limit: Int) async throws
+    func servicesExpectingBackup(
+        overdueOnly: Bool, scope: [NodePath]?, after cursor: BackupListCursor?, limit: Int
+    ) async throws
         -> [Service]
     {
-        let sorted = try await all(overdueOnly: overdueOnly)
+        let sorted = try await all(overdueOnly: overdueOnly, scope: scope)
         guard let cursor else { return Array(sorted.prefix(limit)) }
         let key = (cursor.overdue ? 0 : 1, cursor.nodeId, cursor.name)
         return Array(sorted.filter { ($0.backup.overdue ? 0 : 1, $0.nodeId.value, $0.name) > key }.prefix(limit))
     }
 
-    func countServicesExpectingBackup(overdueOnly: Bool) async throws -> Int {
-        try await all(overdueOnly: overdueOnly).count
+    func countServicesExpectingBackup(overdueOnly: Bool, scope: [NodePath]?) async throws -> Int {
+        try await all(overdueOnly: overdueOnly, scope: scope).count
     }
 }

@@ -186,16 +186,38 @@ public struct StorageReport: Sendable, Equatable {
 public struct User: Sendable, Equatable, Identifiable {
     public var id: UUID
     public var email: String
+    /// bcrypt; `!` for users of an external provider (no password can match).
     public var passwordHash: String
     public var role: Role
     public var createdAt: Date
+    /// A name to show instead of the email.
+    public var displayName: String?
+    /// Where the user signs in: `local`, `ldap` or `oidc`.
+    public var provider: String
+    /// The provider's stable id for the user (LDAP DN, OIDC `sub`); `nil` for local users.
+    public var externalSubject: String?
+    /// Set by an admin: no sign-in, no refresh, and every token of the user stops working.
+    public var disabled: Bool
+    public var lastSignInAt: Date?
+    /// Bumped to invalidate every access token issued before (password reset, disabling).
+    public var credentialsVersion: Int64
 
-    public init(id: UUID = UUID(), email: String, passwordHash: String, role: Role, createdAt: Date) {
+    public init(
+        id: UUID = UUID(), email: String, passwordHash: String, role: Role, createdAt: Date,
+        displayName: String? = nil, provider: String = "local", externalSubject: String? = nil,
+        disabled: Bool = false, lastSignInAt: Date? = nil, credentialsVersion: Int64 = 0
+    ) {
         self.id = id
         self.email = email
         self.passwordHash = passwordHash
         self.role = role
         self.createdAt = createdAt
+        self.displayName = displayName
+        self.provider = provider
+        self.externalSubject = externalSubject
+        self.disabled = disabled
+        self.lastSignInAt = lastSignInAt
+        self.credentialsVersion = credentialsVersion
     }
 }
 
@@ -211,11 +233,21 @@ public struct APIKey: Sendable, Equatable, Identifiable {
     public var revokedAt: Date?
     /// Keys created from `ITOPS_OPERATOR_API_KEY` are replaced when that variable changes.
     public var bootstrap: Bool
+    /// After this instant the key is refused; `nil` never expires.
+    public var expiresAt: Date?
+    /// When the key was last accepted (written at most once a minute per key).
+    public var lastUsedAt: Date?
+    /// The hierarchy prefixes the key may act on and read; `nil` is everything.
+    public var nodeScope: [NodePath]?
 
     public init(
         id: UUID = UUID(), name: String, keyHash: String, prefix: String, role: Role, createdAt: Date,
-        revokedAt: Date? = nil, bootstrap: Bool = false
+        revokedAt: Date? = nil, bootstrap: Bool = false, expiresAt: Date? = nil, lastUsedAt: Date? = nil,
+        nodeScope: [NodePath]? = nil
     ) {
+        self.expiresAt = expiresAt
+        self.lastUsedAt = lastUsedAt
+        self.nodeScope = nodeScope
         self.id = id
         self.name = name
         self.keyHash = keyHash

@@ -30,7 +30,7 @@ public struct WebhookPatch: Sendable, Equatable {
 
 /// What a template document may hold.
 public enum TemplateKind: String, Vocabulary {
-    case workflows, serviceCatalog, slaDefinitions
+    case workflows, serviceCatalog, slaDefinitions, notificationChannels, notificationRules
     public static let vocabularyName = "kind"
 }
 

@@ -12,6 +12,8 @@ public struct ServiceFilter: Sendable, Equatable {
     public var source: ServiceSource?
     /// Case-insensitive substring of the name or display name.
     public var search: String?
+    /// Only services under one of these prefixes (a scoped API key's reads); `nil` is everything.
+    public var scope: [NodePath]?
 
     public init(
         nodeId: NodePath? = nil, status: ServiceStatus? = nil, slaGroup: String? = nil, tag: String? = nil,
@@ -78,6 +80,10 @@ public protocol StoreReader: SLAReader {
     func apiKey(hash: String) async throws -> APIKey?
     func apiKeys() async throws -> [APIKey]
     func refreshToken(hash: String) async throws -> RefreshToken?
+    func passwordReset(hash: String) async throws -> PasswordReset?
+    /// Every user's role, disabled flag and credentials version, every key's state, and the
+    /// sessions revoked since `revokedSince`: three small reads.
+    func credentialSnapshot(revokedSince: Date) async throws -> CredentialSnapshot
 
     /// Nodes that sent heartbeats but none since `cutoff`, and are not yet marked silent.
     func nodesSilent(since cutoff: Date) async throws -> [Node]
@@ -154,14 +160,29 @@ public protocol StoreWriter: StoreReader, SLAWriter {
     func insert(_ report: BackupReport) async throws
     func insert(_ report: StorageReport) async throws
     func insert(_ user: User) async throws
+    /// Rewrites a user's row (role, display name, disabled, password hash, credentials version…).
+    func update(_ user: User) async throws
+    /// Records a successful sign-in, without rewriting the rest of the row.
+    func recordSignIn(userId: UUID, at: Date) async throws
+    /// Deletes a user with their refresh tokens and reset tokens; tickets assigned to them become
+    /// unassigned. The audit trail keeps its copies of their id and name.
+    func deleteUser(id: UUID) async throws
+    /// Stores a reset token, replacing the user's earlier unused ones.
+    func insert(_ reset: PasswordReset) async throws
+    /// Marks a reset token spent.
+    func update(_ reset: PasswordReset) async throws
     func insert(_ key: APIKey) async throws
     func update(_ key: APIKey) async throws
+    /// Records when a key was last used, without rewriting the rest of the row.
+    func touchAPIKey(id: UUID, at: Date) async throws
     func insert(_ token: RefreshToken) async throws
     func update(_ token: RefreshToken) async throws
     /// Revokes every unrevoked token of `familyId`; returns how many.
     @discardableResult func revokeRefreshTokens(familyId: UUID, at: Date) async throws -> Int
     /// Revokes every unrevoked token of `userId`; returns how many.
     @discardableResult func revokeRefreshTokens(userId: UUID, at: Date) async throws -> Int
+    /// Revokes every unrevoked token of `userId` outside the family `exceptFamily`; returns how many.
+    @discardableResult func revokeRefreshTokens(userId: UUID, exceptFamily: UUID?, at: Date) async throws -> Int
     /// Creates or replaces the licensing row.
     func save(_ settings: LicenseSettings) async throws
 

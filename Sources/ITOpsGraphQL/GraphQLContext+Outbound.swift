@@ -15,3 +15,15 @@ extension GraphQLContext {
         return outbound
     }
 }
+
+extension GraphQLContext {
+    /// Notification channels and rules, for an admin; `FORBIDDEN` for anyone else. The outbound service
+    /// provides them (no separate backend requirement).
+    func notificationAdmin() throws -> any NotificationAdmin {
+        try require(.admin)
+        guard let notifications = backend.outbound as? any NotificationAdmin else {
+            throw ITOpsError(.unavailable, "notification channels are not available on this server")
+        }
+        return notifications
+    }
+}

@@ -32,8 +32,11 @@ public protocol GraphQLBackend: Sendable {
     func events() -> AsyncStream<DomainEvent>
     /// Creates a user; `conflict` when the email is taken.
     func createUser(email: String, password: String, role: Role) async throws -> User
-    /// Creates an API key; the plain text is returned once and never stored.
-    func createAPIKey(name: String, role: Role) async throws -> (key: APIKey, plain: String)
+    /// Creates an API key, optionally scoped to node prefixes and expiring; the plain text is
+    /// returned once and never stored.
+    func createAPIKey(name: String, role: Role, nodeScope: [NodePath]?, expiresAt: Date?) async throws -> (
+        key: APIKey, plain: String
+    )
     /// Revokes the key with this id or prefix.
     func revokeAPIKey(_ reference: String) async throws -> APIKey
     /// The SLA engine; backends without one keep the default, `nil`.
@@ -44,6 +47,20 @@ public protocol GraphQLBackend: Sendable {
     var tickets: TicketDesk? { get }
     /// The audit trail; `nil` (the default) where the backend has none.
     var audit: AuditTrail? { get }
+    /// Public status pages; `nil` (the default) where the backend has none.
+    var statusPages: StatusPageDesk? { get }
+    /// User administration; `nil` (the default) where the backend has none.
+    var identity: (any IdentityAdmin)? { get }
+}
+
+extension GraphQLBackend {
+    public var identity: (any IdentityAdmin)? { nil }
+
+    /// User administration, or `unavailable` where the backend has none.
+    func requireIdentity() throws -> any IdentityAdmin {
+        guard let identity else { throw ITOpsError(.unavailable, "user administration is not available here") }
+        return identity
+    }
 }
 
 /// Per-request context: who asks, from where, and the backend.

@@ -8,7 +8,8 @@ extension GraphQLExecutor {
     /// The type of what each mutation acts on, for `targetType`.
     static let auditTargets: [String: String] = [
         "login": "session", "refreshToken": "session", "logout": "session", "exchangeSignInCode": "session",
-        "createUser": "user", "createApiKey": "apiKey", "revokeApiKey": "apiKey",
+        "createUser": "user", "updateUser": "user", "deleteUser": "user", "changePassword": "user",
+        "resetPassword": "user", "completePasswordReset": "user", "createApiKey": "apiKey", "revokeApiKey": "apiKey",
         "startExclusionWindow": "exclusionWindow", "stopExclusionWindow": "exclusionWindow",
         "activateLicense": "license",
         "createTicket": "ticket", "updateTicket": "ticket", "deleteTicket": "ticket", "addTicketComment": "ticket",
@@ -39,14 +40,18 @@ extension GraphQLExecutor {
             for argument in field.arguments {
                 arguments[argument.name.value] = (try? valueFromASTUntyped(valueAST: argument.value, variables: variables)) ?? .null
             }
+            if name == "changePassword" {
+                // `current` and `new` are passwords whose names do not say so.
+                for key in ["current", "new"] where arguments[key] != nil { arguments[key] = .string(AuditRedaction.mask) }
+            }
             if name == "importTemplates", case .string(let yaml) = arguments["yaml"] {
                 arguments["yaml"] = .string("\(yaml.utf8.count) bytes of YAML")
             }
             let summary = AuditSummary(arguments: arguments, error: error.map { String($0.message.prefix(256)) })
             let data = result.data?.dictionary?[responseKey]
             let targetId = arguments["id"]?.string ?? data?.dictionary?["id"]?.string
-                ?? (name == "login" || name == "exchangeSignInCode"
-                    ? data?.dictionary?["user"]?.dictionary?["id"]?.string : nil)
+                ?? (name == "changePassword" ? context.principal?.userId?.uuidString.lowercased() : nil)
+                ?? (name == "login" || name == "exchangeSignInCode" ? data?.dictionary?["user"]?.dictionary?["id"]?.string : nil)
             let outcome: AuditOutcome = refused ? .denied : (error == nil ? .success : .failure)
             let json = (try? JSONEncoder().encode(summary)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
             await trail.record(

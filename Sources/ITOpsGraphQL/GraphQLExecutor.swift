@@ -44,9 +44,11 @@ public final class GraphQLExecutor: Sendable {
     }
 
     /// The threads GraphQL work runs on: as many as the machine has cores, shared by every
-    /// executor of the process, apart from the cooperative pool that serves everything else.
+    /// executor of the process, apart from the cooperative pool that serves everything else. They
+    /// run at nice 10: a busy dashboard takes what the cores have left after ingest, instead of
+    /// half of them (Benchmarks/mixed.sh, BENCHMARKS.md "Mixed load").
     public static let workers = WorkerExecutor(
-        threads: ProcessInfo.processInfo.activeProcessorCount, name: "itops-graphql")
+        threads: ProcessInfo.processInfo.activeProcessorCount, name: "itops-graphql", niceness: 10)
 
     /// The schema and its resolvers.
     public let api: ITOpsAPI
@@ -159,6 +161,12 @@ public final class GraphQLExecutor: Sendable {
                 "the query costs more than \(limits.maxComplexity) (each field 1, lists by their first or \(limits.defaultListSize)); ask for fewer fields or smaller pages"
             )
         }
+        if context.principal?.nodeScope != nil, let field = Self.outsideScope(operation) {
+            return refuse(
+                "FORBIDDEN",
+                "'\(field.prefix(64))' is not open to a key with a node scope: it reads only services, nodes, incidents, history, storage and backups under its prefixes"
+            )
+        }
         if operation.operation == .subscription {
             guard allowSubscriptions else {
                 return refuse(Code.operationNotSupported, "subscriptions run over WebSocket at /graphql/ws")
@@ -181,6 +189,23 @@ public final class GraphQLExecutor: Sendable {
         } catch {
             return .single(GraphQLErrorMapping.map(GraphQLResult(data: nil, errors: [GraphQLError(error)])))
         }
+    }
+
+    /// The top-level fields a key with a node scope may use: those that filter by node.
+    static let scopedFields: Set<String> = [
+        "__typename", "__schema", "__type", "me", "services", "service", "nodes", "incidents", "serviceHistory",
+        "serviceStatusCounts", "storageVolumes", "storageSummary", "storageHistory", "backupServices",
+        "startExclusionWindow", "stopExclusionWindow", "serviceStatusChanged",
+    ]
+
+    /// The first top-level field of `operation` that a scoped key may not use (a fragment spread
+    /// at the top counts as one).
+    static func outsideScope(_ operation: OperationDefinition) -> String? {
+        for selection in operation.selectionSet.selections {
+            guard let field = selection as? Field else { return "a top-level fragment" }
+            if !scopedFields.contains(field.name.value) { return field.name.value }
+        }
+        return nil
     }
 
     private func subscribe(query: String, variables: [String: Map], operationName: String?, context: GraphQLContext)

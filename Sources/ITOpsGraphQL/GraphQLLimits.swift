@@ -19,7 +19,7 @@ public struct GraphQLLimits: Sendable, Equatable {
     public var defaultPageSizes: [String: Int] = [
         "services": 50, "users": 50, "apiKeys": 50, "incidents": 50, "exclusionWindows": 50, "slaReports": 50,
         "webhookDeliveries": 50, "webhooks": 50, "workflows": 50, "storageVolumes": 50, "storageHistory": 100,
-        "backupServices": 50, "serviceHistory": 50,
+        "backupServices": 50, "serviceHistory": 50, "notificationDeliveries": 50,
     ]
     /// Fields that cost more than 1, by `Type.field`: the ones that compute SLA figures over a month
     /// or more, . Each alias of such a field pays again, so a document

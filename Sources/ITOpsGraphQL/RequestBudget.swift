@@ -41,7 +41,9 @@ public final class RequestBudget: Sendable {
     func memoised<T: Sendable>(_ key: String, _ compute: @escaping @Sendable () async throws -> T) async throws -> T {
         let task = state.withLock { state in
             if let task = state.memo[key] { return task }
-            let task = Task<any Sendable, any Error> { try await compute() }
+            // On the GraphQL threads: a plain `Task` would run this (the SLA figures, the heaviest
+            // work GraphQL does) on the cooperative pool, where ingest's handlers run.
+            let task = Task<any Sendable, any Error>(executorPreference: GraphQLExecutor.workers) { try await compute() }
             state.memo[key] = task
             return task
         }

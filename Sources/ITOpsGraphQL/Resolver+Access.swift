@@ -22,8 +22,16 @@ extension Resolver {
     }
 
     struct CreateAPIKeyArguments: Codable, Sendable {
+        let name: String?
+        let role: String?
+        let input: CreateAPIKeyInputDTO?
+    }
+
+    struct CreateAPIKeyInputDTO: Codable, Sendable {
         let name: String
         let role: String?
+        let nodeScope: [String]?
+        let expiresAt: String?
     }
 
     func users(context: GraphQLContext, arguments: PageArguments) async throws -> UserConnectionDTO {
@@ -53,10 +61,32 @@ extension Resolver {
 
     func createApiKey(context: GraphQLContext, arguments: CreateAPIKeyArguments) async throws -> CreatedAPIKeyDTO {
         try context.require(.admin)
-        let role = try arguments.role.map { try Self.role($0, field: "role") } ?? .operator
-        let name = arguments.name.trimmingCharacters(in: .whitespaces)
-        guard (1...128).contains(name.count) else { throw ITOpsError.invalid("name: must be 1–128 characters") }
-        let created = try await context.backend.createAPIKey(name: name, role: role)
+        let input: CreateAPIKeyInputDTO
+        switch (arguments.input, arguments.name) {
+        case (let given?, nil) where arguments.role == nil:
+            input = given
+        case (nil, let name?):
+            input = CreateAPIKeyInputDTO(name: name, role: arguments.role, nodeScope: nil, expiresAt: nil)
+        default:
+            throw ITOpsError.invalid("input: send either input { name role nodeScope expiresAt } or name (and role)")
+        }
+        let field = arguments.input == nil ? "" : "input."
+        let role = try input.role.map { try Self.role($0, field: field + "role") } ?? .operator
+        let name = input.name.trimmingCharacters(in: .whitespaces)
+        guard (1...128).contains(name.count) else { throw ITOpsError.invalid("\(field)name: must be 1–128 characters") }
+        let scope = try input.nodeScope.map { paths in
+            try paths.enumerated().map { index, path in
+                try NodePath(validating: path, field: "input.nodeScope[\(index)]")
+            }
+        }
+        let expiresAt = try input.expiresAt.map { text in
+            guard let date = ISO8601.parse(text) else {
+                throw ITOpsError.invalid("input.expiresAt: '\(text.prefix(64))' is not an ISO 8601 date-time")
+            }
+            return date
+        }
+        let created = try await context.backend.createAPIKey(
+            name: name, role: role, nodeScope: scope, expiresAt: expiresAt)
         return CreatedAPIKeyDTO(key: created.plain, apiKey: APIKeyDTO(created.key))
     }
 
@@ -149,8 +179,14 @@ struct APIKeyDTO: Codable, Sendable {
     let revokedAt: String?
     let revoked: Bool
     let bootstrap: Bool
+    let expiresAt: String?
+    let lastUsedAt: String?
+    let nodeScope: [String]?
 
     init(_ key: APIKey) {
+        expiresAt = key.expiresAt?.iso8601
+        lastUsedAt = key.lastUsedAt?.iso8601
+        nodeScope = key.nodeScope?.map(\.value)
         id = key.id.uuidString.lowercased()
         name = key.name
         prefix = key.prefix
@@ -177,4 +213,78 @@ struct CreatedAPIKeyDTO: Codable, Sendable {
     /// The plain key, shown this once.
     let key: String
     let apiKey: APIKeyDTO
+}
+
+/// Managing users: admin only, except one's own password and spending a reset token.
+extension Resolver {
+    struct UpdateUserInputDTO: Codable, Sendable {
+        let role: String?
+        let displayName: String?
+        let disabled: Bool?
+    }
+
+    struct UpdateUserArguments: Codable, Sendable {
+        let id: String
+        let input: UpdateUserInputDTO
+    }
+
+    struct ChangePasswordArguments: Codable, Sendable {
+        let current: String
+        let new: String
+    }
+
+    struct CompletePasswordResetArguments: Codable, Sendable {
+        let token: String
+        let newPassword: String
+    }
+
+    func updateUser(context: GraphQLContext, arguments: UpdateUserArguments) async throws -> UserDTO {
+        try context.require(.admin)
+        let id = try Self.uuid(arguments.id, field: "id")
+        let input = arguments.input
+        let update = UserUpdate(
+            role: try input.role.map { try Self.role($0, field: "input.role") }, displayName: input.displayName,
+            disabled: input.disabled)
+        return UserDTO(try await context.backend.requireIdentity().updateUser(id: id, update))
+    }
+
+    func deleteUser(context: GraphQLContext, arguments: IDArgument) async throws -> UserDTO {
+        try context.require(.admin)
+        let id = try Self.uuid(arguments.id, field: "id")
+        return UserDTO(try await context.backend.requireIdentity().deleteUser(id: id))
+    }
+
+    func changePassword(context: GraphQLContext, arguments: ChangePasswordArguments) async throws -> Bool {
+        let principal = try context.require(.viewer)
+        try await context.backend.requireIdentity().changePassword(
+            principal: principal, current: arguments.current, new: arguments.new)
+        return true
+    }
+
+    func resetPassword(context: GraphQLContext, arguments: IDArgument) async throws -> PasswordResetDTO {
+        try context.require(.admin)
+        let id = try Self.uuid(arguments.id, field: "id")
+        return PasswordResetDTO(try await context.backend.requireIdentity().resetPassword(id: id))
+    }
+
+    func completePasswordReset(context: GraphQLContext, arguments: CompletePasswordResetArguments) async throws
+        -> Bool
+    {
+        try await context.backend.requireIdentity().completePasswordReset(
+            token: arguments.token, newPassword: arguments.newPassword)
+        return true
+    }
+}
+
+struct PasswordResetDTO: Codable, Sendable {
+    /// The one-time token, shown this once.
+    let token: String
+    let expiresAt: String
+    let user: UserDTO
+
+    init(_ grant: PasswordResetGrant) {
+        token = grant.token
+        expiresAt = grant.expiresAt.iso8601
+        user = UserDTO(grant.user)
+    }
 }

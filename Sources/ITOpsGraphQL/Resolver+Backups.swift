@@ -17,13 +17,15 @@ extension Resolver {
         let overdueOnly = arguments.overdueOnly ?? false
         let cursor = try arguments.after.map(Self.decodeBackupCursor)
         let queries = context.backend.reader.backupQueries
-        let fetched = try await queries.servicesExpectingBackup(overdueOnly: overdueOnly, after: cursor, limit: first + 1)
+        let scope = context.principal?.nodeScope
+        let fetched = try await queries.servicesExpectingBackup(
+            overdueOnly: overdueOnly, scope: scope, after: cursor, limit: first + 1)
         let page = try Self.page(fetched, first: first, context: context, cursor: Self.encodeBackupCursor) {
             ServiceEdgeDTO(cursor: $0, node: ServiceDTO($1))
         }
         return ServiceConnectionDTO(
             edges: page.edges, pageInfo: page.pageInfo,
-            totalCount: try await queries.countServicesExpectingBackup(overdueOnly: overdueOnly))
+            totalCount: try await queries.countServicesExpectingBackup(overdueOnly: overdueOnly, scope: scope))
     }
 
     static func encodeBackupCursor(_ service: Service) -> String {

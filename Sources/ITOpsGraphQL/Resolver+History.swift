@@ -14,6 +14,7 @@ extension Resolver {
     {
         try context.require(.viewer)
         let id = try Self.uuid(arguments.serviceId, field: "serviceId")
+        try await Self.requireInScope(service: id, context)
         let first = try Self.limit(arguments.first)
         let cursor = try arguments.after.map(Self.decodeHistoryCursor)
         let queries = context.backend.reader.historyQueries
@@ -27,7 +28,11 @@ extension Resolver {
 
     func serviceStatusCounts(context: GraphQLContext, arguments: NoArguments) async throws -> [NodeStatusCountDTO] {
         try context.require(.viewer)
-        let counts = try await context.backend.reader.nodeCountQueries.nodeStatusCounts()
+        let principal = context.principal
+        let counts = try await context.backend.reader.nodeCountQueries.nodeStatusCounts().filter { count in
+            guard let principal, principal.nodeScope != nil else { return true }
+            return (try? NodePath(validating: count.nodeId)).map(principal.covers) ?? false
+        }
         try context.charge(counts.count)
         return counts.map(NodeStatusCountDTO.init)
     }

@@ -65,7 +65,9 @@ extension Resolver {
     func slaSnapshotTrend(context: GraphQLContext, arguments: SnapshotTrendArguments) async throws -> [SLAPeriodDTO] {
         let engine = try engine(context)
         let id = try Self.uuid(arguments.serviceId, field: "serviceId")
-        return try await engine.snapshotTrend(serviceId: id, hoursBack: arguments.hoursBack ?? 1).map(SLAPeriodDTO.init)
+        return try await Self.offloaded {
+            try await engine.snapshotTrend(serviceId: id, hoursBack: arguments.hoursBack ?? 1)
+        }.map(SLAPeriodDTO.init)
     }
 
     func slaTrendData(context: GraphQLContext, arguments: TrendArguments) async throws -> [SLAPeriodDTO] {
@@ -88,9 +90,9 @@ extension Resolver {
         case (nil, nil): scope = .fleet
         }
         do {
-            return try await engine.trend(
-                kind, monthsBack: filter?.monthsBack ?? (kind == .daily ? 1 : 12), scope: scope
-            ).map(SLAPeriodDTO.init)
+            let monthsBack = filter?.monthsBack ?? (kind == .daily ? 1 : 12)
+            return try await Self.offloaded { try await engine.trend(kind, monthsBack: monthsBack, scope: scope) }
+                .map(SLAPeriodDTO.init)
         } catch let error as ITOpsError where error.code == .invalid && error.message.hasPrefix("monthsBack") {
             throw ITOpsError.invalid("filter." + error.message)
         }
@@ -145,8 +147,11 @@ extension Resolver {
                 limit: arguments.openOnly == true ? 10_000 : limit)
         }
         if arguments.openOnly == true { incidents = incidents.filter { $0.closedAt == nil } }
-        let shown = Array(incidents.prefix(limit))
+        var shown = Array(incidents.prefix(limit))
         let services = try await Self.services(Set(shown.map(\.serviceId)), reader: reader)
+        if let principal = context.principal, principal.nodeScope != nil {
+            shown = shown.filter { services[$0.serviceId].map { principal.covers($0.nodeId) } ?? false }
+        }
         return shown.map { IncidentDTO($0, service: services[$0.serviceId], now: now) }
     }
 
@@ -172,6 +177,7 @@ extension Resolver {
     {
         let engine = try engine(context, .operator)
         let principal = try context.require(.operator)
+        try principal.requireScope(nodeId: arguments.nodeId)
         var ticket: Ticket?
         if let reference = arguments.ticketId { ticket = try await Self.desk(context).changeTicket(reference) }
         let (window, created) = try await engine.startExclusionWindow(
@@ -190,6 +196,7 @@ extension Resolver {
         -> ExclusionWindowDTO
     {
         let engine = try engine(context, .operator)
+        try context.require(.operator).requireScope(nodeId: arguments.nodeId)
         let window = try await engine.stopExclusionWindow(
             Commands.ExclusionWindowStop(service: arguments.service, nodeId: arguments.nodeId))
         return try await describe(window, engine: engine, context: context)
@@ -221,5 +228,14 @@ extension Resolver {
         guard let engine = context.backend.sla, (try? context.requirePlugin(.sla)) != nil else { return nil }
         // Memoised: every alias of `slaGroups` in one operation shares one computation.
         return try await context.budget.memoised("slaCurrentMonthGroups") { try await engine.currentMonth().groups }
+    }
+}
+
+extension Resolver {
+    /// Runs `work` on the GraphQL threads. Graphiti wraps each resolver in an unstructured task,
+    /// which forgets the executor the operation was started on: without this, SLA figures were
+    /// computed on the cooperative pool that serves ingest (a profile of Benchmarks/mixed.sh).
+    static func offloaded<T: Sendable>(_ work: @escaping @Sendable () async throws -> T) async throws -> T {
+        try await withTaskExecutorPreference(GraphQLExecutor.workers) { try await work() }
     }
 }

@@ -38,7 +38,8 @@ extension Resolver {
     {
         try context.require(.viewer)
         let first = try Self.limit(arguments.first)
-        let filter = try Self.storageFilter(arguments.filter)
+        var filter = try Self.storageFilter(arguments.filter)
+        filter.scope = context.principal?.nodeScope
         let cursor = try arguments.after.map(Self.decodeCursor)
         let reader = context.backend.reader
         let fetched = try await reader.services(matching: filter, after: cursor, limit: first + 1)
@@ -55,7 +56,8 @@ extension Resolver {
         -> StorageSummaryDTO
     {
         try context.require(.viewer)
-        let filter = try Self.storageFilter(arguments.filter)
+        var filter = try Self.storageFilter(arguments.filter)
+        filter.scope = context.principal?.nodeScope
         return StorageSummaryDTO(try await context.backend.reader.storageQueries.storageSummary(matching: filter))
     }
 
@@ -64,6 +66,7 @@ extension Resolver {
     {
         try context.require(.viewer)
         let id = try Self.uuid(arguments.serviceId, field: "serviceId")
+        try await Self.requireInScope(service: id, context)
         let first = try Self.limit(arguments.first, default: 100)
         let cursor = try arguments.after.map(Self.decodeStorageCursor)
         let queries = context.backend.reader.storageQueries

@@ -8,6 +8,8 @@ enum EventVisibility {
     /// Whether `principal` may receive `event`.
     static func canSee(_ event: DomainEvent, _ principal: Principal) -> Bool {
         switch event {
+        case .serviceStatusChanged(let change) where principal.nodeScope != nil:
+            principal.covers(change.nodeId)
         case .serviceStatusChanged, .slaIncident, .slaAlert, .licenseUpdated, .ticketCreated, .ticketUpdated,
             .ticketDeleted:
             principal.role >= .viewer

@@ -49,7 +49,8 @@ struct Resolver: Sendable {
         guard (1...Self.maxPageSize).contains(first) else {
             throw ITOpsError.invalid("first: must be between 1 and \(Self.maxPageSize)")
         }
-        let filter = try Self.filter(arguments.filter)
+        var filter = try Self.filter(arguments.filter)
+        filter.scope = context.principal?.nodeScope
         let cursor = try arguments.after.map(Self.decodeCursor)
         let reader = context.backend.reader
         let page = try await reader.services(matching: filter, after: cursor, limit: first + 1)
@@ -65,12 +66,26 @@ struct Resolver: Sendable {
     func service(context: GraphQLContext, arguments: IDArgument) async throws -> ServiceDTO? {
         try context.require(.viewer)
         let id = try Self.uuid(arguments.id, field: "id")
-        return try await context.backend.reader.service(id: id).map(ServiceDTO.init)
+        let principal = context.principal
+        return try await context.backend.reader.service(id: id).flatMap {
+            principal?.covers($0.nodeId) == false ? nil : ServiceDTO($0)
+        }
+    }
+
+    /// Throws `notFound` when a scoped principal asks about a service outside its scope (or one
+    /// that does not exist): outside the scope, nothing is there.
+    static func requireInScope(service id: UUID, _ context: GraphQLContext) async throws {
+        guard let principal = context.principal, principal.nodeScope != nil else { return }
+        guard let service = try await context.backend.reader.service(id: id), principal.covers(service.nodeId) else {
+            throw ITOpsError.notFound("no service with id \(id.stored)")
+        }
     }
 
     func nodes(context: GraphQLContext, arguments: ListArguments) async throws -> [NodeDTO] {
         try context.require(.viewer)
-        let nodes = try Self.slice(try await context.backend.reader.nodes(), key: \.id.value, arguments)
+        let principal = context.principal
+        let visible = try await context.backend.reader.nodes().filter { principal?.covers($0.id) ?? true }
+        let nodes = try Self.slice(visible, key: \.id.value, arguments)
         try context.charge(nodes.count)
         return nodes.map(NodeDTO.init)
     }

@@ -12,6 +12,10 @@ extension ITOpsAPI {
                     Field("email", at: \.email)
                     Field("role", at: \.role).description("admin | operator | viewer")
                     Field("createdAt", at: \.createdAt)
+                    Field("displayName", at: \.displayName)
+                    Field("provider", at: \.provider).description("Where the user signs in: local | ldap | oidc")
+                    Field("disabled", at: \.disabled).description("A disabled user cannot sign in; their tokens stop working.")
+                    Field("lastSignInAt", at: \.lastSignInAt)
                 }
                 Type(MeDTO.self, as: "Me") {
                     Field("id", at: \.id)

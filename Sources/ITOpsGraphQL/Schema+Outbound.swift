@@ -129,7 +129,7 @@ extension ITOpsAPI {
                     Field("finishedAt", at: \.finishedAt)
                 }
                 Type(TemplateChangeDTO.self, as: "TemplateChange") {
-                    Field("kind", at: \.kind).description("workflows | serviceCatalog | slaDefinitions")
+                    Field("kind", at: \.kind).description("workflows | serviceCatalog | slaDefinitions | notificationChannels | notificationRules")
                     Field("name", at: \.name)
                     Field("outcome", at: \.outcome).description("created | updated | unchanged")
                 }
@@ -198,7 +198,7 @@ extension ITOpsAPI {
                     "Workflows, service catalog and SLA definitions from YAML; idempotent by name. Admin only.")
                 Field("exportTemplates", at: Resolver.exportTemplates) {
                     Argument("kinds", at: \.kinds).description(
-                        "workflows | serviceCatalog | slaDefinitions; all when omitted.")
+                        "workflows | serviceCatalog | slaDefinitions | notificationChannels | notificationRules; all when omitted.")
                 }
                 .description("The YAML document. Admin only.")
             }

@@ -16,7 +16,7 @@ public struct ITOpsAPI: Sendable {
     static var partials: [PartialSchema<Resolver, GraphQLContext>] {
         [
             authSchema, inventorySchema, licenseSchema, accessSchema, subscriptionSchema, slaSchema, outboundSchema,
-            ticketSchema, auditSchema, storageSchema, signInSchema,
+            ticketSchema, auditSchema, storageSchema, statusPageSchema, notificationSchema, signInSchema,
         ]
     }
 }

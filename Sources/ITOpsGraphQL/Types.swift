@@ -10,12 +10,20 @@ struct UserDTO: Codable, Sendable {
     let email: String
     let role: String
     let createdAt: String
+    let displayName: String?
+    let provider: String
+    let disabled: Bool
+    let lastSignInAt: String?
 
     init(_ user: User) {
         id = user.id.uuidString.lowercased()
         email = user.email
         role = user.role.rawValue
         createdAt = user.createdAt.iso8601
+        displayName = user.displayName
+        provider = user.provider
+        disabled = user.disabled
+        lastSignInAt = user.lastSignInAt?.iso8601
     }
 }
 

@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import Synchronization
 
 /// A task executor with threads of its own, so that CPU-heavy GraphQL work (parsing, validation,
@@ -9,10 +12,15 @@ public final class WorkerExecutor: TaskExecutor {
     private let queue = Mutex<JobQueue>(JobQueue())
     private let available = DispatchSemaphore(value: 0)
 
-    /// Starts `threads` threads named `name`; they live as long as the process.
-    public init(threads: Int, name: String) {
+    /// Starts `threads` threads named `name`; they live as long as the process. With `niceness`
+    /// (Linux), the threads run at that lower scheduling priority, so that when the cores are
+    /// busy, the work queued here yields to everything else (ingest before dashboards).
+    public init(threads: Int, name: String, niceness: Int32 = 0) {
         for index in 0..<max(1, threads) {
-            let thread = Thread { [self] in self.work() }
+            let thread = Thread { [self] in
+                Self.lowerPriority(by: niceness)
+                self.work()
+            }
             thread.name = "\(name)-\(index)"
             thread.start()
         }
@@ -23,6 +31,15 @@ public final class WorkerExecutor: TaskExecutor {
         let job = UnownedJob(job)
         queue.withLock { $0.append(job) }
         available.signal()
+    }
+
+    /// Lowers the calling thread's priority (Linux schedules threads as tasks, each with its own nice).
+    private static func lowerPriority(by niceness: Int32) {
+        #if os(Linux)
+        guard niceness > 0 else { return }
+        // `who` 0 is the calling thread: on Linux the nice value is per thread (setpriority(2), NOTES).
+        _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, niceness)
+        #endif
     }
 
     private func work() {

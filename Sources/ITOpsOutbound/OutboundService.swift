@@ -25,6 +25,12 @@ public final class OutboundService: OutboundAdmin {
         /// Told every outcome: `("webhook", status)` after each delivery attempt (`Pending` means a retry is
         /// scheduled) and `("workflow", status)` when an execution finishes. The server counts them in `/metrics`.
         public var onOutcome: (@Sendable (_ kind: String, _ status: DeliveryStatus) -> Void)?
+        /// The console's public address (`ITOPS_PUBLIC_URL`, no trailing slash): notifications link to its
+        /// pages. `nil` sends no links.
+        public var publicURL: String?
+        /// The SLA line of a notification about a service or SLA group (its figure this month and the error
+        /// budget left), `nil` when it has none. The server reads it from the SLA engine.
+        public var slaFigure: (@Sendable (_ serviceId: UUID?, _ slaGroup: String?) async -> String?)?
 
         /// The defaults.
         public init() {}
@@ -55,6 +61,10 @@ public final class OutboundService: OutboundAdmin {
     /// instance sees every event; the event key makes the second insert a no-op).
     private let subscriptionCache = Mutex<(read: ContinuousClock.Instant, hooks: [Webhook], flows: [Workflow])?>(nil)
     static let subscriptionsTTL: Duration = .seconds(1)
+    /// The notification rules and channels as last read, refreshed like ``subscriptionCache``.
+    let routingCache = Mutex<(read: ContinuousClock.Instant, rules: [NotificationRule], channels: [NotificationChannel])?>(nil)
+    /// The SMTP client of email channels: the same guard as ``client``.
+    let smtp: SMTPClient
 
     /// Whether ``run()`` listens to the event bus (events published before that are not enqueued here).
     public var isListening: Bool { listening.load(ordering: .acquiring) }
@@ -73,6 +83,7 @@ public final class OutboundService: OutboundAdmin {
         self.slaCatalog = slaCatalog
         self.logger = logger
         self.settings = settings
+        smtp = SMTPClient(guardian: client.guardian, timeout: max(client.settings.timeout, .seconds(10)))
         let (stream, continuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
         wake = stream
         wakeContinuation = continuation
@@ -248,6 +259,7 @@ public final class OutboundService: OutboundAdmin {
     /// workflow it triggers, then wakes the worker. Every instance may call it for the same event: the
     /// event key makes the second insert a no-op.
     public func enqueue(_ domainEvent: DomainEvent) async throws {
+        try await routeNotifications(domainEvent)
         let name = domainEvent.name
         let subscriptions = try await subscriptions()
         let hooks = subscriptions.hooks.filter { $0.enabled && $0.events.contains(name) }
@@ -291,8 +303,14 @@ public final class OutboundService: OutboundAdmin {
         return (hooks, flows)
     }
 
+    /// Wakes the worker (new work is due).
+    func wakeWorker() { wakeContinuation.yield() }
+
     /// Drops the cached webhooks and workflows: called after this instance changed them.
-    func subscriptionsChanged() { subscriptionCache.withLock { $0 = nil } }
+    func subscriptionsChanged() {
+        subscriptionCache.withLock { $0 = nil }
+        routingCache.withLock { $0 = nil }
+    }
 
     /// Consumes the event bus and works the queue until cancelled.
     public func run() async {
@@ -332,13 +350,16 @@ public final class OutboundService: OutboundAdmin {
     @discardableResult
     public func workOnce() async -> Int {
         do {
+            try await flushHeldNotifications()
             let deliveries = try await claimDeliveries()
             let executions = try await claimExecutions()
+            let notifications = try await claimNotificationDeliveries()
             await withTaskGroup(of: Void.self) { group in
                 for delivery in deliveries { group.addTask { await self.deliver(delivery) } }
                 for execution in executions { group.addTask { await self.advance(execution) } }
+                for notification in notifications { group.addTask { await self.deliver(notification) } }
             }
-            return deliveries.count + executions.count
+            return deliveries.count + executions.count + notifications.count
         } catch {
             logger.error("outbound queue failed", metadata: ["error": "\(error)"])
             return 0
@@ -435,15 +456,7 @@ public final class OutboundService: OutboundAdmin {
             }
         }
         done.durationMs = Self.milliseconds(ContinuousClock.now - started)
-        let now = clock.now()
-        done.leaseUntil = nil
-        if transient && retry && done.attempt < settings.maxAttempts {
-            done.status = .pending
-            done.nextAttemptAt = now.addingTimeInterval(settings.backoff(after: done.attempt))
-        } else {
-            done.nextAttemptAt = nil
-            done.completedAt = now
-        }
+        conclude(&done, transient: transient, retry: retry)
         settings.onOutcome?("webhook", done.status)
         if done.status != .success {
             logger.notice(
@@ -455,5 +468,33 @@ public final class OutboundService: OutboundAdmin {
 
     static func milliseconds(_ duration: Duration) -> Int {
         Int(duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000)
+    }
+}
+
+/// A queued delivery that is retried with backoff: webhook and notification deliveries share the schedule.
+protocol RetriedDelivery {
+    var status: DeliveryStatus { get set }
+    var attempt: Int { get }
+    var nextAttemptAt: Date? { get set }
+    var leaseUntil: Date? { get set }
+    var completedAt: Date? { get set }
+}
+
+extension WebhookDelivery: RetriedDelivery {}
+extension NotificationDelivery: RetriedDelivery {}
+
+extension OutboundService {
+    /// After an attempt: releases the lease and either schedules the next attempt (`Pending`, after the
+    /// backoff) when trying again may help and attempts are left, or makes the outcome final.
+    func conclude(_ done: inout some RetriedDelivery, transient: Bool, retry: Bool) {
+        let now = clock.now()
+        done.leaseUntil = nil
+        if transient && retry && done.attempt < settings.maxAttempts {
+            done.status = .pending
+            done.nextAttemptAt = now.addingTimeInterval(settings.backoff(after: done.attempt))
+        } else {
+            done.nextAttemptAt = nil
+            done.completedAt = now
+        }
     }
 }

@@ -42,6 +42,9 @@ public enum Templates {
         public var workflows: [WorkflowDefinition]?
         public var serviceCatalog: [CatalogEntry]?
         public var slaDefinitions: [SLADefinition]?
+        /// Channels with secrets as given or as ``Templates/secretPlaceholder`` (keep the stored one).
+        public var notificationChannels: [TemplateChannel]?
+        public var notificationRules: [NotificationRuleDefinition]?
     }
 
     // MARK: Export
@@ -49,7 +52,8 @@ public enum Templates {
     /// The document holding `kinds` in a fixed order and spelling, so that the export of an unchanged
     /// installation is byte for byte the same.
     public static func export(
-        kinds: [TemplateKind], workflows: [WorkflowDefinition], catalog: [CatalogEntry], sla: [SLADefinition]
+        kinds: [TemplateKind], workflows: [WorkflowDefinition], catalog: [CatalogEntry], sla: [SLADefinition],
+        channels: [NotificationChannel]? = nil, rules: [NotificationRuleDefinition]? = nil
     ) throws -> String {
         let wanted = Set(kinds.isEmpty ? TemplateKind.allCases : kinds)
         var root: [(YAMLNode, YAMLNode)] = [(YAMLNode("apiVersion"), YAMLNode(apiVersion))]
@@ -65,20 +69,27 @@ public enum Templates {
         if wanted.contains(.workflows) {
             root.append((YAMLNode("workflows"), YAMLNode(workflows.sorted { $0.name < $1.name }.map(node))))
         }
+        if wanted.contains(.notificationChannels), let channels {
+            root.append(
+                (YAMLNode("notificationChannels"), YAMLNode(channels.sorted { $0.name < $1.name }.map(channelNode))))
+        }
+        if wanted.contains(.notificationRules), let rules {
+            root.append((YAMLNode("notificationRules"), YAMLNode(rules.sorted { $0.name < $1.name }.map(ruleNode))))
+        }
         return try Yams.serialize(node: YAMLNode(root), width: -1, allowUnicode: true)
     }
 
-    private static func mapping(_ pairs: [(String, YAMLNode?)]) -> YAMLNode {
+    static func mapping(_ pairs: [(String, YAMLNode?)]) -> YAMLNode {
         YAMLNode(pairs.compactMap { key, value in value.map { (YAMLNode(key), $0) } })
     }
 
     /// Multi-line text (a request body) as a literal block, the way people write it.
-    private static func text(_ value: String?) -> YAMLNode? {
+    static func text(_ value: String?) -> YAMLNode? {
         value.map { $0.contains("\n") ? YAMLNode($0, .implicit, .literal) : YAMLNode($0) }
     }
-    private static func number(_ value: Int?) -> YAMLNode? { value.map { YAMLNode(String($0)) } }
+    static func number(_ value: Int?) -> YAMLNode? { value.map { YAMLNode(String($0)) } }
     private static func number(_ value: Double) -> YAMLNode { YAMLNode(String(value)) }
-    private static func flag(_ value: Bool?) -> YAMLNode? { value.map { YAMLNode($0 ? "true" : "false") } }
+    static func flag(_ value: Bool?) -> YAMLNode? { value.map { YAMLNode($0 ? "true" : "false") } }
 
     private static func node(_ definition: SLADefinition) -> YAMLNode {
         mapping([
@@ -178,7 +189,7 @@ extension Templates {
 struct NodeReader {
     var problems: [String] = []
 
-    private mutating func problem(_ path: String, _ node: YAMLNode?, _ message: String) {
+    mutating func problem(_ path: String, _ node: YAMLNode?, _ message: String) {
         if let line = node?.mark?.line {
             problems.append("\(path) (line \(line)): \(message)")
         } else {
@@ -187,7 +198,7 @@ struct NodeReader {
     }
 
     /// The pairs of a mapping, reporting keys outside `allowed`.
-    private mutating func fields(_ node: YAMLNode?, _ path: String, allowed: [String]) -> [String: YAMLNode]? {
+    mutating func fields(_ node: YAMLNode?, _ path: String, allowed: [String]) -> [String: YAMLNode]? {
         guard let node else { return nil }
         guard let mapping = node.mapping else {
             problem(path, node, "must be a mapping")
@@ -208,7 +219,7 @@ struct NodeReader {
         return result
     }
 
-    private mutating func list(_ node: YAMLNode?, _ path: String) -> [YAMLNode]? {
+    mutating func list(_ node: YAMLNode?, _ path: String) -> [YAMLNode]? {
         guard let node else { return nil }
         guard let sequence = node.sequence else {
             problem(path, node, "must be a list")
@@ -217,7 +228,7 @@ struct NodeReader {
         return Array(sequence)
     }
 
-    private mutating func string(_ node: YAMLNode?, _ path: String, required: Bool = false) -> String? {
+    mutating func string(_ node: YAMLNode?, _ path: String, required: Bool = false) -> String? {
         guard let node else {
             if required { problem(path, nil, "is required") }
             return nil
@@ -229,7 +240,7 @@ struct NodeReader {
         return text
     }
 
-    private mutating func int(_ node: YAMLNode?, _ path: String) -> Int? {
+    mutating func int(_ node: YAMLNode?, _ path: String) -> Int? {
         guard let node else { return nil }
         guard node.scalar != nil, let value = Int(node.string ?? "") else {
             problem(path, node, "must be a whole number")
@@ -250,7 +261,7 @@ struct NodeReader {
         return value
     }
 
-    private mutating func bool(_ node: YAMLNode?, _ path: String) -> Bool? {
+    mutating func bool(_ node: YAMLNode?, _ path: String) -> Bool? {
         guard let node else { return nil }
         switch node.string {
         case "true": return true
@@ -278,7 +289,7 @@ struct NodeReader {
         return result
     }
 
-    private mutating func vocabulary<V: Vocabulary>(_ type: V.Type, _ node: YAMLNode?, _ path: String, required: Bool)
+    mutating func vocabulary<V: Vocabulary>(_ type: V.Type, _ node: YAMLNode?, _ path: String, required: Bool)
         -> V?
     {
         guard let text = string(node, path, required: required) else { return nil }
@@ -307,7 +318,11 @@ struct NodeReader {
         }
         guard
             let top = fields(
-                root, "$", allowed: ["apiVersion", "slaDefinitions", "serviceCatalog", "workflows"])
+                root, "$",
+                allowed: [
+                    "apiVersion", "slaDefinitions", "serviceCatalog", "workflows", "notificationChannels",
+                    "notificationRules",
+                ])
         else { return nil }
         if let version = string(top["apiVersion"], "apiVersion", required: true), version != Templates.apiVersion {
             problem("apiVersion", top["apiVersion"], "must be \(Templates.apiVersion)")
@@ -343,6 +358,7 @@ struct NodeReader {
                 return parsed
             }
         }
+        readNotifications(top, into: &document)
         return document
     }
 

@@ -20,6 +20,7 @@ public func buildApplication(runtime: ITOpsRuntime, runJobs: Bool = true) -> som
     TemplateRoutes(runtime: runtime, auth: auth).add(to: router)
     OpenAPIDocument.add(to: router)
     ConsoleRoutes().add(to: router)
+    StatusPageRoutes(runtime: runtime).add(to: router)
     AuditRoutes(runtime: runtime, auth: auth).add(to: router)
     SignInRoutes(runtime: runtime).add(to: router)
 

@@ -33,6 +33,8 @@ public struct Config: Sendable {
     public var allowPrivateWebhooks = false
     /// Longest outbound HTTP call (webhook delivery, workflow step), redirects included.
     public var outboundTimeout: TimeInterval = 10
+    /// Where people reach the console (`ITOPS_PUBLIC_URL`, no trailing slash): notifications link to it.
+    public var publicURL: String?
     public var logLevel = Logger.Level.info
     /// How often the silence sweep runs.
     public var sweepInterval: TimeInterval = 15
@@ -61,6 +63,12 @@ public struct Config: Sendable {
     public var ldap: LDAPDirectory.Settings?
     /// OpenID Connect sign-in (`ITOPS_OIDC_*`); `nil` when `ITOPS_OIDC_ISSUER` is not set.
     public var oidc: OIDCClient.Settings?
+    /// How long a public status page (its JSON, feed and badges) is served from memory before it is
+    /// recomputed (`ITOPS_STATUS_PAGE_TTL`).
+    public var statusPageTTL: TimeInterval = 30
+    /// Longest age of an instance's view of revocations (users disabled, deleted or demoted, sessions
+    /// signed out, keys revoked); an open WebSocket re-checks its credential this often too.
+    public var credentialRefreshInterval: TimeInterval = 5
 
     /// How `UNKNOWN` time counts in SLA math.
 
@@ -117,8 +125,16 @@ public struct Config: Sendable {
             "ITOPS_OUTBOUND_TIMEOUT", "10s",
             "longest outbound HTTP call (webhook delivery, workflow step), redirects included; at most 5m"
         ),
+        (
+            "ITOPS_PUBLIC_URL", "unset",
+            "the console's public address (http(s)://host[:port][/path]); notifications link to its pages"
+        ),
         ("ITOPS_LOG_LEVEL", "info", "trace, debug, info, notice, warning, error, critical"),
         ("ITOPS_SWEEP_INTERVAL", "15s", "how often the silence sweep runs"),
+        (
+            "ITOPS_STATUS_PAGE_TTL", "30s",
+            "how long public status pages, their JSON, feed and badges are served from memory before they are recomputed (1s–10m)"
+        ),
         ("ITOPS_SQLITE_SYNCHRONOUS", "full", "`full` (survives power loss) or `normal` (survives a killed process)"),
         ("ITOPS_BCRYPT_COST", "12", "bcrypt cost of password hashes, 4–31"),
         (
@@ -131,6 +147,10 @@ public struct Config: Sendable {
         (
             "ITOPS_SHUTDOWN_TIMEOUT", "30s",
             "on SIGTERM: how long in-flight requests, the write batch and WebSockets get before the process exits"
+        ),
+        (
+            "ITOPS_AUTH_REFRESH_INTERVAL", "5s",
+            "how often each instance re-reads revocations (disabled users, signed-out sessions, revoked keys), and an open WebSocket re-checks its credential; 0.1s–5s"
         ),
         (
             "ITOPS_AUDIT_RETENTION", "forever",
@@ -233,12 +253,24 @@ public struct Config: Sendable {
             }
             config.auditRetentionDays = days
         }
+        read("ITOPS_AUTH_REFRESH_INTERVAL") { value throws(ConfigProblem) in
+            let interval = try duration(value)
+            guard interval >= 0.1, interval <= 5 else {
+                throw ConfigProblem("must be between 0.1s and 5s (revocation must take effect within 10 s)")
+            }
+            config.credentialRefreshInterval = interval
+        }
         read("ITOPS_HEARTBEAT_TIMEOUT") { value throws(ConfigProblem) in config.heartbeatTimeout = try duration(value) }
         read("ITOPS_PUSH_STALE_AFTER") { value throws(ConfigProblem) in config.pushStaleAfter = try duration(value) }
         read("ITOPS_MAX_CLOCK_SKEW") { value throws(ConfigProblem) in config.maxClockSkew = try duration(value) }
         read("ITOPS_LATE_DATA_HORIZON") { value throws(ConfigProblem) in config.lateDataHorizon = try duration(value) }
         read("ITOPS_MAX_EXCLUSION_WINDOW") { value throws(ConfigProblem) in
             config.maxExclusionWindow = try duration(value)
+        }
+        read("ITOPS_STATUS_PAGE_TTL") { value throws(ConfigProblem) in
+            let ttl = try duration(value)
+            guard (1...600).contains(ttl) else { throw ConfigProblem("'\(value)' must be between 1s and 10m") }
+            config.statusPageTTL = ttl
         }
         read("ITOPS_MAX_PLANNED_EXCLUSION_WINDOW") { value throws(ConfigProblem) in
             config.maxPlannedExclusionWindow = try duration(value)
@@ -281,6 +313,14 @@ public struct Config: Sendable {
             let timeout = try duration(value)
             guard timeout >= 1, timeout <= 300 else { throw ConfigProblem("must be between 1s and 5m") }
             config.outboundTimeout = timeout
+        }
+        read("ITOPS_PUBLIC_URL") { value throws(ConfigProblem) in
+            var text = value.trimmingCharacters(in: .whitespaces)
+            while text.hasSuffix("/") { text.removeLast() }
+            guard let url = URL(string: text), let scheme = url.scheme?.lowercased(), ["http", "https"].contains(scheme),
+                let host = url.host, !host.isEmpty, url.query == nil, url.fragment == nil, text.count <= 2048
+            else { throw ConfigProblem("must be an http(s) URL without query or fragment, e.g. https://itops.example.com") }
+            config.publicURL = text
         }
         read("ITOPS_LOG_LEVEL") { value throws(ConfigProblem) in
             guard let level = Logger.Level(rawValue: value.lowercased()) else {

@@ -30,10 +30,16 @@ public final class ITOpsRuntime: Sendable {
     public let tickets: TicketDesk
     /// The tamper-evident audit trail (plugin `audit`).
     public let audit: AuditTrail
+    /// Public status pages (plugin `sla`): what admins publish.
+    public let statusPages: StatusPageDesk
+    /// What the public sees of them, served from memory.
+    let statusPageCache: PublicStatusCache
     let accounts: Accounts
     /// LDAP and OIDC sign-in, and the routing of `login` between local and LDAP.
     let signIn: SignIn
     let apiKeys: APIKeys
+    /// Whether issued tokens and keys still hold (revocation within seconds, across instances).
+    let credentials: CredentialState
     let tokens: AccessTokens
     let metrics: ITOpsMetrics
     let graphQL: ITOpsAPI
@@ -44,7 +50,8 @@ public final class ITOpsRuntime: Sendable {
 
     private init(
         config: Config, store: SQLStore, events: any EventBus, clock: any WallClock, ingest: Ingest, sla: SLAEngine,
-        logger: Logger, accounts: Accounts, signIn: SignIn, apiKeys: APIKeys, tokens: AccessTokens, metrics: ITOpsMetrics,
+        logger: Logger, accounts: Accounts, signIn: SignIn, apiKeys: APIKeys, credentials: CredentialState, tokens: AccessTokens,
+        metrics: ITOpsMetrics,
         graphQL: ITOpsAPI, license: LicenseManager, outbound: OutboundService, tickets: TicketDesk, audit: AuditTrail
     ) {
         self.config = config
@@ -57,6 +64,7 @@ public final class ITOpsRuntime: Sendable {
         self.accounts = accounts
         self.signIn = signIn
         self.apiKeys = apiKeys
+        self.credentials = credentials
         self.tokens = tokens
         self.metrics = metrics
         self.graphQL = graphQL
@@ -65,6 +73,9 @@ public final class ITOpsRuntime: Sendable {
         connections = ConnectionLimiter(limit: config.maxConnectionsPerAddress, proxies: config.trustedProxies)
         self.tickets = tickets
         self.audit = audit
+        statusPages = StatusPageDesk(store: store, engine: sla, clock: clock)
+        statusPageCache = PublicStatusCache(desk: statusPages, ttl: config.statusPageTTL, publicURL: config.publicURL)
+        statusPages.onChange { [statusPageCache] in statusPageCache.invalidate() }
     }
 
     /// Opens the database (applying migrations), loads or generates secrets, and creates the
@@ -87,18 +98,28 @@ public final class ITOpsRuntime: Sendable {
             slaSettings.unknownPolicy = config.slaUnknownPolicy
             slaSettings.maxExclusionWindow = config.maxExclusionWindow
             slaSettings.maxPlannedExclusionWindow = config.maxPlannedExclusionWindow
+            slaSettings.computeExecutor = GraphQLExecutor.workers
             let sla = SLAEngine(store: store, events: events, clock: clock, settings: slaSettings)
             try await sla.seedDefinitions()
             let tokens = await AccessTokens.make(secret: secret, clock: clock)
             let hasher = PasswordHasher(cost: config.bcryptCost)
+            let credentials = CredentialState(
+                store: store, clock: clock, interval: config.credentialRefreshInterval, logger: logger)
             let accounts = Accounts(
                 store: store, clock: clock, tokens: tokens, hasher: hasher, throttle: LoginThrottle(clock: clock),
-                decoyHash: try await hasher.hash(Secrets.randomHex(bytes: 16)))
+                decoyHash: try await hasher.hash(Secrets.randomHex(bytes: 16)),
+                onCredentialsChange: { credentials.invalidate() })
             let signIn = SignIn(
                 store: store, clock: clock, accounts: accounts, ldap: try config.ldap.map(LDAPDirectory.init(settings:)),
                 oidc: config.oidc.map { OIDCClient(settings: $0) }, logger: logger)
-            let apiKeys = APIKeys(store: store, clock: clock, cache: KeyCache())
-            if let key = config.operatorAPIKey { try await apiKeys.bootstrap(key) }
+            let apiKeys = APIKeys(
+                store: store, clock: clock, cache: KeyCache(ttl: config.credentialRefreshInterval),
+                credentials: credentials)
+            if let key = config.operatorAPIKey, try await apiKeys.bootstrap(key) == .revoked {
+                logger.error(
+                    "ITOPS_OPERATOR_API_KEY names an API key that was revoked; it stays revoked and is not re-created. Set ITOPS_OPERATOR_API_KEY to a new value (or unset it) to have a bootstrap key again"
+                )
+            }
             if let email = config.adminEmail, let password = config.adminPassword,
                 try await accounts.bootstrapAdmin(email: email, password: password)
             {
@@ -111,11 +132,12 @@ public final class ITOpsRuntime: Sendable {
             let tickets = TicketDesk(store: store, events: events, clock: clock, gate: license)
             let outbound = makeOutbound(
                 config: config, store: store, events: events, clock: clock, tickets: tickets, logger: logger,
-                metrics: metrics)
+                metrics: metrics, sla: sla)
             let audit = AuditTrail(store: store, clock: clock, gate: license, logger: logger)
             return ITOpsRuntime(
                 config: config, store: store, events: events, clock: clock, ingest: ingest, sla: sla, logger: logger,
-                accounts: accounts, signIn: signIn, apiKeys: apiKeys, tokens: tokens, metrics: metrics, graphQL: try ITOpsAPI(),
+                accounts: accounts, signIn: signIn, apiKeys: apiKeys, credentials: credentials, tokens: tokens, metrics: metrics,
+                graphQL: try ITOpsAPI(),
                 license: license, outbound: outbound, tickets: tickets, audit: audit)
         } catch {
             await store.shutdown()
@@ -126,7 +148,7 @@ public final class ITOpsRuntime: Sendable {
     /// The outbound service: one SSRF guard from the configuration, one client, the SLA definitions port.
     static func makeOutbound(
         config: Config, store: SQLStore, events: any EventBus, clock: any WallClock, tickets: TicketDesk?,
-        logger: Logger, metrics: ITOpsMetrics
+        logger: Logger, metrics: ITOpsMetrics, sla: SLAEngine? = nil
     ) -> OutboundService {
         let policy = SSRFPolicy(hostAllowlist: config.webhookHostAllowlist, allowPrivate: config.allowPrivateWebhooks)
         if policy.allowPrivate {
@@ -139,6 +161,11 @@ public final class ITOpsRuntime: Sendable {
         let client = OutboundHTTPClient(guardian: SSRFGuard(policy: policy), settings: settings)
         var outboundSettings = OutboundService.Settings()
         outboundSettings.onOutcome = { kind, status in metrics.outboundOutcome(kind: kind, status: status.rawValue) }
+        outboundSettings.publicURL = config.publicURL
+        if let sla {
+            let figures = SLAFigureLines(sla: sla)
+            outboundSettings.slaFigure = { serviceId, group in await figures.line(serviceId: serviceId, group: group) }
+        }
         // Templates import and export the SLA engine's definitions (one per tier).
         return OutboundService(
             store: store, events: events, clock: clock, client: client, slaCatalog: StoreSLADefinitionCatalog(),
@@ -150,9 +177,29 @@ public final class ITOpsRuntime: Sendable {
         try await accounts.createUser(email: email, password: password, role: role)
     }
 
-    /// Creates an API key; the plain text is returned once.
-    public func createAPIKey(name: String, role: Role) async throws -> (key: APIKey, plain: String) {
-        try await apiKeys.create(name: name, role: role)
+    /// Creates an API key, optionally scoped and expiring; the plain text is returned once.
+    public func createAPIKey(name: String, role: Role, nodeScope: [NodePath]? = nil, expiresAt: Date? = nil)
+        async throws -> (key: APIKey, plain: String)
+    {
+        try await apiKeys.create(name: name, role: role, nodeScope: nodeScope, expiresAt: expiresAt)
+    }
+
+    /// User administration (CLI and tests).
+    public var identity: any IdentityAdmin { accounts }
+
+    /// Every user, by email.
+    public func listUsers() async throws -> [User] { try await store.reader.users() }
+
+    /// The user with this id or email; `notFound` otherwise.
+    public func user(_ reference: String) async throws -> User {
+        let found =
+            if let id = UUID(uuidString: reference) {
+                try await store.reader.user(id: id)
+            } else {
+                try await store.reader.user(email: reference)
+            }
+        guard let found else { throw ITOpsError.notFound("no user with id or email '\(reference.prefix(254))'") }
+        return found
     }
 
     /// Every API key, revoked ones included.
@@ -198,6 +245,8 @@ struct Backend: GraphQLBackend {
     var outbound: (any OutboundAdmin)? { runtime.outbound }
     var tickets: TicketDesk? { runtime.tickets }
     var audit: AuditTrail? { runtime.audit }
+    var statusPages: StatusPageDesk? { runtime.statusPages }
+    var identity: (any IdentityAdmin)? { runtime.accounts }
 
     func login(email: String, password: String, client: String) async throws -> AuthSession {
         try await runtime.signIn.login(email: email, password: password, client: client)
@@ -219,8 +268,10 @@ struct Backend: GraphQLBackend {
         try await runtime.accounts.createUser(email: email, password: password, role: role)
     }
 
-    func createAPIKey(name: String, role: Role) async throws -> (key: APIKey, plain: String) {
-        try await runtime.apiKeys.create(name: name, role: role)
+    func createAPIKey(name: String, role: Role, nodeScope: [NodePath]?, expiresAt: Date?) async throws -> (
+        key: APIKey, plain: String
+    ) {
+        try await runtime.apiKeys.create(name: name, role: role, nodeScope: nodeScope, expiresAt: expiresAt)
     }
 
     func revokeAPIKey(_ reference: String) async throws -> APIKey {

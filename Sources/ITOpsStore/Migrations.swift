@@ -457,6 +457,29 @@ enum Migrations {
                 "CREATE UNIQUE INDEX users_external_subject ON users (provider, external_subject)",
             ]),
         Migration(
+            version: 10, name: "credentials",
+            statements: [
+                // One-time tokens an admin hands a user to set a new password; only their SHA-256 is kept.
+                """
+                CREATE TABLE password_resets (
+                    id TEXT PRIMARY KEY,
+                    user_id TEXT NOT NULL REFERENCES users (id),
+                    token_hash TEXT NOT NULL UNIQUE,
+                    created_at BIGINT NOT NULL,
+                    expires_at BIGINT NOT NULL,
+                    used_at BIGINT
+                )
+                """,
+                "CREATE INDEX password_resets_user ON password_resets (user_id)",
+                // Every instance reads the recently revoked sessions every few seconds.
+                "CREATE INDEX refresh_tokens_revoked ON refresh_tokens (revoked_at)",
+                // API keys: an optional expiry, when last used (written at most once a minute), and an
+                // optional node scope (a JSON array of hierarchy prefixes; NULL is everything).
+                "ALTER TABLE api_keys ADD COLUMN expires_at BIGINT",
+                "ALTER TABLE api_keys ADD COLUMN last_used_at BIGINT",
+                "ALTER TABLE api_keys ADD COLUMN node_scope TEXT",
+            ]),
+        Migration(
             version: 11, name: "sign-in-flows",
             statements: [
                 // OIDC sign-ins in progress (state, nonce, PKCE verifier) and the one-time codes the console
@@ -481,6 +504,91 @@ enum Migrations {
                 )
                 """,
                 "CREATE INDEX sign_in_codes_expiry ON sign_in_codes (expires_at)",
+            ]),
+        Migration(
+            version: 12, name: "notifications",
+            statements: [
+                // config: JSON of the kind's typed configuration, secrets included (they are credentials
+                // ITOps must send, so they cannot be hashed; the API never returns them).
+                """
+                CREATE TABLE notification_channels (
+                    id TEXT PRIMARY KEY,
+                    name TEXT NOT NULL UNIQUE,
+                    kind TEXT NOT NULL,
+                    enabled BOOLEAN NOT NULL,
+                    config TEXT NOT NULL,
+                    created_at BIGINT NOT NULL,
+                    updated_at BIGINT NOT NULL
+                )
+                """,
+                // definition: JSON of the rule (events, filters, channel names, quiet hours, interval, digest).
+                """
+                CREATE TABLE notification_rules (
+                    id TEXT PRIMARY KEY,
+                    name TEXT NOT NULL UNIQUE,
+                    enabled BOOLEAN NOT NULL,
+                    definition TEXT NOT NULL,
+                    created_at BIGINT NOT NULL,
+                    updated_at BIGINT NOT NULL
+                )
+                """,
+                // The same shape, queue and lease as webhook_deliveries (migration 5).
+                """
+                CREATE TABLE notification_deliveries (
+                    id TEXT PRIMARY KEY,
+                    channel_id TEXT NOT NULL REFERENCES notification_channels (id),
+                    rule_id TEXT,
+                    event TEXT NOT NULL,
+                    event_key TEXT NOT NULL,
+                    message TEXT NOT NULL,
+                    status TEXT NOT NULL,
+                    attempt INTEGER NOT NULL,
+                    http_code INTEGER,
+                    error TEXT,
+                    duration_ms INTEGER,
+                    created_at BIGINT NOT NULL,
+                    next_attempt_at BIGINT,
+                    lease_until BIGINT,
+                    completed_at BIGINT,
+                    UNIQUE (channel_id, event_key)
+                )
+                """,
+                "CREATE INDEX notification_deliveries_due ON notification_deliveries (status, next_attempt_at)",
+                "CREATE INDEX notification_deliveries_history ON notification_deliveries (channel_id, created_at)",
+                "CREATE INDEX notification_deliveries_key ON notification_deliveries (event_key)",
+                // Items a rule holds back (min interval, digest, quiet hours) until its summary.
+                """
+                CREATE TABLE notification_held (
+                    rule_id TEXT NOT NULL REFERENCES notification_rules (id),
+                    event_key TEXT NOT NULL,
+                    item TEXT NOT NULL,
+                    created_at BIGINT NOT NULL,
+                    PRIMARY KEY (rule_id, event_key)
+                )
+                """,
+                """
+                CREATE TABLE notification_rule_state (
+                    rule_id TEXT PRIMARY KEY REFERENCES notification_rules (id),
+                    last_sent_at BIGINT NOT NULL
+                )
+                """,
+            ]),
+        Migration(
+            version: 13, name: "status-pages",
+            statements: [
+                // Public status pages: the SLA groups an admin publishes under a slug, with the labels
+                // the public sees (`groups_json`: [{slaGroup, label, services: [{serviceId, label}]}]).
+                """
+                CREATE TABLE status_pages (
+                    id TEXT PRIMARY KEY,
+                    slug TEXT NOT NULL UNIQUE,
+                    title TEXT NOT NULL,
+                    description TEXT,
+                    groups_json TEXT NOT NULL,
+                    created_at BIGINT NOT NULL,
+                    updated_at BIGINT NOT NULL
+                )
+                """,
             ]),
     ]
 

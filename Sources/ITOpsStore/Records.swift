@@ -339,6 +339,12 @@ struct UserRecord: Codable, Sendable {
     var passwordHash: String
     var role: String
     var createdAt: Int64
+    var displayName: String?
+    var provider: String
+    var externalSubject: String?
+    var disabled: Bool
+    var lastSignInAt: Int64?
+    var credentialsVersion: Int64
 
     init(_ u: User) {
         id = u.id.uuidString.lowercased()
@@ -346,12 +352,20 @@ struct UserRecord: Codable, Sendable {
         passwordHash = u.passwordHash
         role = u.role.rawValue
         createdAt = u.createdAt.epochMilliseconds
+        displayName = u.displayName
+        provider = u.provider
+        externalSubject = u.externalSubject
+        disabled = u.disabled
+        lastSignInAt = u.lastSignInAt?.epochMilliseconds
+        credentialsVersion = u.credentialsVersion
     }
 
     func domain() throws -> User {
         User(
             id: try uuid(id), email: email, passwordHash: passwordHash, role: try vocabulary(role),
-            createdAt: Date(epochMilliseconds: createdAt))
+            createdAt: Date(epochMilliseconds: createdAt), displayName: displayName, provider: provider,
+            externalSubject: externalSubject, disabled: disabled,
+            lastSignInAt: lastSignInAt.map(Date.init(epochMilliseconds:)), credentialsVersion: credentialsVersion)
     }
 }
 
@@ -364,8 +378,17 @@ struct APIKeyRecord: Codable, Sendable {
     var createdAt: Int64
     var revokedAt: Int64?
     var bootstrap: Bool
+    var expiresAt: Int64?
+    var lastUsedAt: Int64?
+    /// A JSON array of node paths; `NULL` is unscoped.
+    var nodeScope: String?
 
     init(_ k: APIKey) {
+        expiresAt = k.expiresAt?.epochMilliseconds
+        lastUsedAt = k.lastUsedAt?.epochMilliseconds
+        nodeScope = k.nodeScope.map { scope in
+            (try? JSONEncoder().encode(scope.map(\.value))).map { String(decoding: $0, as: UTF8.self) } ?? "[]"
+        }
         id = k.id.uuidString.lowercased()
         name = k.name
         keyHash = k.keyHash
@@ -380,7 +403,17 @@ struct APIKeyRecord: Codable, Sendable {
         APIKey(
             id: try uuid(id), name: name, keyHash: keyHash, prefix: prefix, role: try vocabulary(role),
             createdAt: Date(epochMilliseconds: createdAt), revokedAt: revokedAt.map(Date.init(epochMilliseconds:)),
-            bootstrap: bootstrap)
+            bootstrap: bootstrap, expiresAt: expiresAt.map(Date.init(epochMilliseconds:)),
+            lastUsedAt: lastUsedAt.map(Date.init(epochMilliseconds:)), nodeScope: try nodeScope.map(Self.scope))
+    }
+
+    static func scope(_ text: String) throws -> [NodePath] {
+        guard let paths = try? JSONDecoder().decode([String].self, from: Data(text.utf8)) else {
+            throw CorruptRow(description: "node_scope is not a JSON array: \(text.prefix(64))")
+        }
+        return try paths.map { path in
+            do { return try NodePath(validating: path) } catch { throw CorruptRow(description: "node_scope: \(error)") }
+        }
     }
 }
 
@@ -415,13 +448,38 @@ struct RefreshTokenRecord: Codable, Sendable {
     }
 }
 
+struct PasswordResetRecord: Codable, Sendable {
+    var id: String
+    var userId: String
+    var tokenHash: String
+    var createdAt: Int64
+    var expiresAt: Int64
+    var usedAt: Int64?
+
+    init(_ r: PasswordReset) {
+        id = r.id.uuidString.lowercased()
+        userId = r.userId.uuidString.lowercased()
+        tokenHash = r.tokenHash
+        createdAt = r.createdAt.epochMilliseconds
+        expiresAt = r.expiresAt.epochMilliseconds
+        usedAt = r.usedAt?.epochMilliseconds
+    }
+
+    func domain() throws -> PasswordReset {
+        PasswordReset(
+            id: try uuid(id), userId: try uuid(userId), tokenHash: tokenHash,
+            createdAt: Date(epochMilliseconds: createdAt), expiresAt: Date(epochMilliseconds: expiresAt),
+            usedAt: usedAt.map(Date.init(epochMilliseconds:)))
+    }
+}
+
 /// A stored value that does not parse: the database was changed behind the store's back.
 struct CorruptRow: Error, CustomStringConvertible {
     let description: String
 }
 
 func uuid(_ text: String) throws -> UUID {
-    guard let value = UUID(uuidString: text) else { throw CorruptRow(description: "not a UUID: \(text)") }
+    guard let value = UUID(parsing: text) else { throw CorruptRow(description: "not a UUID: \(text)") }
     return value
 }
 

@@ -4,11 +4,14 @@ import SQLKit
 
 /// The Backups screen's read: overdue first, then `(node_id, name)`, by keyset.
 extension SQLAccess: BackupListReader {
-    func servicesExpectingBackup(overdueOnly: Bool, after cursor: BackupListCursor?, limit: Int) async throws
+    func servicesExpectingBackup(
+        overdueOnly: Bool, scope: [NodePath]?, after cursor: BackupListCursor?, limit: Int
+    ) async throws
         -> [Service]
     {
         var sql: SQLQueryString = "SELECT * FROM services WHERE backup_expected = \(true)"
         if overdueOnly { sql = sql + " AND backup_overdue = \(true)" }
+        if let scope { sql = sql + " AND " + scopeClause(scope) }
         if let cursor {
             // Overdue (true) sorts first: after a row of the overdue part come later overdue rows
             // and every row that is not overdue; after a row that is not, later such rows only.
@@ -24,9 +27,10 @@ extension SQLAccess: BackupListReader {
         return try await all(sql, as: ServiceRecord.self).map { try $0.domain() }
     }
 
-    func countServicesExpectingBackup(overdueOnly: Bool) async throws -> Int {
+    func countServicesExpectingBackup(overdueOnly: Bool, scope: [NodePath]?) async throws -> Int {
         var sql: SQLQueryString = "SELECT COUNT(*) AS n FROM services WHERE backup_expected = \(true)"
         if overdueOnly { sql = sql + " AND backup_overdue = \(true)" }
+        if let scope { sql = sql + " AND " + scopeClause(scope) }
         return try await db.raw(sql).first()?.decode(column: "n", as: Int.self) ?? 0
     }
 }

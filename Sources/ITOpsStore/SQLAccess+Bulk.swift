@@ -47,7 +47,7 @@ extension SQLAccess {
                 + " AND (v.column14 IS NULL OR services.status_changed_at <= CAST(v.column14 AS BIGINT))"
                 + " RETURNING services.id AS id"
             for row in try await db.raw(sql).all() {
-                if let id = UUID(uuidString: try row.decode(column: "id", as: String.self)) { applied.insert(id) }
+                if let id = UUID(parsing: try row.decode(column: "id", as: String.self)) { applied.insert(id) }
             }
         }
         return applied
@@ -105,8 +105,8 @@ extension SQLAccess {
                 """
             ).all()
             for row in rows {
-                guard let incident = UUID(uuidString: try row.decode(column: "id", as: String.self)),
-                    let service = UUID(uuidString: try row.decode(column: "service_id", as: String.self))
+                guard let incident = UUID(parsing: try row.decode(column: "id", as: String.self)),
+                    let service = UUID(parsing: try row.decode(column: "service_id", as: String.self))
                 else { continue }
                 closed[service] = incident
             }

@@ -176,7 +176,7 @@ enum OutboundJSON {
     }
 
     static func uuid(_ text: String) throws -> UUID {
-        guard let id = UUID(uuidString: text) else { throw ITOpsError(.internal, "stored id '\(text)' is not a UUID") }
+        guard let id = UUID(parsing: text) else { throw ITOpsError(.internal, "stored id '\(text)' is not a UUID") }
         return id
     }
 
@@ -189,24 +189,25 @@ enum OutboundJSON {
 }
 
 extension SQLAccess: OutboundWriter {
-    private func rows<R: Decodable>(_ query: SQLQueryString, as _: R.Type) async throws -> [R] {
+    /// Rows decoded from snake_case columns (the notification records use these helpers too).
+    func rows<R: Decodable>(_ query: SQLQueryString, as _: R.Type) async throws -> [R] {
         try await db.raw(query).all().map {
             try $0.decode(model: R.self, keyDecodingStrategy: SnakeCaseColumns.decoding)
         }
     }
 
-    private func save(_ table: String, _ record: some Encodable & Sendable) async throws {
+    func save(_ table: String, _ record: some Encodable & Sendable) async throws {
         try await db.insert(into: table)
             .model(record, keyEncodingStrategy: .convertToSnakeCase, nilEncodingStrategy: .asNil).run()
     }
 
-    private func saveIfAbsent(_ table: String, _ record: some Encodable & Sendable, unique: [String]) async throws {
+    func saveIfAbsent(_ table: String, _ record: some Encodable & Sendable, unique: [String]) async throws {
         try await db.insert(into: table)
             .model(record, keyEncodingStrategy: .convertToSnakeCase, nilEncodingStrategy: .asNil)
             .ignoringConflicts(with: unique).run()
     }
 
-    private func replace(_ table: String, id: UUID, _ record: some Encodable & Sendable) async throws {
+    func replace(_ table: String, id: UUID, _ record: some Encodable & Sendable) async throws {
         try await db.update(table)
             .set(model: record, keyEncodingStrategy: .convertToSnakeCase, nilEncodingStrategy: .asNil)
             .where("id", .equal, SQLBind(id.stored)).run()

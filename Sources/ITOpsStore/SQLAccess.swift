@@ -76,6 +76,7 @@ struct SQLAccess: StoreWriter {
                 sql = sql + " AND node_id = \(bind: node.value)"
             }
         }
+        if let scope = filter.scope { sql = sql + " AND " + scopeClause(scope) }
         if let status = filter.status { sql = sql + " AND status = \(bind: status.rawValue)" }
         if let group = filter.slaGroup { sql = sql + " AND sla_group = \(bind: group)" }
         if let namespace = filter.namespace { sql = sql + " AND namespace = \(bind: namespace)" }
@@ -90,6 +91,19 @@ struct SQLAccess: StoreWriter {
                 + " AND (LOWER(name) LIKE \(bind: pattern) ESCAPE '\\' OR LOWER(COALESCE(display_name, '')) LIKE \(bind: pattern) ESCAPE '\\')"
         }
         return sql
+    }
+
+    /// Services under one of `scope`'s prefixes, segment-wise; nothing for an empty scope.
+    func scopeClause(_ scope: [NodePath]) -> SQLQueryString {
+        guard !scope.isEmpty else { return "1 = 0" }
+        var sql: SQLQueryString = "("
+        for (index, node) in scope.enumerated() {
+            if index > 0 { sql = sql + " OR " }
+            sql =
+                sql
+                + "node_id = \(bind: node.value) OR node_id LIKE \(bind: Self.likePrefix(node.value + "/")) ESCAPE '\\'"
+        }
+        return sql + ")"
     }
 
     static func escapeLike(_ text: String) -> String {
@@ -314,6 +328,66 @@ struct SQLAccess: StoreWriter {
         try await insertRow("users", record)
     }
 
+    func update(_ user: User) async throws {
+        var record = UserRecord(user)
+        record.email = record.email.lowercased()
+        try await updateRow("users", id: user.id.stored, record)
+    }
+
+    func recordSignIn(userId: UUID, at: Date) async throws {
+        try await db.raw(
+            "UPDATE users SET last_sign_in_at = \(bind: at.epochMilliseconds) WHERE id = \(bind: userId.stored)"
+        ).run()
+    }
+
+    func deleteUser(id: UUID) async throws {
+        try await db.raw("DELETE FROM refresh_tokens WHERE user_id = \(bind: id.stored)").run()
+        try await db.raw("DELETE FROM password_resets WHERE user_id = \(bind: id.stored)").run()
+        try await db.raw("UPDATE tickets SET assignee_id = NULL WHERE assignee_id = \(bind: id.stored)").run()
+        try await db.raw("DELETE FROM users WHERE id = \(bind: id.stored)").run()
+    }
+
+    func credentialSnapshot(revokedSince: Date) async throws -> CredentialSnapshot {
+        var users: [UUID: CredentialSnapshot.UserState] = [:]
+        for row in try await db.raw("SELECT id, role, disabled, credentials_version FROM users").all() {
+            let id = try uuid(try row.decode(column: "id", as: String.self))
+            users[id] = CredentialSnapshot.UserState(
+                role: try vocabulary(try row.decode(column: "role", as: String.self)),
+                disabled: try row.decode(column: "disabled", as: Bool.self),
+                credentialsVersion: try row.decode(column: "credentials_version", as: Int64.self))
+        }
+        var sessions = Set<UUID>()
+        for row in try await db.raw(
+            "SELECT DISTINCT family_id FROM refresh_tokens WHERE revoked_at >= \(bind: revokedSince.epochMilliseconds)"
+        ).all() {
+            sessions.insert(try uuid(try row.decode(column: "family_id", as: String.self)))
+        }
+        var keys: [UUID: CredentialSnapshot.KeyState] = [:]
+        for row in try await db.raw("SELECT id, revoked_at, expires_at FROM api_keys").all() {
+            let id = try uuid(try row.decode(column: "id", as: String.self))
+            keys[id] = CredentialSnapshot.KeyState(
+                revoked: try row.decode(column: "revoked_at", as: Int64?.self) != nil,
+                expiresAt: try row.decode(column: "expires_at", as: Int64?.self).map(Date.init(epochMilliseconds:)))
+        }
+        return CredentialSnapshot(users: users, revokedSessions: sessions, keys: keys)
+    }
+
+    func passwordReset(hash: String) async throws -> PasswordReset? {
+        try await first("SELECT * FROM password_resets WHERE token_hash = \(bind: hash)", as: PasswordResetRecord.self)?
+            .domain()
+    }
+
+    func insert(_ reset: PasswordReset) async throws {
+        try await db.raw(
+            "DELETE FROM password_resets WHERE user_id = \(bind: reset.userId.stored) AND used_at IS NULL"
+        ).run()
+        try await insertRow("password_resets", PasswordResetRecord(reset))
+    }
+
+    func update(_ reset: PasswordReset) async throws {
+        try await updateRow("password_resets", id: reset.id.stored, PasswordResetRecord(reset))
+    }
+
     func apiKey(hash: String) async throws -> APIKey? {
         try await first("SELECT * FROM api_keys WHERE key_hash = \(bind: hash)", as: APIKeyRecord.self)?.domain()
     }
@@ -324,6 +398,12 @@ struct SQLAccess: StoreWriter {
 
     func insert(_ key: APIKey) async throws { try await insertRow("api_keys", APIKeyRecord(key)) }
     func update(_ key: APIKey) async throws { try await updateRow("api_keys", id: key.id.stored, APIKeyRecord(key)) }
+
+    func touchAPIKey(id: UUID, at: Date) async throws {
+        try await db.raw(
+            "UPDATE api_keys SET last_used_at = \(bind: at.epochMilliseconds) WHERE id = \(bind: id.stored)"
+        ).run()
+    }
 
     func refreshToken(hash: String) async throws -> RefreshToken? {
         try await first("SELECT * FROM refresh_tokens WHERE token_hash = \(bind: hash)", as: RefreshTokenRecord.self)?
@@ -344,6 +424,12 @@ struct SQLAccess: StoreWriter {
 
     func revokeRefreshTokens(userId: UUID, at: Date) async throws -> Int {
         try await revokeTokens(where: "user_id = \(bind: userId.stored)", at: at)
+    }
+
+    func revokeRefreshTokens(userId: UUID, exceptFamily: UUID?, at: Date) async throws -> Int {
+        guard let exceptFamily else { return try await revokeRefreshTokens(userId: userId, at: at) }
+        return try await revokeTokens(
+            where: "user_id = \(bind: userId.stored) AND family_id <> \(bind: exceptFamily.stored)", at: at)
     }
 
     private func revokeTokens(where condition: SQLQueryString, at: Date) async throws -> Int {

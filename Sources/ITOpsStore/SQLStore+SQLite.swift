@@ -8,6 +8,9 @@ import SQLiteKit
 
 // SQLite specifics: file, pragmas, and the immediate write lock. Everything else is shared SQL.
 extension SQLStore {
+    /// Read connections of an SQLite store.
+    static let readerCount = 3
+
     static func openSQLite(path: String, durability: SQLiteDurability, clock: any WallClock, logger: Logger)
         async throws -> SQLStore
     {
@@ -15,20 +18,47 @@ extension SQLStore {
         // Private: the database holds password hashes and webhook secrets.
         try FileManager.default.createDirectory(
             at: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-        let writerConnection = try await openConnection(path: path, durability: durability, logger: logger)
-        let readerConnection: SQLiteConnection
+        // Each connection has a thread of its own. SQLite runs a statement on the thread that asks,
+        // and the shared NIO thread pool has one thread per core: long dashboard reads held every
+        // thread of it, and the writes of ingest queued behind them (Benchmarks/mixed.sh: flips fell
+        // to a fortieth of their solo rate with four dashboards open). Now the writer's thread does
+        // nothing but writes, and reads spread over `readerCount` connections (`ReaderPool`).
+        let writerThread = NIOThreadPool(numberOfThreads: 1)
+        let readerThreads = (0..<Self.readerCount).map { _ in NIOThreadPool(numberOfThreads: 1) }
+        writerThread.start()
+        for thread in readerThreads { thread.start() }
+        let stopThreads: @Sendable () async -> Void = {
+            try? await writerThread.shutdownGracefully()
+            for thread in readerThreads { try? await thread.shutdownGracefully() }
+        }
+        let writerConnection: SQLiteConnection
         do {
-            readerConnection = try await openConnection(path: path, durability: durability, logger: logger)
+            writerConnection = try await openConnection(
+                path: path, durability: durability, thread: writerThread, logger: logger)
         } catch {
-            try? await writerConnection.close()
+            await stopThreads()
             throw error
         }
+        var readerConnections: [SQLiteConnection] = []
+        do {
+            for thread in readerThreads {
+                readerConnections.append(
+                    try await openConnection(path: path, durability: durability, thread: thread, logger: logger))
+            }
+        } catch {
+            try? await writerConnection.close()
+            for connection in readerConnections { try? await connection.close() }
+            await stopThreads()
+            throw error
+        }
+        let readers = readerConnections
         let writeDB = writerConnection.sql(queryLogLevel: .trace)
         do {
             _ = try await Migrations.apply(on: writeDB, now: clock.now(), logger: logger)
         } catch {
             try? await writerConnection.close()
-            try? await readerConnection.close()
+            for connection in readers { try? await connection.close() }
+            await stopThreads()
             throw error
         }
         // BEGIN IMMEDIATE takes the write lock at once, so a transaction never fails half-way
@@ -36,19 +66,26 @@ extension SQLStore {
         let writer = WriteQueue(
             connections: SingleConnection(db: writeDB), beginStatements: ["BEGIN IMMEDIATE"], logger: logger)
         return SQLStore(
-            writer: writer, readDatabase: readerConnection.sql(queryLogLevel: .trace), eventBus: InProcessEventBus(),
+            writer: writer, readDatabase: ReaderPool(readers.map { $0.sql(queryLogLevel: .trace) }),
+            eventBus: InProcessEventBus(),
             exclusivity: LocalExclusivity()
         ) {
-            try? await writerConnection.close()
-            try? await readerConnection.close()
+            // In a task of its own: a stop that runs in a cancelled task (a service group shutting
+            // down) would otherwise have each `close()` throw CancellationError before it ran,
+            // leaving connections open (sqlite-nio asserts on that when they are freed).
+            await Task {
+                try? await writerConnection.close()
+                for connection in readers { try? await connection.close() }
+                await stopThreads()
+            }.value
         }
     }
 
-    private static func openConnection(path: String, durability: SQLiteDurability, logger: Logger) async throws
-        -> SQLiteConnection
-    {
+    private static func openConnection(
+        path: String, durability: SQLiteDurability, thread: NIOThreadPool, logger: Logger
+    ) async throws -> SQLiteConnection {
         let connection = try await SQLiteConnection.open(
-            storage: .file(path: path), threadPool: .singleton, logger: logger,
+            storage: .file(path: path), threadPool: thread, logger: logger,
             on: MultiThreadedEventLoopGroup.singleton.any())
         do {
             let db = connection.sql()

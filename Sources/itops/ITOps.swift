@@ -84,7 +84,86 @@ struct Migrate: AsyncParsableCommand {
 
 struct UserCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "user", abstract: "Manage users.", subcommands: [Create.self])
+        commandName: "user", abstract: "Manage users.",
+        subcommands: [Create.self, List.self, SetRole.self, Disable.self, Enable.self, ResetPassword.self])
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "List users: id, email, role, provider, state, last sign-in, display name.")
+        @OptionGroup var options: ConfigOptions
+
+        func run() async throws {
+            let users = try await withRuntime(options) { try await $0.listUsers() }
+            for user in users {
+                let signIn = user.lastSignInAt.map { ISO8601.format($0) } ?? "never"
+                print(
+                    "\(user.id.uuidString.lowercased())\t\(user.email)\t\(user.role.rawValue)\t\(user.provider)\t\(user.disabled ? "disabled" : "enabled")\t\(signIn)\t\(user.displayName ?? "")"
+                )
+            }
+        }
+    }
+
+    struct SetRole: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "set-role", abstract: "Change a user's role (the last enabled admin keeps theirs).")
+        @OptionGroup var options: ConfigOptions
+        @Argument(help: "The user's id or email.") var user: String
+        @Argument(help: "admin, operator or viewer.") var role: String
+
+        func run() async throws {
+            guard let role = Role(rawValue: role) else { throw ValidationError("role must be admin, operator or viewer") }
+            let updated = try await withRuntime(options) { runtime in
+                try await runtime.identity.updateUser(id: try await runtime.user(user).id, UserUpdate(role: role))
+            }
+            print("\(updated.email) is now \(updated.role.rawValue)")
+        }
+    }
+
+    struct Disable: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Disable a user: no sign-in, and their sessions end within seconds.")
+        @OptionGroup var options: ConfigOptions
+        @Argument(help: "The user's id or email.") var user: String
+
+        func run() async throws {
+            let updated = try await withRuntime(options) { runtime in
+                try await runtime.identity.updateUser(id: try await runtime.user(user).id, UserUpdate(disabled: true))
+            }
+            print("disabled \(updated.email)")
+        }
+    }
+
+    struct Enable: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Enable a disabled user.")
+        @OptionGroup var options: ConfigOptions
+        @Argument(help: "The user's id or email.") var user: String
+
+        func run() async throws {
+            let updated = try await withRuntime(options) { runtime in
+                try await runtime.identity.updateUser(id: try await runtime.user(user).id, UserUpdate(disabled: false))
+            }
+            print("enabled \(updated.email)")
+        }
+    }
+
+    struct ResetPassword: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "reset-password",
+            abstract: "Print a one-time password-reset token (30 minutes); the user spends it with completePasswordReset.")
+        @OptionGroup var options: ConfigOptions
+        @Argument(help: "The user's id or email.") var user: String
+
+        func run() async throws {
+            let grant = try await withRuntime(options) { runtime in
+                try await runtime.identity.resetPassword(id: try await runtime.user(user).id)
+            }
+            print(grant.token)
+            FileHandle.standardError.write(
+                Data(
+                    "reset token for \(grant.user.email), valid until \(ISO8601.format(grant.expiresAt)); it is shown only this once\n"
+                        .utf8))
+        }
+    }
 
     struct Create: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -117,12 +196,25 @@ struct APIKeyCommand: AsyncParsableCommand {
         @OptionGroup var options: ConfigOptions
         @Option(help: "A name to recognise the key by.") var name: String
         @Option(help: "operator (default) or admin.") var role: String = "operator"
+        @Option(help: "A hierarchy prefix the key is limited to (repeat for several); none: every node.")
+        var scope: [String] = []
+        @Option(help: "Days until the key expires; none: never.") var expiresInDays: Int?
 
         func run() async throws {
             guard let role = Role(rawValue: role), role != .viewer else {
                 throw ValidationError("--role must be operator or admin")
             }
-            let (key, plain) = try await withRuntime(options) { try await $0.createAPIKey(name: name, role: role) }
+            let nodeScope: [NodePath]?
+            do {
+                nodeScope = scope.isEmpty ? nil : try scope.map { try NodePath(validating: $0, field: "--scope") }
+            } catch { throw ValidationError("\(error)") }
+            if let days = expiresInDays, !(1...3650).contains(days) {
+                throw ValidationError("--expires-in-days must be between 1 and 3650")
+            }
+            let expiresAt = expiresInDays.map { Date().addingTimeInterval(Double($0) * 86_400) }
+            let (key, plain) = try await withRuntime(options) {
+                try await $0.createAPIKey(name: name, role: role, nodeScope: nodeScope, expiresAt: expiresAt)
+            }
             print(plain)
             FileHandle.standardError.write(
                 Data(
@@ -139,7 +231,11 @@ struct APIKeyCommand: AsyncParsableCommand {
             let keys = try await withRuntime(options) { try await $0.listAPIKeys() }
             for key in keys {
                 let state = key.revokedAt.map { "revoked \(ISO8601.format($0))" } ?? "active"
-                print("\(key.id.uuidString.lowercased())\t\(key.prefix)\t\(key.role.rawValue)\t\(state)\t\(key.name)")
+                let scope = key.nodeScope.map { $0.map(\.value).joined(separator: ",") } ?? "*"
+                let expires = key.expiresAt.map { "expires \(ISO8601.format($0))" } ?? "no expiry"
+                print(
+                    "\(key.id.uuidString.lowercased())\t\(key.prefix)\t\(key.role.rawValue)\t\(state)\t\(key.name)\t\(scope)\t\(expires)"
+                )
             }
         }
     }

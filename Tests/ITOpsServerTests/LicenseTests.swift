@@ -487,7 +487,9 @@ struct LicenseOnlyBackend: GraphQLBackend {
     func createUser(email: String, password: String, role: Role) async throws -> User {
         throw ITOpsError.forbidden("not in this backend")
     }
-    func createAPIKey(name: String, role: Role) async throws -> (key: APIKey, plain: String) {
+    func createAPIKey(name: String, role: Role, nodeScope: [NodePath]?, expiresAt: Date?) async throws -> (
+        key: APIKey, plain: String
+    ) {
         throw ITOpsError.forbidden("not in this backend")
     }
     func revokeAPIKey(_ reference: String) async throws -> APIKey { throw ITOpsError.forbidden("not in this backend") }

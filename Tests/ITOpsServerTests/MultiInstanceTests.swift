@@ -178,4 +178,37 @@ struct MultiInstanceTests {
 
 final class Runs: Sendable {
     let count = Mutex(0)
+
+    @Test("a user disabled and a key revoked on instance A are refused on instance B, HTTP and an open WebSocket, within 10 s")
+    func revocationAcrossInstances() async throws {
+        let a = try await TestApp.make(.postgres) { $0.credentialRefreshInterval = 1 }
+        let b = try await TestApp.make(reusing: a) { $0.credentialRefreshInterval = 1 }
+        let user = try await a.runtime.createUser(email: "eve@example.com", password: "password-123", role: .operator)
+        let (key, plain) = try await a.runtime.createAPIKey(name: "ci", role: .operator)
+        let push = "{\"service\": \"s\", \"status\": \"OPERATIONAL\"}"
+        try await b.runLive { live in
+            let token = try await live.http.login("eve@example.com", "password-123")
+            #expect(
+                try await live.http.request(.post, "/api/v1/health/report", body: push, key: nil, bearer: token).status
+                    == .ok)
+            #expect(try await live.http.post("/api/v1/health/report", push, key: plain).status == .ok)
+            let closed = try await live.webSocket { ws in
+                try await ws.initialise(token: token)
+                try await ws.subscribe("live", "subscription { serviceStatusChanged { serviceName } }")
+                _ = try await a.runtime.identity.updateUser(id: user.id, UserUpdate(disabled: true))
+                _ = try await a.runtime.revokeAPIKey(key.id.stored)
+                let start = ContinuousClock.now  // from the commit on A
+                // B's clock moves on as real time would; its next re-read sees the change.
+                b.clock.advance(by: 1)
+                _ = try await ws.drainUntilClosed()
+                #expect(ContinuousClock.now - start < .seconds(10))
+            }
+            #expect(closed.code == 4403)
+            let refused = try await live.http.request(
+                .post, "/api/v1/health/report", body: push, key: nil, bearer: token)
+            #expect(refused.status == .unauthorized && refused.error?.contains("disabled") == true)
+            #expect(try await live.http.post("/api/v1/health/report", push, key: plain).status == .unauthorized)
+        }
+        try await a.run { _ in }
+    }
 }

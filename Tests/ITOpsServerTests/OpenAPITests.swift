@@ -1,5 +1,6 @@
 import Foundation
 import HTTPTypes
+import ITOpsCore
 import ITOpsServer
 import Testing
 
@@ -125,6 +126,18 @@ struct OpenAPITests {
             try await c.request(.get, "/api/v1/sla/reports/2026-01-01")
             try await c.request(.get, "/api/v1/sla/reports/2026-04-19.pdf")
             try await c.request(.get, "/api/v1/sla/reports/2026-04-19", key: nil)
+
+            // Public status pages (no authentication).
+            _ = try await app.runtime.statusPages.create(
+                StatusPageDraft(slug: "public", title: "Public", description: nil, groups: [StatusPageGroup(slaGroup: "g", label: "G")]))
+            try await c.request(.get, "/status/public", key: nil)
+            try await c.request(.get, "/status/public.json", key: nil)
+            try await c.request(.get, "/status/public.atom", key: nil)
+            try await c.request(.get, "/status/nobody", key: nil)
+            try await c.request(.get, "/api/v1/badges/g/status.svg", key: nil)
+            try await c.request(.get, "/api/v1/badges/g/uptime.svg?period=7d", key: nil)
+            try await c.request(.get, "/api/v1/badges/g/uptime.svg?period=1y", key: nil)
+            try await c.request(.get, "/api/v1/badges/private/status.svg", key: nil)
 
             // Templates (admin).
             let exported = try await c.request(.get, "/api/v1/templates/export", key: admin)

@@ -23,6 +23,7 @@ from selenium.common.exceptions import TimeoutException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
+from selenium.webdriver.support.ui import Select
 from selenium.webdriver.support.ui import WebDriverWait
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent.parent
@@ -266,6 +267,28 @@ def test_webhook_exec_failed(c):
     c.shot("08-webhooks")
 
 
+def test_notifications(c):
+    c.go("notifications")
+    form = c.css("#main form")
+    # A Slack channel on a loopback URL: saved (the allowlist may change), refused with ExecFailed on test.
+    Select(form.find_element(By.NAME, "kind")).select_by_value("SLACK")
+    refused(c, form, {"name": "browser-chat", "url": "not a url"}, "url")
+    url = form.find_element(By.NAME, "url")
+    url.clear()
+    url.send_keys("http://127.0.0.1:9/slack")
+    form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    c.text_in("#channel-list", "browser-chat", 5)
+    row = [r for r in c.d.find_elements(By.CSS_SELECTOR, "#channel-list tr") if "browser-chat" in r.text][0]
+    row.find_element(By.CSS_SELECTOR, "button[data-action=test]").click()
+    c.text_in("#channel-history", "ExecFailed", 15)
+    rule = c.d.find_elements(By.CSS_SELECTOR, "#main form")[1]
+    rule.find_element(By.NAME, "name").send_keys("browser-rule")
+    rule.find_element(By.NAME, "channels").send_keys("browser-chat")
+    rule.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    c.text_in("#rule-list", "browser-rule", 5)
+    c.shot("08b-notifications")
+
+
 def test_forms_keep_input(c):
     c.go("users")
     refused(c, c.css("#main form"), {"email": "not-an-email", "password": "long-enough-password"}, "email")
@@ -310,7 +333,7 @@ def test_viewer(c):
     c.sign_out()
     c.sign_in(*VIEWER)
     screens = {a.get_attribute("data-screen") for a in c.d.find_elements(By.CSS_SELECTOR, "#nav a")}
-    for admin_only in ("webhooks", "workflows", "templates", "apikeys", "users", "audit"):
+    for admin_only in ("webhooks", "workflows", "notifications", "templates", "apikeys", "users", "audit"):
         assert admin_only not in screens, f"a viewer sees {admin_only}"
     c.go("users")
     c.text_in("#main", "This screen is for admins", 5)
@@ -326,6 +349,73 @@ def test_viewer(c):
     c.d.refresh()
     c.visible("form input[type=email]")
     assert not c.d.execute_script("return sessionStorage.getItem('itops.refresh')"), "the refresh token survived sign-out"
+
+
+def test_status_page(c):
+    """An admin publishes a page in the console; the public page renders without JavaScript and shows
+    only what was chosen."""
+    c.server.rest("/api/v1/operator/status", {
+        "nodeId": "corp/dc-secret/rack-9",
+        "services": [{"name": "web-frontend-7", "status": "DOWN", "slaGroup": "shop"},
+                     {"name": "cart-svc", "status": "OPERATIONAL", "slaGroup": "shop"},
+                     {"name": "hsm-signer", "status": "OPERATIONAL", "slaGroup": "ops-internal"}],
+        "slaGroups": [{"name": "shop", "tier": "high", "displayName": "Shop"}, {"name": "ops-internal", "tier": "high"}]})
+    if not c.d.find_elements(By.CSS_SELECTOR, "#nav a"):
+        c.sign_in(*ADMIN)
+    c.go("statuspages")
+    form = c.css("form[aria-label='New status page']")
+    form.find_element(By.NAME, "slug").send_keys("shop-status")
+    form.find_element(By.NAME, "title").send_keys("Shop status")
+    form.find_element(By.CSS_SELECTOR, "input[name=groups][value=shop]").click()
+    form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    editor = c.visible("form[aria-label='Edit shop-status']")
+    editor.find_element(By.CSS_SELECTOR, "details summary").click()
+    editor.find_element(By.CSS_SELECTOR, "input[aria-label='Name cart-svc on the page']").click()
+    label = editor.find_element(By.CSS_SELECTOR, "input[aria-label='Public label of cart-svc']")
+    label.clear()
+    label.send_keys("Cart")
+    editor.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    c.text_in("#statuspage-list", "/status/shop-status")
+    c.wait(lambda d: "Cart" in c.server.graphql("{ statusPages { groups { services { label } } } }", token=c.token())
+           ["statusPages"][0]["groups"][0]["services"][0]["label"], 10, "the named service saved")
+    c.shot("screen-statuspages-edit")
+
+    # The public page, in a browser with JavaScript switched off.
+    options = webdriver.ChromeOptions()
+    options.binary_location = shutil.which("chromium") or "/usr/bin/chromium"
+    for flag in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", "--window-size=1366,900"):
+        options.add_argument(flag)
+    options.add_experimental_option("prefs", {"profile.managed_default_content_settings.javascript": 2})
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    public = webdriver.Chrome(service=Service(shutil.which("chromedriver") or "/usr/bin/chromedriver"), options=options)
+    try:
+        public.get(c.server.base + "/status/shop-status")
+        assert public.execute_script is not None
+        heading = public.find_element(By.TAG_NAME, "h1").text
+        assert heading == "Shop status", heading
+        assert "Partial outage" in public.find_element(By.CSS_SELECTOR, ".headline").text
+        assert public.find_element(By.CSS_SELECTOR, ".group h3").text == "Shop"
+        services = [li.text for li in public.find_elements(By.CSS_SELECTOR, ".services li")]
+        assert services == ["Cart\nOperational"] or services == ["Cart Operational"], services
+        bars = public.find_elements(By.CSS_SELECTOR, "svg.bars rect.bar")
+        assert bars, "no uptime bars"
+        colour = public.execute_cdp_cmd("Runtime.evaluate", {"expression": "getComputedStyle(document.querySelector('rect.bar.major, rect.bar.ok')).fill"})
+        assert "rgb" in json.dumps(colour), colour
+        width = public.find_element(By.CSS_SELECTOR, "svg.bars").size["width"]
+        assert width > 300, f"bars {width} px wide"
+        source = public.page_source
+        for secret in ("dc-secret", "rack-9", "web-frontend-7", "cart-svc", "hsm-signer", "ops-internal"):
+            assert secret not in source, f"the public page shows {secret!r}"
+        violations = [e["message"] for e in public.get_log("browser")
+                      if "Content Security Policy" in e["message"] or e["level"] == "SEVERE"]
+        assert not violations, violations
+        public.save_screenshot(str(SHOTS / "status-page.png"))
+        public.set_window_size(390, 844)
+        public.save_screenshot(str(SHOTS / "status-page-phone.png"))
+        badge = urllib.request.urlopen(c.server.base + "/api/v1/badges/shop/status.svg", timeout=10).read().decode()
+        assert "partial outage" in badge, badge
+    finally:
+        public.quit()
 
 
 def test_unlicensed(binary):
@@ -389,7 +479,7 @@ def main():
         'mutation($e: String!, $p: String!) { login(email: $e, password: $p) { token } }',
         {"e": ADMIN[0], "p": ADMIN[1]})["login"]["token"]
     tests = [test_sign_in, test_live_overview, test_storage, test_services, test_webhook_exec_failed,
-             test_forms_keep_input, test_screens, test_viewer]
+             test_notifications, test_forms_keep_input, test_status_page, test_screens, test_viewer]
     failed = 0
     try:
         for test in tests:

@@ -1,6 +1,7 @@
 // Webhooks: create, enable/disable, test, delete, and each one's delivery history with the
 // status, attempts and the reason of a failure (ExecFailed: the SSRF guard's words).
-import { h, fill, badge, when, table, announce } from '../dom.js';
+import { h, fill, table, announce } from '../dom.js';
+import { deliveryColumns } from '../deliveries.js';
 import { gql } from '../api.js';
 import { form } from '../forms.js';
 
@@ -30,16 +31,7 @@ export async function render(root) {
     const data = await gql(`query($id: String!) { webhookDeliveries(webhookId: $id, first: 50) { id event status httpCode error durationMs attempt createdAt completedAt nextAttemptAt } }`, { id: hook.id });
     fill(history, h('h2', `Deliveries of ${hook.url}`),
       h('button.secondary', { type: 'button', on: { click: () => showHistory(hook) } }, 'Reload'),
-      table([
-        { title: 'When', cell: d => when(d.createdAt) },
-        { title: 'Event', cell: d => d.event },
-        { title: 'Status', cell: d => badge(d.status) },
-        { title: 'Attempts', cell: d => d.attempt },
-        { title: 'HTTP', cell: d => d.httpCode ?? '—' },
-        { title: 'Reason', cell: d => h('span.delivery-error', d.error || '') },
-        { title: 'Took', cell: d => (d.durationMs !== null ? `${d.durationMs} ms` : '—') },
-        { title: 'Next retry', cell: d => when(d.nextAttemptAt) },
-      ], data.webhookDeliveries, { empty: 'No delivery yet.', caption: 'Delivery history' }));
+      table(deliveryColumns, data.webhookDeliveries, { empty: 'No delivery yet.', caption: 'Delivery history' }));
   };
 
   const act = async (mutation, variables, after) => {

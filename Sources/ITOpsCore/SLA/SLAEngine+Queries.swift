@@ -170,10 +170,18 @@ extension SLAEngine {
     // MARK: This month
 
     /// This calendar month to date for every service and every group in one pass: month rollups
-    /// for the closed days, raw history for the rest.
-    public func currentMonth() async throws -> (
+    /// for the closed days, raw history for the rest. Callers that ask together share one
+    /// computation that started after they asked (`FreshCoalescer`).
+    public func currentMonth() async throws -> CurrentMonth {
+        try await currentMonths.value(on: settings.computeExecutor) { try await computeCurrentMonth() }
+    }
+
+    /// Every service's and group's figures this month, and the inventory they were computed over.
+    public typealias CurrentMonth = (
         services: [UUID: SLAPeriodResult], groups: [String: SLAPeriodResult], inventory: [Service]
-    ) {
+    )
+
+    private func computeCurrentMonth() async throws -> CurrentMonth {
         let inventory = try await inventory()
         let now = SLAPeriod.ms(clock.now())
         let monthStart = SLAPeriod.monthStart(now)

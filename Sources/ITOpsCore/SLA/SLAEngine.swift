@@ -17,6 +17,9 @@ public struct SLAEngine: Sendable {
         public var maxPlannedExclusionWindow: TimeInterval = 7 * 86_400
         /// A day is rolled up this long after it ended, so writes stamped before midnight land first.
         public var rollupGrace: TimeInterval = 120
+        /// Where the heavy questions (this month for the whole fleet) are computed: the server
+        /// passes GraphQL's own threads, so that they never take the cores ingest runs on.
+        public var computeExecutor: (any TaskExecutor)?
         public init() {}
     }
 
@@ -26,6 +29,8 @@ public struct SLAEngine: Sendable {
     public let settings: Settings
     /// The closed part of the current month, kept between questions.
     let closedMonths = ClosedMonthCache()
+    /// Concurrent questions about this month share a computation.
+    public let currentMonths = FreshCoalescer<CurrentMonth>()
 
     public init(store: any Store, events: any EventBus, clock: any WallClock, settings: Settings) {
         self.store = store

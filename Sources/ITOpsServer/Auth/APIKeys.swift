@@ -8,15 +8,29 @@ struct APIKeys: Sendable {
     let store: any Store
     let clock: any WallClock
     let cache: KeyCache
+    let credentials: CredentialState
+    /// When each key's use was last written.
+    let usage = KeyUsage()
 
-    /// A new key; the plain text is returned once and never stored.
-    func create(name: String, role: Role) async throws -> (key: APIKey, plain: String) {
+    /// The most prefixes one key's scope may hold.
+    static let maxScope = 50
+
+    /// A new key; the plain text is returned once and never stored. `nodeScope` limits it to
+    /// hierarchy prefixes (at least one); `expiresAt` must be in the future.
+    func create(name: String, role: Role, nodeScope: [NodePath]? = nil, expiresAt: Date? = nil) async throws -> (
+        key: APIKey, plain: String
+    ) {
         let trimmed = name.trimmingCharacters(in: .whitespaces)
         guard (1...128).contains(trimmed.count) else { throw ITOpsError.invalid("name: must be 1–128 characters") }
+        let now = clock.now()
+        if let nodeScope, !(1...Self.maxScope).contains(nodeScope.count) {
+            throw ITOpsError.invalid("nodeScope: between 1 and \(Self.maxScope) prefixes (leave it out for no scope)")
+        }
+        if let expiresAt, expiresAt <= now { throw ITOpsError.invalid("expiresAt: must be in the future") }
         let plain = Self.plainPrefix + Secrets.randomHex(bytes: 24)
         let key = APIKey(
             name: trimmed, keyHash: Secrets.sha256(plain), prefix: String(plain.prefix(14)), role: role,
-            createdAt: clock.now())
+            createdAt: now, expiresAt: expiresAt, nodeScope: nodeScope.map { Array(Set($0)).sorted() })
         try await store.write { tx in try await tx.insert(key) }
         return (key, plain)
     }
@@ -41,44 +55,67 @@ struct APIKeys: Sendable {
             return key
         }
         cache.remove(hash: key.keyHash)
+        credentials.invalidate()
         return key
     }
 
+    /// What `bootstrap` did with `ITOPS_OPERATOR_API_KEY`.
+    enum BootstrapOutcome: Sendable, Equatable {
+        case created, kept
+        /// The key was revoked (by an admin, or replaced by another value): it stays revoked.
+        case revoked
+    }
+
     /// Makes `plain` (from `ITOPS_OPERATOR_API_KEY`) a valid operator key, revoking any bootstrap
-    /// key that came from an earlier value.
-    func bootstrap(_ plain: String) async throws {
+    /// key that came from an earlier value. A key with this value that was revoked stays revoked:
+    /// a restart must not bring back what an admin took away.
+    func bootstrap(_ plain: String) async throws -> BootstrapOutcome {
         let hash = Secrets.sha256(plain)
         let now = clock.now()
-        try await store.write { tx in
+        return try await store.write { tx in
             for var key in try await tx.apiKeys() where key.bootstrap && key.revokedAt == nil && key.keyHash != hash {
                 key.revokedAt = now
                 try await tx.update(key)
             }
             if let existing = try await tx.apiKey(hash: hash) {
-                guard existing.revokedAt == nil || !existing.bootstrap else {
-                    var revived = existing
-                    revived.revokedAt = nil
-                    try await tx.update(revived)
-                    return
-                }
-                return
+                return existing.revokedAt == nil ? .kept : .revoked
             }
             try await tx.insert(
                 APIKey(
                     name: "bootstrap (ITOPS_OPERATOR_API_KEY)", keyHash: hash, prefix: String(plain.prefix(6)) + "…",
                     role: .operator, createdAt: now, bootstrap: true))
+            return .created
         }
     }
 
-    /// The principal of a valid key, or `nil`.
+    /// The principal of a valid key, or `nil`; `unauthenticated` when it was revoked or expired.
     func authenticate(_ plain: String) async throws -> Principal? {
+        guard let principal = try await lookup(plain) else { return nil }
+        let checked = try await credentials.check(principal)
+        if case .apiKey(let id, _) = checked.kind { recordUse(of: id) }
+        return checked
+    }
+
+    /// Writes `last_used_at` through the write path, at most once a minute per key and never in
+    /// the request's way.
+    private func recordUse(of id: UUID) {
+        let now = clock.now()
+        guard usage.due(id, now: now) else { return }
+        let store = store
+        Task { try? await store.write { tx in try await tx.touchAPIKey(id: id, at: now) } }
+    }
+
+    /// The principal of a known, unrevoked key, from the cache when it is recent.
+    private func lookup(_ plain: String) async throws -> Principal? {
         let hash = Secrets.sha256(plain)
         let now = clock.now()
         if let cached = cache.lookup(hash: hash, now: now) { return cached.principal }
         let key = try await store.reader.apiKey(hash: hash)
         let principal = key.flatMap { key -> Principal? in
             guard key.revokedAt == nil else { return nil }
-            return Principal(kind: .apiKey(id: key.id, name: key.name), role: key.role)
+            var principal = Principal(kind: .apiKey(id: key.id, name: key.name), role: key.role, expiresAt: key.expiresAt)
+            principal.nodeScope = key.nodeScope
+            return principal
         }
         cache.store(hash: hash, principal: principal, now: now)
         return principal
@@ -115,4 +152,20 @@ final class KeyCache: Sendable {
     }
 
     func remove(hash: String) { _ = entries.withLock { $0.removeValue(forKey: hash) } }
+}
+
+/// Coalesces `last_used_at` writes: a key's use is written when a minute passed since the last write.
+final class KeyUsage: Sendable {
+    static let interval: TimeInterval = 60
+    private let written = Mutex([UUID: Date]())
+
+    /// Whether a use at `now` should be written (and, if so, remembers it was).
+    func due(_ id: UUID, now: Date) -> Bool {
+        written.withLock { table in
+            if let last = table[id], now.timeIntervalSince(last) < Self.interval, last <= now { return false }
+            if table.count > 10_000 { table.removeAll() }
+            table[id] = now
+            return true
+        }
+    }
 }

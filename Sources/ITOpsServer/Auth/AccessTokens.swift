@@ -7,6 +7,10 @@ struct AccessClaims: JWTPayload {
     var sub: SubjectClaim
     var email: String
     var role: String
+    /// The session (refresh-token family) the token belongs to.
+    var sid: String
+    /// The user's credentials version at issue; a bumped version invalidates the token.
+    var ver: Int64
     var iat: IssuedAtClaim
     var exp: ExpirationClaim
 
@@ -27,12 +31,12 @@ struct AccessTokens: Sendable {
         return AccessTokens(keys: keys, clock: clock)
     }
 
-    func issue(for user: User) async throws -> (token: String, expiresAt: Date) {
+    func issue(for user: User, session: UUID) async throws -> (token: String, expiresAt: Date) {
         let now = clock.now()
         let expiresAt = now.addingTimeInterval(Self.lifetime)
         let claims = AccessClaims(
             sub: SubjectClaim(value: user.id.uuidString.lowercased()), email: user.email, role: user.role.rawValue,
-            iat: IssuedAtClaim(value: now), exp: ExpirationClaim(value: expiresAt))
+            sid: session.uuidString.lowercased(), ver: user.credentialsVersion, iat: IssuedAtClaim(value: now), exp: ExpirationClaim(value: expiresAt))
         return (try await keys.sign(claims), expiresAt)
     }
 
@@ -45,9 +49,13 @@ struct AccessTokens: Sendable {
             throw .unauthenticated("invalid access token")
         }
         guard claims.exp.value > clock.now() else { throw .unauthenticated("access token expired; refresh it") }
-        guard let id = UUID(uuidString: claims.sub.value), let role = Role(rawValue: claims.role) else {
+        guard let id = UUID(uuidString: claims.sub.value), let role = Role(rawValue: claims.role),
+            let session = UUID(uuidString: claims.sid)
+        else {
             throw .unauthenticated("invalid access token")
         }
-        return Principal(kind: .user(id: id, email: claims.email), role: role, expiresAt: claims.exp.value)
+        return Principal(
+            kind: .user(id: id, email: claims.email), role: role, expiresAt: claims.exp.value, sessionId: session,
+            credentialsVersion: claims.ver)
     }
 }

@@ -15,6 +15,9 @@ struct Accounts: Sendable {
     let throttle: LoginThrottle
     /// A hash of a random password, verified when the email is unknown so timing does not tell.
     let decoyHash: String
+    /// Called after a change that takes rights away (disable, delete, role, password): the
+    /// revocation state re-reads the database at once.
+    var onCredentialsChange: @Sendable () -> Void = {}
 
     /// Creates a user; `conflict` when the email is taken.
     func createUser(email rawEmail: String, password: String, role: Role) async throws -> User {
@@ -22,10 +25,7 @@ struct Accounts: Sendable {
         guard Email.isPlausible(email) else {
             throw ITOpsError.invalid("email: '\(rawEmail.prefix(254))' is not an email address")
         }
-        guard password.count >= Self.minPasswordLength else {
-            throw ITOpsError.invalid("password: must be at least \(Self.minPasswordLength) characters")
-        }
-        guard password.utf8.count <= 72 else { throw ITOpsError.invalid("password: at most 72 bytes (bcrypt's limit)") }
+        try Self.validate(password: password, field: "password")
         let user = User(email: email, passwordHash: try await hasher.hash(password), role: role, createdAt: clock.now())
         return try await store.write { tx in
             guard try await tx.user(email: email) == nil else {
@@ -34,6 +34,14 @@ struct Accounts: Sendable {
             try await tx.insert(user)
             return user
         }
+    }
+
+    /// Throws `invalid` naming `field` unless `password` is 8 characters to 72 bytes.
+    static func validate(password: String, field: String) throws(ITOpsError) {
+        guard password.count >= minPasswordLength else {
+            throw .invalid("\(field): must be at least \(minPasswordLength) characters")
+        }
+        guard password.utf8.count <= 72 else { throw .invalid("\(field): at most 72 bytes (bcrypt's limit)") }
     }
 
     /// Creates the first admin when no user exists yet; returns whether it did.
@@ -55,17 +63,28 @@ struct Accounts: Sendable {
         // Counted before bcrypt runs, so parallel guesses are all counted.
         let reservation = try throttle.reserve(email: email, client: client)
         let user = try await store.reader.user(email: email)
-        let valid = try await hasher.verify(password, hash: user?.passwordHash ?? decoyHash)
-        guard let user, valid else { throw ITOpsError.unauthenticated("invalid email or password") }
+        // A user of an external provider has no password ("!"): checked against the decoy, it fails
+        // in the same time as a wrong password.
+        let local = user.map { $0.provider == "local" && $0.passwordHash.hasPrefix("$") } ?? false
+        let valid = try await hasher.verify(password, hash: local ? user?.passwordHash ?? decoyHash : decoyHash)
+        guard let user, valid, local else { throw ITOpsError.unauthenticated("invalid email or password") }
         throttle.succeeded(reservation)
+        // Said only to whoever knows the password.
+        guard !user.disabled else { throw Self.disabledError }
         return try await openSession(for: user, family: UUID())
     }
+
+    /// A spent refresh token presented again: its whole session was revoked.
+    static let reusedRefreshError = ITOpsError.unauthenticated("refresh token already used; the session was revoked")
+
+    /// The refusal of a disabled user's sign-in or refresh.
+    static let disabledError = ITOpsError.forbidden("this account is disabled; ask an admin to enable it")
 
     func refresh(refreshToken: String, client: String) async throws -> AuthSession {
         let hash = Secrets.sha256(refreshToken)
         let now = clock.now()
         let plain = Secrets.randomHex(bytes: 32)
-        let outcome: Result<User, ITOpsError> = try await store.write { tx in
+        let outcome: Result<(user: User, family: UUID), ITOpsError> = try await store.write { tx in
             guard var token = try await tx.refreshToken(hash: hash) else {
                 return .failure(.unauthenticated("invalid refresh token"))
             }
@@ -74,7 +93,7 @@ struct Accounts: Sendable {
                 // A spent token presented again means it leaked: end every session of that login.
                 // Returned, not thrown, so the revocation commits.
                 try await tx.revokeRefreshTokens(familyId: token.familyId, at: now)
-                return .failure(.unauthenticated("refresh token already used; the session was revoked"))
+                return .failure(Self.reusedRefreshError)
             }
             guard token.expiresAt > now else {
                 return .failure(.unauthenticated("refresh token expired; sign in again"))
@@ -82,22 +101,25 @@ struct Accounts: Sendable {
             guard let user = try await tx.user(id: token.userId) else {
                 return .failure(.unauthenticated("the user no longer exists"))
             }
+            guard !user.disabled else { return .failure(Self.disabledError) }
             token.usedAt = now
             try await tx.update(token)
             try await tx.insert(
                 RefreshToken(
                     userId: user.id, tokenHash: Secrets.sha256(plain), familyId: token.familyId, createdAt: now,
                     expiresAt: now.addingTimeInterval(Self.refreshLifetime)))
-            return .success(user)
+            return .success((user, token.familyId))
         }
-        let user = try outcome.get()
-        let access = try await tokens.issue(for: user)
+        if case .failure(let error) = outcome, error == Self.reusedRefreshError { onCredentialsChange() }
+        let (user, family) = try outcome.get()
+        let access = try await tokens.issue(for: user, session: family)
         return AuthSession(accessToken: access.token, refreshToken: plain, expiresAt: access.expiresAt, user: user)
     }
 
     func logout(principal: Principal, refreshToken: String?) async throws -> Bool {
         guard let userId = principal.userId else { throw ITOpsError.forbidden("logout is for users, not API keys") }
         let now = clock.now()
+        defer { onCredentialsChange() }
         return try await store.write { tx in
             if let refreshToken {
                 guard var token = try await tx.refreshToken(hash: Secrets.sha256(refreshToken)), token.userId == userId
@@ -126,8 +148,11 @@ struct Accounts: Sendable {
                 RefreshToken(
                     userId: user.id, tokenHash: Secrets.sha256(plain), familyId: family, createdAt: now,
                     expiresAt: now.addingTimeInterval(Self.refreshLifetime)))
+            try await tx.recordSignIn(userId: user.id, at: now)
         }
-        let access = try await tokens.issue(for: user)
+        var user = user
+        user.lastSignInAt = now
+        let access = try await tokens.issue(for: user, session: family)
         return AuthSession(accessToken: access.token, refreshToken: plain, expiresAt: access.expiresAt, user: user)
     }
 }

@@ -299,7 +299,9 @@ const screens = [
   { path: 'audit', title: 'Audit log', group: 'Work', module: './screens/audit.js', plugin: 'audit', role: 'admin' },
   { path: 'webhooks', title: 'Webhooks', group: 'Automation', module: './screens/webhooks.js', role: 'admin' },
   { path: 'workflows', title: 'Workflows', group: 'Automation', module: './screens/workflows.js', role: 'admin' },
+  { path: 'notifications', title: 'Notifications', group: 'Automation', module: './screens/notifications.js', role: 'admin' },
   { path: 'templates', title: 'Templates', group: 'Automation', module: './screens/templates.js', role: 'admin' },
+  { path: 'statuspages', title: 'Status pages', group: 'Automation', module: './screens/statuspages.js', role: 'admin', plugin: 'sla' },
   { path: 'license', title: 'License', group: 'Administration', module: './screens/license.js' },
   { path: 'apikeys', title: 'API keys', group: 'Administration', module: './screens/apikeys.js', role: 'admin' },
   { path: 'users', title: 'Users', group: 'Administration', module: './screens/users.js', role: 'admin' },
@@ -474,7 +476,7 @@ function takeSignInReturn() {
 })();
 
 """#####,
-            gzipBase64: "H4sIAAAAAAACA7VZ3W7byBW+91OM4WBJJjKV9KIFZKiBu1igQZPNIk6wKFwXHpMjiTVFcjlDy4YjoE/TV+h9H6VP0u+c+SEpy4kToBdxpDMz3/mZ8zuaTsXHlRJ6pcpyJnSxrI6LSiylURNRyZsCn4q6Eld3oq1LJWSVi7LIVKWxTl+kWEm9wmJnVCvMShpR1jLXQslsdTCdCp21SlWRFus674AAsEXRaiM6rURswLu+Ue1NoTbYU2jBlKq8wx+wc3tvCl0YsZGF0WJRt0l6UKybujXiXqwm2FOWE/GMBKrqrsqU2IpFW69FlE7zep3+Q0cn/sBzIbWQTRE24PNow73QRrbmbXEDDbWpG/upVVldVSpzC3VF/58ZaTo94LbRFusAmyG21V2LuTg/EEBupFnNRBQUnghTmFKB9L4nLWHLBqR3dVWYugXFWm5GDBzi1EMQO7GdDNE1rWRKD9DPetKT0D3E4+gPwb+IREATsSryXFUzYdpO7cJCFrkcwQbK00S22/dIfCWz664ZmuNPgfIkaAewB7qosgIamSH4mwHtSfABZA+DVpFPjq7y7anoqU9i4LbvgTdFdq1G8B8DxUP/WrfX+3HdaXu3TdktiypgFtVyl5ns8sIMWJ3SdySL5ZOY8ekdVh6RMhN9zddFtct1o65WdX091PHXnuT5nnamXnOm28/do1gBvsgPGizKejNiOKA9maM/83WWRq2bEgl7dI8D2lNZBpyvs3QlYMDwbaAEdnSw0Kb9AkuHs8c1kZav1d1QpdNf3ghH+hYWDujrOqEetUN+n9z3b2HGGI+wughlYS1RYufiWRwd0ccoOXELKLiOjk89GX+NujVYuhdrgFYd1TtnO//VFWsuVYtW6ZW7EbE9OSgVQEolq64BCO23tFZVuWo/1teK5HlpiYs66/T76gNVdFAXstQKoqtbLo8L1FfuCDy/mMyXiHuYsliIuKwztk/KbcF8PheXR9Nn97Rpe5nYPiGGZkIo4Iqd7cPNJwfbgwOp76qsZzpWLbZsrZFyaSQAJDUJVODT5W9lHN17M9E9c95AZ4KsQWDaVm/TFrK0f3+qcn0KU3WoJmu0M9C5AD+QtmIbsdTuLlIPO2fG/ivtsEb9Wd6QmlAhCE9NzFWpYussVvZWma6txKGlpbZCih9+ELEncdv1+TOrlMkqHpCTHQYDzgPDZF2LBfKekbFTlIVSZiqe/v3ob9PX04mIoiTVTVmYeHo+fX0xTc5fXhDnvl85CaAcFNzYXBARPZmIhz2PqBe++0nRnqE3jJ36iZVNCPI1hgGKhcPOKo+XYv5HsUwruVbsP05h3sJXYB3t0BL80abTq9jD3Qs6PRsdnYgCCU7PILHYOhxeSJluAdzV0OqW1EJjGcPRJ57LWjZWvnM+v4qjvLix+JQpWOhkYrEdLh3RdASbJTahY4UXz6yngy37Oowv4YDH7q4iiM4rbAB/ga9F1FBHJHzIk+dpZWbUs7Lg4RjcFc1ryqksYYEudp2lka1Wf4YjjJzlnI7/gv53In7rVHsHY0bRxbf4TvQ6BArhkUUmIk1xRBsC8gz89qnd7gLB3xzf/sj30N23S1wf4bBRc3Tkufr04c2PNTr3ChZKnNA4rjbi04e3Z0q2GXGTax3zUkLpcE9esWkpZLFDijZDeTGGv1rZeqWskFYgb6ctqxZM2m928TAfhAOcnD1icMfsOA+yhxXGZW5Ihyx1h7+OgB1gi2vJViBOMdn0w5bP9uuOykpteJIZDnTPp3R2XBPY512JKirKbS9eDEqEl+cwJDAbIFTDJuTeq1e4pejnmmpIV+VRwtTGEoXuIKeLSBFNduMhOgpDDZVL26ULU4vRiJjAjf19sLgk0DBTInUe7k2VLuvskdhts8FiRU5hMjvTXH5cYSh1l1jw9CkQtz3yVqeXicsnvaOQaDkK6RpuaZGpuIWDTNmK//xbvPn4vtGXJ2NNbKUiXXbLDam3Q3O7dYpBouxypcco36f5Ef47dgzyyGY0IS7pbj11xjcTVLLctq7KkqnI7fDJkAEhn5FlaVsn7TFScemhH3qD7zHZGc6UYnaemOw3uXNe+9LgmwE72Hur2MUQXOzoh4jAgaM/jPiVkjlGGkB60yEW5RUiWd1C2ONXLOXInP3hqzq/sydRLGy2G96FhZ7wNl7kIGfl+viMrSpW+NTKGtMJkgTZ1fnEKCcFbNS7hJKpbfxESBqxatu69f4RrDHftQbxSWXTgBazjyAI1sd8mC3hW91StYYNwUvpWmmNekWcz9BeVUvHLwn19XGWViT/nhM/iBx6Y1L5pXOC6VT8Rd1d1bLN+VHK7j1uoT66OG7KRUkLdcVeROUhpMpwAeSvbkNd0jNXdZ0Gywy74sSfSZkao7Vs1Q0i/SyDKUr/wOHUHBZdvao3Z8WyUvmbalR3SUZyWGQu+hj3XkLTwGZVUzKllVTBbVD7I0oekaPRBfQkXJFuZHVUFjfq2Da5EVdoBiU8euaDIqjZruEMbb6gGrGHCgu/r1BgmhU9y7EN+1rCD2aUGkvcibhSK8QF73mnqk5cdcagb3DQWSm1fosxCuV1uUQ3HGUwmWw4zVh4VHd4p9Is7vChLXYdO0qniw+2nSrd0DRUeNApqpJKlSpTipAfKVC4G/ZgcL2ITkbUYNkPM7d4Qqdcl5X6/WGNPHib7Gsn9L4rfmxAWdNsUuTimqzGt2ufWrf/r9FlHaaWtXraSDN2W6b4N1L71SoVhrs9FnEIOO/SgjWNf2C1MCPfoyD6gsP65XGQMMyDwhsRa6pFvuBGw2bOJh4rHfdxo7IxfGPElqKi8X7QqnmtOJnTbbJ29ELsLTYT8ANq93qv8G4DL8A+HIGNYm3/9+5tWy1LS4YGjP5ad8jzygEKGCaN+pGaW8Zw1cn45ZpvB/8OxlaVef4TJTAKTFUh/0QZrp+e4uw9WgXud53IF5Tep8t6CcTAxZrYJo252MDD640N73dwZRlHsNvt8abI6QXmD79/2dwmpIlNA3uEWsmKn4R7eb4np/DDC1LTsd1Oo4sypwZxdEUObEcxBBAqBiO46nU4Rhpacoz2uDVHdoRl6oZ9+WtKJJylQjL+TvmJmZeaOD4uJhezoR8yIUXML5EIs7KGWxpq2BJqSMdmcal5rBJYjfSxyflb9YjYApGvq2R851IPVaExdddddp+2OIWErMVBeTB9/px/EFPULSxQ8Vo4KkLI+N/GaHK3ieCY5s/5f//5r0uBoSBQuclhMj3FSWo6MvvDGbVzgLO/FlF9xIiaYhLr+wMjr5WN8g/cgY4KCA9VEBtDt2MVkwSfbVc1j9PnybNpqm5VNn6FC73uISP47jZEL/pzU7d3fqinWqti+8IQwXgBi4ZVnstf9DTNEzZzoPecG1l2/GhIjM5/dxHa2bDycGqPeWl3lqV8V9FvdUgsGTGlgXX4TkDlcuYYvbqYOAZ2uo/3ZC1t3FlFNnxoaG8kv+l1ygWZ2wMSOfKe3bfnw8Snbq23WdAfcSAgpU7B0Rk9KqeP9eRhd5/9L8/cb7QLdAo0hT27H7XbW98Ub/fMR48paHv50HY/gedYucD0IbveRGhHUJbpQWWfCbh2PeDM6Yr+/g+wW9k4qB4AAA=="),
+            gzipBase64: "H4sIAAAAAAACA7VZ3W7byBW+91OM4WBJJjKV9KIFZKiBu1igQZPNIk6wKFwXHpMjiTVFajlDy4YjoE/TV+h9H6VP0u+c+SEpyYkSoBdxpDMz3/mZ8zsaj8XHhRJ6ocpyInQxr06LSsylUSNRybsCn4q6EjcPoqlLJWSVi7LIVKWxTl+kWEi9wGJrVCPMQhpR1jLXQslscTQeC501SlWRFss6b4EAsFnRaCNarURswLu+U81dodbYU2jBlKp8wB+wc3vvCl0YsZaF0WJWN0l6VCxXdWPEo1iMsKcsR+IZCVTVbZUpsRGzpl6KKB3n9TL9h47O/IHnQmohV0XYgM+DDY9CG9mYt8UdNNSmXtlPjcrqqlKZW6gr+v/CSNPqHre1tlhH2Ayxre5aTMXlkQDySprFRERB4ZEwhSkVSO870hy2XIH0rq4KUzegWMtNiIFDHHsIYic2oz66ppVM6R76RUc6CN1DPI2+C/5FJAIaiUWR56qaCNO0ahsWssj5ADZQDhPZbt8j8Y3MbttV3xx/CpSDoB3AHuiiygpoZPrgb3q0g+ADyB4GjSKfHFzl23PRUQ9i4LbvgTdFdqsG8B8DxUP/Wje3+3HdaXu3q7KdF1XALKr5NjPZ5oXpsTqn70gW84OY8ektVh6RMhN9zZdFtc11rW4WdX3b1/HXjuT5nremXnKm28/do1gBvsgPGszKej1g2KMdzNGf+TrLqjbFrMgYrM/25y36oawHeF9nb9RyVaJeDNyoRzuUbcD5OkvNeXeFeB+Ehs3Gnnwo3x7YHs49d9Ol3BbElcKeEG8DJfAnnEKb5gsyOJw9IYrydKse+mqe//JGONK3sHBAXzcu6nLT5/fJff8WZozxBKurUB6XEq3GVDyLoxP6GCVnbgGNh6PjU0fGX6PuDZYexRKgVUt139nOf3VNC5fsWaP0wt2I2JwdlQogpZJVuwII7be0RlW5aj7Wt4rkeWmJszpr9fvqA3U2oM5kqRVEV/fcJszQZ3Bn5PnFZL5EPMKUxUzEZW0DKOX2aDqdiuuT8bNH2rS5Tmy/FEMzIRRwxdb2/uazo83RkdQPVdYxHaoWW7bWSLk0EgCSmiVqdNL5b2UcPXoz0T2zQ6NDQ/YkMBsAqMqFLO3fn6pcn8NULarqEm0ddC7AD6SN2EQstbuL1MNOmbH/SjusUX+Wd6QmVAjCUzN3U6rYOouVvVGmbSpxbGmp7RTEDz+I2JO4/fz8mVXKZBX3yMkWgx7nnmGytsECec/A2CnKYykzFY//fvK38evxSERRkupVWZh4fDl+fTVOLl9eEeeubzsLoBwU3OBdERG9qYj7vZ+oZ74LTNGmokeOnfqJlU0I8jWGAYqFw84qj+di+kcxTyu5VOw/TmHewldgHe3YEvzRVasXsYd7FHR6Mjg6EgUyrZ5AYrFxOLyQMt0CuKuh1Q2phQY7hqOPPJelXFn5Lvn8Io7y4s7iU6ZgoZORxXa4dETTEWyW2ITOHV48sZ4OtuzrML6EA566u4ogOq+wAfwFvhYRZetI+JAnz9PKTKh3Z8HDMbgrmviUU1nCAl1tO8tKNlr9GY4wcJZLOv4L5oCR+K1VzQOMGUVX3+I70esQKIRHFhmJNMURbQjIM/Dbx3a7CwR/c3z7A9/DlNPMcX2Ew0bNMZnk6tOHNz/WmGAqWChxQuO4WotPH95eKNlkxE0udcxLCaXDPXnFpqWQxY4p2gzlxRj+amXrlLJCWoG8nTasWjBpt9nFw7QXDnBy9ojeHbPj7GQPK4zL3JAOWeoBfx0BO8AW15ItQBxjwuuGTp/tly2VldrwRNcfbJ+P6eywJrDPuxJVVJTbXrzolQgvz3FIYDZAqIaNyL0Xr3BL1H4hH7RVHiVMXVmi0C3kdBEpotF2PEQnYbijcmmnFWFqMRiVE7ixvw8WlwTqZ0qkzuO9qdJlnT0Su202WKzIKfWCPNtdf1xgOHeXWPAULhC3HfJGp9eJyyedo5BoOQrpEm5pkam4hYNM2Yj//Fu8+fh+pa/PhprYSkW6bJcbUm+L5nbrFANV2eZKD1G+T/MT/HfqGOSRzWhCXNPdeuqEbyaoZLltXJUlU5Hb4ZMhA0I+I8vStk7aY6Ti2kPveoPvMdkZLpRidp6Y7De5c1774uKbAfvA4a1iF0NwsaMfIwJ7jr4b8Qslc4x2gPSmQyzKG0Syuoewp69YyoE5u8M3df5gT6JY2GzXvwsLPeJtvMhBzsp18RlbVazwqZU1phMkCbKr84lBTgrYqHcJJVPb+ImQNGLVNHXj/SNYY7ptDeKTytUKtJh9BEGwPOXDbAnf6paqMWwIXkqXSmvUK+J8gfaqmjt+SaivT7O0Ivl3rXgncuitTeXXzgnGY/EX9XBTyybnxzm797SB+ujiuCkXJS3UFXsRlYeQKsMFkL+6DXVJz33VbRos0++KE38mZWqM1rJRd4j0iwymKP1Dj1OzX3T1ol5fFPNK5W+qQd0lGclhkbnoY9x5CU0D60VNyZRWUgW3Qe2PKHlEjkYX0JFwRRjrqpOyuFOntsmNuEIzKOHRcycUQc12DWdo8wXViD1UWPh9hQKzWtDzJNuwqyX8cEipscSdiBu1QFzwnneqasVNawz6BgedlVLrtxijUF7nc3TDUQaTyRWnGQuP6g7vVJrF7T84xq5jR+l08cG2U6UbmvoK9zpFVVKpUmVKEfIjBQp3wx4MrhfRyYgaLPth4hbP6JTrslK/P6yRB2+Sfe2E3nfFTw0oS5pNilzcktX4du2T8+b/Nbosw9SyVIeNNEO3ZYp/K7ZfrVJhuNtjEYeA8y4tWNP4h2YLM/A9CqIvOKxfHgYJw+wU3ohYUy3yBTfqN3M28VjpuI8blI3+iwm2FBWN971WzWvFyZxuk7Wjl3JvsYmAH1C713mFdxt4AfbhCGwUa/u/d2/balla0jdg9Ne6RZ5XDlDAMGnUjdTcMoarToYv+Hw7+Hc0tKrM858ogVFgqgr5J8pw/fQkae/RKvC47US+oHQ+XdZzIAYu1sQ2aUzFGh5er214v4MryziC3e5P10VOLzB/+P3L1X1Cmtg0sEeohaz4abyT53tyCj+8IDWd2u00uihzbhBHN+TAdhRDAKFiMIKrXsdDpL4lh2hPW3NgR1imXrEvf02JhLNUSMbfKT8x81ITx6fF5GLW90MmpIj5ORJhVtZwS0MNW0IN6dAsLjUPVQKrgT42OX+rHhFbIPJ1lYzvXGpXFRpTt91l+2mLU0jIWhyUR+Pnz/mHQUXdwgwVr4GjIoSM/42QJnebCE5p/pz+95//uhYYCgKVmxwm01OcpKYjsz8gUjsHOPurGdVHjKgpJrGuPzDyVtko/8Ad6KCA8FAFsTF0O1YxSfDZdlXTOH2ePBun6l5lw1e40OseM4LvbkP0oj83dfPgh3qqtSq2LwwRjBewaFjlufxFR9M8YTMHes+5k2XLj4bE6PJ3V6GdDSu7U3vMS9uzLOW7in6zRGLJiCkNrP13AiqXE8fo1dXIMbDTfbwna2njziqy4a6hvZH8ptcpF2RuD0jkyHt21573E5+6t95mQX/EgYCUOgUHZ/SgnD7Vk4fdXfa/vnC/Vc/QKdAU9uxx0G5vfFO82TMfPaWg7eVD230Az6Fygekuu85EaEdQlulBZZ8JuHbtcOZ0RX//B2KgAK6wHwAA"),
         EmbeddedFile(path: "js/charts.js", text: #####"""
 // Hand-written SVG charts: a line chart (with an optional target line) and a bar chart.
 const NS = 'http://www.w3.org/2000/svg';
@@ -583,6 +585,24 @@ export function budgetBar(fraction, label) {
 
 """#####,
             gzipBase64: "H4sIAAAAAAACA81Y227bRhB991dMgaQkY4qSnEsDuYnRBGn70LhAHfTFCOAVuRa3oUiBXF0MlUD/oX/YL+mZ3SVF3Wy3QIG+2ORydmZn5pyZWfX79KPIk96yVFrLnK5+/YHiVJS6GpGgTOXSvpK/VDolkVMx06rIRUZalBOpjUyADwnkx6K04tFJXOSVpssrekNeqvVs1O8vl8to+Twqykn/bDAY9KvFxDs/Obmd5zGrpMrXYhKS0LqssG1dhxRFUZyqLCllHtD6hMiqlRm+J0U8n8pcR3EphZYfMslvl1f+5VWIw02Cc8jfFiX5dtP1l5AWn6m4pZ/Hv8lYR5Aulax8YzAISN2Sv6Cv3ryheZ7IW/iV0Ndfk13K51kWwHBUSf0dNqjxXEsfKq/wnE/8RbBrL2ZTm9Njq5jNZJ74MSl8F3ksIXBZJJIuIDzadeiTXGn+6jsLcWBNlFLPyxz6zk/qTvRuSzGVvlY6kyEtVaLTkFKpJqnuRg4xR+gq3+Pgh7SmOBMVcu2ZtGFloeTyXbEa0c2ABvRkbTTVeLC66puQyiKT2KGmrMETpRK9TIxl5o3ImKfanBMWGo9hz3xhi8iqed5yBrLb3owL5KDyFyKby4rPOVV5SFOxotpAw/qUMf4KLOArXVzQR6HTCM8+cGO3GiMslioWw/5WTKx2xDj/X6nqe5UrpDYrAvr9d9ospAoYWVt7g3OrcHhOtdvJ78AJb1vbj5A8ZQmzA396jbhz+jorkCL12Xjef/bshJ7RrFA5c+96bUKKfPD56s+ADBVlIstzR0DIrF2y5zhe2AYodMSsI9b3izFVMXG/RZDfhtACouaFlrRMQXidylKSqngpBcxIF5SUYsm7+ydyNStA/jYtTPb3jBTfHpQzY3MOmn8CzhPPnoffvf1DbWXPItIADKuvBoMGsHg747dM3vLzixfAnFsfYlkXM/c0LrQupiz++rxVaDOKRXtEJHrmY8NbmtlkB9GtyrQswXUsbti94XpL/+B8hzj3kKxFkLUfZTKf6NR6ukcGUNuwDzyz/vfpLKS7URMA82rEeqgTaVGCW95UJQk4RGCQd4ksCS3oTmrPMmmbS2SA5gqfwxnO72jlkrFX6jrrJiIXdN1SpEnhZ1SqQ7TsxGoFS4qDaxJ4Sg4sLiSGJkPo9q3rPSvWszkO2HeY8BXQe1iCRXZUglpB5wB3OIDJLkMF9ocQQLp7hp19w1XzHLANF/KeEe45TB2oYIz9rZIpVqrCwmo4MudD/oZtAhs9+HzW5NidH3Jne3KI3782iXNbM27puPZOd1pwdzLI8E2dQnWzqANQHgaty8cLg9k7ND9oeL6PWK4HDNebJ+vTRaSL79VKJv5ZUD9Zc5Gob+yxNlCttGRutwV6GNrnWKpsJ+V9emV3u2X49kHEqe8jGPAFybdOMCcVPXWqAb0Bl3VbrPdB5Dbd5/vKV0GXqz16fS9XZ5Ep5Q1L2dm6rRaPZOLhjOzBw+7aA8idMxMcRWMr0SBlk5Jku5Juwuu7emoiacoF4tpd2zh0Yb+PGAgcvjp8sr5r9gcMA+NdU5jfFZgwRB5Ev8Gu79FP5B0gxwzA2PLehSOBmY8YWJL6pvHmERB5tDOBq7M2my5GhbZTVazKOHM5aaESG4403qKXjegsehkSvM148pqXaJz6fZEBOg4axCqPTE+IoYNUPYKbp05xS6/nu/TaChz02gQfGr8whPAMf2D+OD52iFUdHRoVoMdOCqxwa054h4WdMWFnrvsnk0FnBtiMBv+mb/M5/0dd++DAOjRXInNSJuOYMTx2wOoOK5kB5G77HA64xnf8/E+aHA9mj+5wR5uK7dyv7+8pqTreVB7RUDqRQFxe231msa0U4+1K4VLDsW1V8hzqUgAt3EfvHSoaJSWuoLZo8NNWzHEEDvmomZ94FDIpPbX/ntEgGr7c7kEuyD1KHcBHG9lvGrBDvi0wbPV4hRl3K8z4H1UYVuxW93tv8FD+973dIdlD7XbcbbdHq9x3uECXZVH2xvOEGy1CPoLcVOCuh0sQ6oWtYv7grz/+BGigsVhidChwa6cx7udxilZwuPAZjShyfqMF9cocqVvbSjE7+huG7yVqYVsey0UGF5eoYFwurXqv/bj1e4THd3O+lU8lGmlHxbaUubObnGJ+Z/HBY0TFikWHAyfcuW11GTYIN9dwBK6NJMrYIHjYSl4svfZHFaOo5DuL/SUAyID54H419rcIF3Nu494HzrTLi0FZ1wHuwvdkopqJ3IqzYFTpu0xGTWcCUTrnqp/e7MiNRfxlYs7PFxIj+RZ8fImByFsAIL1e8SXwmguV+Xa2+bYUZW6+uvexSIJN3h2H2FoX5PyNUf43guJE7dkTAAA="),
+        EmbeddedFile(path: "js/deliveries.js", text: #####"""
+// The columns of a delivery history (webhooks and notification channels share the queue and its
+// retries): status, attempts, HTTP code, the reason of a failure (ExecFailed: the SSRF guard's words).
+import { h, badge, when } from './dom.js';
+
+export const deliveryColumns = [
+  { title: 'When', cell: d => when(d.createdAt) },
+  { title: 'Event', cell: d => d.event },
+  { title: 'Status', cell: d => badge(d.status) },
+  { title: 'Attempts', cell: d => d.attempt },
+  { title: 'HTTP', cell: d => d.httpCode ?? '—' },
+  { title: 'Reason', cell: d => h('span.delivery-error', d.error || '') },
+  { title: 'Took', cell: d => (d.durationMs !== null ? `${d.durationMs} ms` : '—') },
+  { title: 'Next retry', cell: d => when(d.nextAttemptAt) },
+];
+
+"""#####,
+            gzipBase64: "H4sIAAAAAAACA22S0WrbMBSG7/0U/6CgBFz73iULpbTsZmM0gV2MQVXrpNImS5l03KS0gT3EnnBPMkX1xuzsyrL1n8//+c+pa6w1ofW271yE30BCkTWPFJ6gTWSfnrMd3Wvvv0VIp+A8m41pJRvv0GrpHNmIqGUgcGJ976mnrDQci7pGIA6G4rxBZMl9LCGZqdtyOr1brz+mvysqc20gGRM129hIY/vEnF3vqb1JL6SaLFqtbm/w0MugRMTOBxXnVWG6rQ+MZ+gS91I9JOBOk8MBm+A7iKpWvqu+RnFRFLTP2ta7yH+7vRoiWOBzgcRhw5YaiE+JIkq0ZG0DhcXbzJ2pqk1mmdQlz3EoRyXXj+R4XKMqOn6cKlc5kLE0u0/817BO4JdDdlP+kOlUfgx4KtXM26uUOZZLiF8/fopp0W0ew7hMz0TcSlf9yeucQvAhaVJrxxNeXiDEid112psxKLWm+pDX533Em8UCrrcWS9ydPf97dUAX79C8OjzhfqA95816+u9wXLoekhoG9OWi+A083Ul47QIAAA=="),
         EmbeddedFile(path: "js/dom.js", text: #####"""
 // Building DOM from values: every value from the server becomes a text node, never markup.
 
@@ -787,7 +807,7 @@ export function form({ fields, submit = 'Save', onSubmit, reset = false, label }
 """#####,
             gzipBase64: "H4sIAAAAAAACA51X247bNhB991cMggCSNoq2j4UX2yBIk6JAEKDYx4WBpSUqZkuJCkl5Y3gN9Gv6Yf2SzvCii+29pPuyNDmcOXPmRl1ewielGwN2wyyYjbrHFQfD9ZbrxADXWmlo+XcLVrmjWnBZgbDQsoYbYG2FxygMUhkO96TmnqG+XcerYiGaTmkLe9jAAWqtGkiKy0o1xZ8muRpPf9Os2/zx+RMTstd8Iso64UUXkluoEeoH1bcWruEn3Lu8uFjAhYdklnC7J0w5SLbmMncQIE0sgk8eko4Zc690hUveoB383/bNGr18SAyXvCQhkmWaM1yWG17+tVbf49LgomKWW9Hwt1KVTCZZTtbHP9VZoVoCcrtlso9IVqscwm/Nv/VC8yqHDZddDkwKZjjdSETb9bbotUxy+Pfvf1aHFSlX7U2/boRNnQKTQcN2GAaNcWJHrF1hUAy8cmQsAWNj2Ff+CiG0lTmNYIHaLxf8uwtA3bclQXcEp/tAaA7G2Uaykxu25QgswiFPDKeTmkkTHYVDBvsFQIkkWBAVHt/Vr/dv3gxxO9xdjefksEGZ/WHcdPl2vEnXP7pEvIZNmlRiW9DWWyeMqPagleRLSJjk2uKGQALuXu9FdfAyd4hsVLfurUVfnS6/djooXVCH9zmBQ3R/chNddLfIurvTKoyLoLRYgtUU4YRpwd46OpJloOXhITJJMFAb3oc0+ObKSdWBc0/g4Djt/e549N683vvgUZ57LmfETfghsQlBgZGgMNKSz4kLLEGIwu1oa4Wa3aY/p1p04fM/RQ2pl3Uld32NCRNKKvoDXt4DDGcRVwCVu44SfjqrGINFrC2/GyqsaFiXprHIqGhXGVz/Qrq9hNMdjr01jobchoPntfnfB68hy4LzBwwzdrJzTg3t4axbw+mzjhHv9ybu0Jpy5OeB/6A2AJzDffcOkuRZpEP3OovULV8CM9TEoC0Ht+TxVqQwexkgcx6OT31uiyB0BGyaBigt+VfeVijkTbgSy348UXyJ5jM6FmMvP/X8lJ2gdqAknXKCAb1dZYVoS9lX3PgGPsF5yM7n3VPhGi6/KGyTECAYPwcD6OVpSo3IWG9VqZoOq3wQnO7l0ElW8o2SFddRYLI1jrkhw+PYW0Tfg8uLMdcx/u+t1QI7Mk99F0XaStzg1XqHwE/bV9DiB8lRt3qmPQ3pyGXBug4TKp12TpohpCD3XS+G6CXl9qjCSc7taQJM8ztaS+A4r88A+H8W5lq9vcW0ZOhFAu/iAGkwDGOR0VkGS2h7KWeQKIIneLCh4U0/WtHWML798PPzyr9nMFCpK8jp1FMu7/0D4CWzcvagiKGf5cPQVZ8OHRo+l0VFKPCo5fked6rotigKr+xbz/Xuxs0kpd9LGcp7GYwk2co1LUGsCF+g2bOWw0v2cRfG0ZckGGSKI4bzi7uWTkTmpp7UNi1hzW2vW5J3STGJcyk500dhHhKioJ70QbWWuyd9nGsvCfnpE+URZef6AzakRm35cb8RrXvNJZPu5F3B7wy42dCYvgvv6runvonS9c6tAP1wL3wqY+Kzb7E9+htIQUEv8MiT+/S6DpH94rp4MHVSH95aeBUYrH6svJqEav9qGh44pIZaf1oX4UPjZCoNcrHDDNn1A1QHoE/wfaa5R7Kx6dHLOcmeuF6rsjfp+Tn5WDLNQI2hpGZVVR+3KPRZGJTF/I9vfvweM7u2BL51KiLr7mfRaff/V16zXtoIxqV3/OE7XlEJw9aSU4jIM39m9W6AzO4Z5srRp12aUdd2aTB5BmI03JeWmytuNdJQMltuIPXdeHw31GELiTSWtSXH6pl/KWbOjJfywyP09CKm3KwLPMbw7Apl1g1GuP0aAEWUmJ5MytH5U5LcJ+QkTu5q6ChcXi0Oi/8AiiDFZKYQAAA="),
         EmbeddedFile(path: "js/screens/apikeys.js", text: #####"""
-// API keys (admins): create (the plain key is shown once), list, revoke.
+// API keys (admins): create with role, node scope and expiry (the plain key is shown once), list, revoke.
 import { h, fill, when, table, announce } from '../dom.js';
 import { gql } from '../api.js';
 import { form } from '../forms.js';
@@ -800,9 +820,13 @@ export async function render(root) {
     fields: [
       { name: 'name', label: 'Name', placeholder: 'agent-prod-1' },
       { name: 'role', label: 'Role', type: 'select', options: [['operator', 'operator'], ['viewer', 'viewer'], ['admin', 'admin']], value: 'operator' },
+      { name: 'nodeScope', label: 'Node scope (optional)', placeholder: 'myorg/platform/prod, myorg/platform/stage', help: 'Comma-separated hierarchy prefixes; the key acts on and reads only nodes under them. Empty: every node.', aliases: ['input.nodeScope'] },
+      { name: 'expiresAt', label: 'Expires (optional)', type: 'datetime-local', aliases: ['input.expiresAt'] },
     ],
     onSubmit: async v => {
-      const data = await gql('mutation($n: String!, $r: String) { createApiKey(name: $n, role: $r) { key apiKey { name } } }', { n: v.name, r: v.role });
+      const scope = (v.nodeScope || '').split(',').map(s => s.trim()).filter(s => s);
+      const input = { name: v.name, role: v.role, nodeScope: scope.length ? scope : null, expiresAt: v.expiresAt ? new Date(v.expiresAt).toISOString() : null };
+      const data = await gql('mutation($in: CreateApiKeyInput) { createApiKey(input: $in) { key apiKey { name } } }', { in: input });
       fill(created, h('p', `Key for ${data.createApiKey.apiKey.name}, shown this once; copy it now:`), h('pre.key', data.createApiKey.key));
       announce('API key created');
       await load();
@@ -810,11 +834,14 @@ export async function render(root) {
   }), created), h('h2', 'API keys'), list);
 
   async function load() {
-    const data = await gql('{ apiKeys(first: 500) { totalCount edges { node { id name prefix role createdAt revokedAt revoked bootstrap } } } }');
+    const data = await gql('{ apiKeys(first: 500) { totalCount edges { node { id name prefix role createdAt revokedAt revoked bootstrap nodeScope expiresAt lastUsedAt } } } }');
     fill(list, table([
       { title: 'Name', cell: e => e.node.name + (e.node.bootstrap ? ' (ITOPS_OPERATOR_API_KEY)' : '') },
       { title: 'Prefix', cell: e => h('code', e.node.prefix) },
       { title: 'Role', cell: e => e.node.role },
+      { title: 'Scope', cell: e => (e.node.nodeScope ? e.node.nodeScope.join(', ') : 'every node') },
+      { title: 'Expires', cell: e => (e.node.expiresAt ? when(e.node.expiresAt) : 'never') },
+      { title: 'Last used', cell: e => (e.node.lastUsedAt ? when(e.node.lastUsedAt) : 'never') },
       { title: 'Created', cell: e => when(e.node.createdAt) },
       { title: 'State', cell: e => (e.node.revoked ? `revoked ${when(e.node.revokedAt)}` : 'active') },
       { title: '', cell: e => (e.node.revoked ? '' : h('button.danger', { type: 'button', on: { click: async () => {
@@ -828,7 +855,7 @@ export async function render(root) {
 }
 
 """#####,
-            gzipBase64: "H4sIAAAAAAACA4VV3WojNxS+z1OcpQbN0MlkW+iNwzaYsBfLliYke1NCiGXPsa1GlqaSbG8whn2aPlifpOdImvGsk1JyMdKxzv/3fbm4gMntJ3jGFw+FbNbK+HIMc4cyIBRhhdBqqQw/AOXBr+zOgDVzLCvQyocKHG7tM9Znat1aF2APqwoWSusKdis0FQQ501iBNMZuyA8OsHB2DaKuLxq7rv/04vLou/xLDx/IVp08WFi3Hr7gu09vzvBrfCT9i5nDgpIFZQ3VZxp0hbM2lLA/A5hb40MsHj7AqhCN2v5AiajDczaKio1tvd4EbOgifrOyUWb5z7e/RVle9gHSjJpXMbKdPPcgpFOSom5RjEG0VquAAg4xCs8oVhXzeYzV1q00qFMJq585+++46zYkaObcb8FdAGg5Qz3+/kUFfjNbq0Dm67TDZHXokYzBbbCKzguFuvFjeIg3oFqNXCO58Ycc+uDpSiCY48pqmiQZ5RJNOG+dbc5/onaq0xjO6mGMu3QNLy3/6FFTr3S3LXfMNTwI26KTwTruuD8/VvAgtgp3GO35FK0RqWxMh0cybqXecPzevSvsMX2suc+jSQDZwodfYZ9LTyttZJC0T7mTKjAUC0EgkFxlMTJjuA+OcPCugpHrLoSoDIRJqz7jS5EmMCLc8xDo5PgJs0fGB3lIBGH6ixihwNuabeTCR/bLEEmLIphkTCVkkteUIxEUYLTnmuthCXVKFEMeqszYsCLyMm0vqdWWqBzA2N14WqaQDuuEk9fRyF72xXQkLkQGXMcCcXwSh6eJM0W2xTUcKFN+Ww7Q3WmPyHJCLvT4hMEpWN7Vf21qnwfsi4Vynrb8y/v3PPpgg9TXVHUAbJboeeK2QfqoJq2Cul+or3FfXYmTkGVtcIIZcdUHJ9u0PFpfbjCuKIlhFLviSKqgAqOgo9EcNRECGXlYcxlxS/AjFPl6zHEFAopPX25u759ubj/eTb7c3D3RtJ4+f/yjFEAhRTlkXpfoNjbzfSqa9pyCkzFnSR2/6Z+5+rrQBMvXDte93A18WPm7lvqRvpnvnvh1krBz7OZ+BdPuONoPI/crKg9TnogkuJDSvpnn/1IInikNarYJgWS4kWYZVWffyVb6gWWLCEuk12r+3EkJgXOgJQBqAcU7AiohcV1M72ISqn2w8sMVTFhEPWw8yQjz0QfbggyRpfW0LAl3YePMZR/1TVlSTa9LjPbUUNYi/o0elAnrnd6wNVfC1vI0wZC6kIBORE1N0D/Ao6omscisqyO5klIczk5jHc7+BfvaU1JoCAAA"),
+            gzipBase64: "H4sIAAAAAAACA4VWzW4jNwy+5ym4aADNoJPJdoFeHKRBkOYQ7KIJ4u2hCIJY8ci2NhppKsn2Gl4DfZo+WJ+kpKT5iePFwgePKJH8SJEfdXoKl3c38CI2DjJe1VK7fARTK7gXsJZ+AdYoUYA2lQA3NY0ArisQXxtpN5D5hYBGcanJAkgHbmHWGoyeirwAJZ0vwIqVeRHlkawbYz1sYVHATCpVwHohdAGeP5MHrrVZoh7sYGZNDawsTytTl18cO+t153+r4QHeyL0DM2Pr4Qlau3jmCFHTIe42egozdOal0YhPV8Jm1hifw/YIYGq08wE8nMMiY5Vc/YSOMMITErKChE1ZL72ocME+GV5JPf/vn39Znp91BmISqzc2khw1t8C4lRytrgQbAWuMkl4w2AUrlKOAKvhzIqAtG66FihAWH8j7H2LdXiHDnFO8GUUBoPizUKPXJwpwy+daehRfxUuOUiucQKG3S1EE5ZkUqnIjeAgrQKya1wLV6A8VOuNxiUUwFQujMJMo5HOh/UljTXXyC4ZT7NugmhrYuI9Lv2lo0wmFseLaNBQxYXhgWHiWe2Mp4u77sYAHtpJiLYI8fQVpKGUSxo9HFK64WpL9Tv0AMCrzMVX5MMK+9LMIiav8Tcj1xtj5Kco83cApxV7AntB5TAzdnVANXYCpa37iRMNtKJSFRGB2uthAY8VMfhXuDKjBqLX41Dtsq9B8eG8VLdQmtKWDJRUwHa1LuK4bvxmBWAkbt0t0yJXkTlAmmdTN0pd9nI8HshC6W7hLP8jCdZS9TkG6sQrhe1mLE2WmXB3y11vs/D3GP6PHqSBjW67g/DfYJkSxkWLuzyFb9bjh2zdgLC9dgy2TsQI/a95kjrRd6a2sszwvsYU8tnaUhqbqrQZgaLWNGo3jfxH4jlY97wWHowijVELPkRUvEqoR6CVRWRcgqXYLPKax+X7H/GQDcV56czO+HSNMPc/yZAR2rwFiVjni42suPfFexpBxOCU/O5Z6BLF/Lxv5UWxuKBhkr0Q6UZiFEEeAp2krlFHYSDEjTeIv8BDZiwnZdWkK/JPIKlIeHp2QOhYzHG8JXzn0V0brIY+7Io0Cv5AuzIMzDKvBGeExp+vRJI8mrSgjAb21hvK8A9NOh4wlJmvplfVHQqIUknGWZKHSdugpnc0HtNlOPZbmFKrg4b3REI2lcvzerWxTVl02k9Zhvn99/57y7Y3n6gpRexDVHFtnG6coZruK+Y9tHiquhYg1E+fl4AuecQg4b3nTl2NfcNihzv/pgsIuXWmKP9xgHMJhyGY9mXvpqcxb+p4KhU0uqE9EaLJwifAzZGnZQ7gABtnN59u78dPt3fX95efb+ydM5tPH679yhqWMXTmklNbRXYj1tSu8jCkaR2HyEhNyUD/NiLdAQ/YOKLQ0PtBog+mzeAH7ovKLkTqjCqG+ZD2PHg4r0eJhP0MeoLfOG3lwocnHYeuf8Gph6cJj4YD9wc2/dtBv/MjDVfcYGdgfmurq8qD6GAnpO0lui/cCJu3n8XZouavzfDchlDji6B100M+PXDCqPCyn56X3+EiquJ6HN8G2HVFxgx4VyHRIk0pOX9qRgx0+mDkAcgbZO+x2bOc6m9wHJ4h90Bi7C7ikJw6OXocUTqTmvGmA+0B15STPsXn90uqzzuphHq9GEMfAO6KMGFDL3hVRd5VHwuiYGqUJCUnzfQdD/oNIB1jLMQh8nvbTNzJuoq4yMFSk293Rvq3d0f/Cpv9+JwwAAA=="),
         EmbeddedFile(path: "js/screens/audit.js", text: #####"""
 // Audit log (admins, plugin audit): newest first, filter by actor and action, paged.
 import { h, fill, badge, when, table } from '../dom.js';
@@ -973,6 +1000,161 @@ export async function render(root, { refreshLicense }) {
 
 """#####,
             gzipBase64: "H4sIAAAAAAACA3VU22rcMBB936+Y0oBkcLyhlFIc0hDaPJSmUNi+lUK0tryrRJa2lrwXNoZ+RL+wX9LRxWtvNvWDbY3OzOjM0cx0Cnei4MrwHHgprNAqBWOZ5SnYRjAJJdsZkLyyKaxkuxDKXAIra/wCK6xYIxQYyBAEHvkum4h6pRsLe1imUAkpU9gsuYIOqkbXQLJsWuo6ezDkcoAufiGsYEcothLPUJVu6jHCrU3ATPjWg5jZqQKqVhWODDRclbyhjdZIYI/LquFmGTlDl8B+AlBoZSzM9RauYEmJ4d43WzHF5etI7dxXhSSXiHekYkh08qYQQmpWYoxwBprA1Qcfv9/e93XKQSINBG6YsI47JYc9RBWtsbrmTV/xfqv8FtfIVSCPGxtF8u9bVTpLlLH3+VxCzbYz3qxxbby2rcHkXaDSH83JfIcq46FkNg53DV+ZXWYYg16k4b/gQlKq+AY+YUnoET6Bc2/NlN7QJIEpvH/39sI9uMhBtVKGtL6GWL3UVbyUJPVW8CtLUiC3gQdJAqJEm8wiueQEPQvqROyRaK3xruH31PNjLPZxooMET09A/v7+Q04dD2IoNpe8PPaPymUPWijq0ImPpLTiL4S6DXqOQ7iWwdIelE5Ovb67sh+nDdfhGu6bVimhFimc7Xtpu6GXgWJbGNyLWcYCdsk9CvX8Ety7Pir/4+EciK4qkiT+UnXuFe626wjqjaICig1OiZ8eCI2t4fooY6sVJqDPm494bss3ju3NybRx1N0EoPtYGcnmXOYvQnGqtfNa2NHu4cpVgsvS5PBjD4rV2Jwken3hO1fVGPVumHFotbuVQ1q+tazhDC2N3mCQt9D97ANrNYtJw0RYDwPBPaPur1u8nUibnj3mMMPiqsUrLNBhxMbcdDhYDmePDjFqaDfg0H2dDSinU42DqIvNPqQdhBlbj+fjsN8FSl0v8KSb/AN4NTKzOwYAAA=="),
+        EmbeddedFile(path: "js/screens/notifications.js", text: #####"""
+// Notifications: channels (email, Slack, Teams, PagerDuty, Opsgenie, webhook) with "send test" and
+// their delivery history, and the routing rules that send events to them (docs/notifications.md).
+import { h, fill, table, announce } from '../dom.js';
+import { deliveryColumns } from '../deliveries.js';
+import { gql } from '../api.js';
+import { form } from '../forms.js';
+
+const KINDS = ['EMAIL', 'SLACK', 'TEAMS', 'PAGERDUTY', 'OPSGENIE', 'WEBHOOK'];
+const EVENTS = ['sla:incident', 'sla:alert', 'service:status_changed', 'license:updated', 'ticket:created', 'ticket:updated', 'ticket:deleted'];
+const ALERT_KINDS = ['node_silent', 'backup_overdue', 'storage_warning', 'storage_critical', 'sla_burn_rate', 'sla_burn_rate_cleared', 'sla_report_generated', 'exclusion_window_planned'];
+// Which config fields each kind uses; the form sends only those that were filled in.
+const CONFIG = {
+  EMAIL: ['smtpHost', 'smtpPort', 'smtpSecurity', 'smtpUsername', 'smtpPassword', 'from', 'to'],
+  SLACK: ['url'], TEAMS: ['url', 'teamsFormat'], PAGERDUTY: ['routingKey', 'baseUrl'],
+  OPSGENIE: ['apiKey', 'baseUrl'], WEBHOOK: ['url', 'secret'],
+};
+const CONFIG_FIELDS = 'url baseUrl routingKey apiKey secret teamsFormat smtpHost smtpPort smtpSecurity smtpUsername smtpPassword from to';
+const list = text => (text || '').split(',').map(s => s.trim()).filter(Boolean);
+
+export async function render(root) {
+  const channels = h('div#channel-list', h('p.muted', 'Loading…'));
+  const rules = h('div#rule-list', h('p.muted', 'Loading…'));
+  const history = h('section.panel#channel-history', { 'aria-live': 'polite' }, h('p.muted', 'Pick a channel to see its deliveries.'));
+
+  const channelForm = form({
+    label: 'New channel', submit: 'Create channel', reset: true,
+    fields: [
+      { name: 'name', label: 'Name', aliases: ['input.name'] },
+      { name: 'kind', label: 'Kind', type: 'select', options: KINDS.map(k => [k, k]), value: 'SLACK', aliases: ['input.kind'] },
+      { name: 'url', label: 'URL (Slack / Teams hook, webhook)', type: 'url', aliases: ['input.config.url'] },
+      { name: 'teamsFormat', label: 'Teams format', type: 'select', options: [['MESSAGE_CARD', 'MessageCard'], ['ADAPTIVE_CARD', 'Adaptive Card']], aliases: ['input.config.teamsFormat'] },
+      { name: 'routingKey', label: 'PagerDuty routing key', type: 'password', autocomplete: 'off', aliases: ['input.config.routingKey'] },
+      { name: 'apiKey', label: 'Opsgenie API key', type: 'password', autocomplete: 'off', aliases: ['input.config.apiKey'] },
+      { name: 'baseUrl', label: 'API base URL (PagerDuty / Opsgenie, optional)', type: 'url', aliases: ['input.config.baseUrl'] },
+      { name: 'secret', label: 'Webhook signing secret (16–256 characters)', type: 'password', autocomplete: 'new-password', aliases: ['input.config.secret'] },
+      { name: 'smtpHost', label: 'SMTP host', aliases: ['input.config.smtpHost'] },
+      { name: 'smtpPort', label: 'SMTP port', type: 'number', aliases: ['input.config.smtpPort'] },
+      { name: 'smtpSecurity', label: 'SMTP security', type: 'select', options: [['STARTTLS', 'STARTTLS'], ['TLS', 'TLS'], ['NONE', 'None']], aliases: ['input.config.smtpSecurity'] },
+      { name: 'smtpUsername', label: 'SMTP user', autocomplete: 'off', aliases: ['input.config.smtpUsername'] },
+      { name: 'smtpPassword', label: 'SMTP password', type: 'password', autocomplete: 'new-password', aliases: ['input.config.smtpPassword'] },
+      { name: 'from', label: 'From address', type: 'email', aliases: ['input.config.from'] },
+      { name: 'to', label: 'To addresses (comma-separated)', aliases: ['input.config.to'] },
+      { name: 'enabled', label: 'Enabled', type: 'checkbox', value: true },
+    ],
+    onSubmit: async values => {
+      const config = {};
+      for (const field of CONFIG[values.kind]) {
+        const value = values[field];
+        if (value === '' || value === null || value === undefined) continue;
+        config[field] = field === 'to' ? list(value) : value;
+      }
+      const input = { name: values.name, kind: values.kind, enabled: values.enabled, config };
+      const data = await gql(`mutation($input: NotificationChannelInput!) { createNotificationChannel(input: $input) { id name } }`, { input });
+      announce(`Channel ${data.createNotificationChannel.name} created`);
+      await load();
+    },
+  });
+
+  const ruleForm = form({
+    label: 'New rule', submit: 'Create rule', reset: true,
+    fields: [
+      { name: 'name', label: 'Name', aliases: ['input.name'] },
+      { name: 'events', label: 'Events', type: 'checks', options: EVENTS.map(e => [e, e]), value: ['sla:incident'], aliases: ['input.events'] },
+      { name: 'alertKinds', label: 'Alert kinds (sla:alert; none = all)', type: 'checks', options: ALERT_KINDS.map(k => [k, k]), aliases: ['input.alertKinds'] },
+      { name: 'channels', label: 'Channels (names, comma-separated)', aliases: ['input.channels'] },
+      { name: 'nodePrefixes', label: 'Node prefixes (comma-separated, optional)', aliases: ['input.nodePrefixes'] },
+      { name: 'slaGroups', label: 'SLA groups (optional)', aliases: ['input.slaGroups'] },
+      { name: 'tiers', label: 'Tiers (critical, high, medium, low; optional)', aliases: ['input.tiers'] },
+      { name: 'tags', label: 'Tags (optional)', aliases: ['input.tags'] },
+      { name: 'quietStart', label: 'Quiet hours from (HH:mm, optional)', placeholder: '22:00', aliases: ['input.quietHours.start', 'input.quietHours'] },
+      { name: 'quietEnd', label: 'Quiet hours until (HH:mm)', placeholder: '07:00', aliases: ['input.quietHours.end'] },
+      { name: 'timeZone', label: 'Time zone', value: Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC', aliases: ['input.quietHours.timeZone'] },
+      { name: 'minIntervalSeconds', label: 'Minimum interval (seconds)', type: 'number', value: 0, aliases: ['input.minIntervalSeconds'] },
+      { name: 'digestMinutes', label: 'Digest (minutes; 0 sends at once)', type: 'number', value: 0, aliases: ['input.digestMinutes'] },
+    ],
+    onSubmit: async v => {
+      const input = {
+        name: v.name, events: v.events, alertKinds: v.alertKinds, channels: list(v.channels),
+        nodePrefixes: list(v.nodePrefixes), slaGroups: list(v.slaGroups), tiers: list(v.tiers), tags: list(v.tags),
+        minIntervalSeconds: v.minIntervalSeconds ?? 0, digestMinutes: v.digestMinutes ?? 0,
+      };
+      if (v.quietStart || v.quietEnd) input.quietHours = { start: v.quietStart, end: v.quietEnd, timeZone: v.timeZone };
+      const data = await gql(`mutation($input: NotificationRuleInput!) { createNotificationRule(input: $input) { id name } }`, { input });
+      announce(`Rule ${data.createNotificationRule.name} created`);
+      await load();
+    },
+  });
+
+  fill(root,
+    h('section.panel', h('h2', 'New channel'), channelForm),
+    h('h2', 'Channels'), channels, history,
+    h('section.panel', h('h2', 'New rule'), ruleForm),
+    h('h2', 'Rules'), rules);
+
+  const showHistory = async channel => {
+    const data = await gql(`query($id: String!) { notificationDeliveries(channelId: $id, first: 50) { id event status httpCode error durationMs attempt createdAt nextAttemptAt } }`, { id: channel.id });
+    fill(history, h('h2', `Deliveries to ${channel.name}`),
+      h('button.secondary', { type: 'button', on: { click: () => showHistory(channel) } }, 'Reload'),
+      table(deliveryColumns, data.notificationDeliveries, { empty: 'No delivery yet.', caption: 'Delivery history' }));
+  };
+
+  const act = async (mutation, variables, after) => {
+    try {
+      await gql(mutation, variables);
+      await load();
+      if (after) await after();
+    } catch (error) {
+      fill(history, h('p.form-error', { role: 'alert' }, error.message));
+    }
+  };
+
+  const target = c => {
+    const cfg = c.config;
+    if (c.kind === 'EMAIL') return `${cfg.smtpHost}:${cfg.smtpPort ?? ''} → ${(cfg.to || []).join(', ')}`;
+    return cfg.url || cfg.baseUrl || 'default API host';
+  };
+
+  async function load() {
+    const data = await gql(`{ notificationChannels { id name kind enabled config { ${CONFIG_FIELDS} } } notificationRules { id name enabled events alertKinds channels nodePrefixes slaGroups tiers tags quietHours { start end timeZone } minIntervalSeconds digestMinutes } }`);
+    fill(channels, table([
+      { title: 'Name', cell: c => c.name },
+      { title: 'Kind', cell: c => c.kind },
+      { title: 'Target', cell: c => target(c) },
+      { title: 'State', cell: c => (c.enabled ? 'enabled' : 'disabled') },
+      { title: 'Actions', cell: c => h('div.row',
+        h('button', { type: 'button', dataset: { action: 'test' }, on: { click: () => act('mutation($id: String!) { testNotificationChannel(id: $id) { id status } }', { id: c.id }, () => showHistory(c)) } }, 'Send test'),
+        h('button.secondary', { type: 'button', dataset: { action: 'history' }, on: { click: () => showHistory(c) } }, 'History'),
+        h('button.secondary', { type: 'button', on: { click: () => act('mutation($id: String!, $e: Boolean) { updateNotificationChannel(id: $id, input: {enabled: $e}) { id } }', { id: c.id, e: !c.enabled }) } }, c.enabled ? 'Disable' : 'Enable'),
+        h('button.danger', { type: 'button', on: { click: () => { if (confirm(`Delete ${c.name} and its history?`)) act('mutation($id: String!) { deleteNotificationChannel(id: $id) }', { id: c.id }); } } }, 'Delete')) },
+    ], data.notificationChannels, { empty: 'No channel yet.' }));
+    const filters = r => [
+      r.alertKinds.length ? `kinds ${r.alertKinds.join(', ')}` : '', r.nodePrefixes.length ? `under ${r.nodePrefixes.join(', ')}` : '',
+      r.slaGroups.length ? `groups ${r.slaGroups.join(', ')}` : '', r.tiers.length ? `tiers ${r.tiers.join(', ')}` : '',
+      r.tags.length ? `tags ${r.tags.join(', ')}` : '',
+    ].filter(Boolean).join('; ') || 'everything';
+    const pacing = r => [
+      r.quietHours ? `quiet ${r.quietHours.start}–${r.quietHours.end} ${r.quietHours.timeZone}` : '',
+      r.minIntervalSeconds ? `≥ ${r.minIntervalSeconds} s apart` : '', r.digestMinutes ? `digest ${r.digestMinutes} min` : '',
+    ].filter(Boolean).join('; ') || 'at once';
+    fill(rules, table([
+      { title: 'Name', cell: r => r.name },
+      { title: 'Events', cell: r => r.events.join(', ') },
+      { title: 'Filters', cell: filters },
+      { title: 'Channels', cell: r => r.channels.join(', ') },
+      { title: 'Pacing', cell: pacing },
+      { title: 'Actions', cell: r => h('div.row',
+        h('button.danger', { type: 'button', on: { click: () => { if (confirm(`Delete rule ${r.name}?`)) act('mutation($id: String!) { deleteNotificationRule(id: $id) }', { id: r.id }); } } }, 'Delete')) },
+    ], data.notificationRules, { empty: 'No rule yet.' }));
+  }
+  await load();
+}
+
+"""#####,
+            gzipBase64: "H4sIAAAAAAACA71abW8bxxH+7l+xSQ3cHUCfXANJAQqpwUiyLVhvFeUErSBIp7sledW9MLt7klWFQD4V6NfmN7Q/zL+kM7Mvt0ceKdkJ+knc2dmZ2dnZmWfntLXFjmqVT/I0UXldySFLZ0lV8UKykJdJXgzYuEjSmwE740kpB+wkmXKx26j7ATueyymvcj5gd/x6Vtc3EbvL1Yx9LXmVMcWl+polVfZsa4upGc8Fy3iR33Jxz2a5VLUAEQkyzjgTdaPyaspEU3AJlEQxEsJveaWAUCNXycKsTuVW5Rscl1kUP8vLeS0Ue2CzAZvkBVitkuuCo4KqbqqUswWbiLpkQRxvZXUZ/10G2+0qa9hOXTRlJTvMeirncmnN9KfC50vm+RLDpBalz4FjI+RZCpYr9n7/aHfMvmPnwd7haP8gGLBgfDDaeY8/zvZGh2P8cTJ6u3e6++Hsrzg4Phm/3Tva38PfP+59/+74+H1wsW3E7f2wd3Sm5ckiGeZVmmfgPuTFcVJwoQdc3OYpH0qVqEZe4oFPeYYzBZAryYfNPEuUJqk8veFqmAq+RFnlAVdxpDiDRgd7p2eX7S6rOuOXMi+MUdcQV838sgb3Zg0nyyAqIL4u7xJRQTj4pFTkoCYpzG4urxtRXQqwYIVwmRY8EdoynBAcD+QSQpULazH/mBaNhPi5vMurrL67nBcY9WQ7hOuPszydMdjEJJ9CPPEik4wnQLoBbtZILrcpbOmIMVAlq6viHmi15Dp877jgFIo8Y3kVG4/sHB+92X8Lznh4xhgd+hBPq1Tzd7XUhwO/T2rhfo952sDW7+34A5xelZTc8SZS3tWCdoWhRudRBxcDUEDBhAoaUQCFUUzZMfLhlX4De0gUTrtIQxZzI9/ze31Ukn8gISDWBiGyQdivsDATmZ4mySGAUMmzxXbHFZdv9vcOKDyQlRkhrNXOtAamJTDPZGbdxqzPmO8w5nuL+a7SVxKcZE0pIB2BBYp/hD9/ZiH9+PlnFgRRLOdFrsJgAD/LZB5KZJCxEnkZRlEMB6y4CL+va4i5KoKbzT/S9U/kfZWyCaQezFJMQIwAn6hrFdHZa8Uu137HZmGQ5bd/MJQXaBI4DqjzuGxM1B7USQZe+fTLf4MIdFkpOmk6ETj8rPUmG2sJ4Ge0OJ4nYIYzx7CAkAcWJCJPXmBWDIYsmNfgHx6wxbKyE0gKLLFbxBQuOWc5ZHMvpZIdy+7A4wVj8HKF6CvGiuSaF6DsiN9ZJlAhm+syV0DeoeTkzQguIR8xJRo+IAH6DkNA0ojBLjAqYKm5Sk6BHiZFDoGI/EFezRsVE9sFbHJ5PSYEb/17PVT3c5yUkBBTPIZ6boor5UIKpBsMpHOoqzcX0YDdJkWDK2z6XzGA9PQZoC+Y1f/h9ICFVLDZlq7YDAtzW6Fb4/TCFUU66cWUMXrU+SmjVas1TSx57fbPz4PDvfEY8szlzuh0F8PkkEsJ+X0ngRQGqeM8GO2OTs72f2g5RlkC62850zwX643u5LMe4zs5zdruAI0DITc0bzYxb/Nr0qg6rcs5VjmYqSeTDQ70dPWZ4vKmNcOCKTY62f99LDAq+rTbXN2qR61IZRRBrU+2PJSnjzEpnhxEriT0mGAqQmvBjzpCmcynWPttwg//+O2nX3599c23eL1FkkK6ldFTnFPxuxf+7BobbWXqM7Ety9bI8eHZCdwooq2VaJetk2nKe0fmXNPMrqqmvObiER0kZp0ODzZ09MiWvumWjs9Gp2dnBwRA3W+6noboxkfHR4RGj+qKb7ycHavWme2hm47ZALnE58Z/R97as2gjpHseLf13izRfXZ89Br5ZO94gSkmyDIqZbM2gR9kGLSSkN3PXfsKurWRADiHspUxeSD5PCCBHG8QjtOwRzit8bvle3HMUY3g64+nNdf0xcNUOy7OVdaH/1NXYFHUNoIiTMNeDUWmQgobmgKMX22YCqg/uBGep2rN6YjDmuZZCNfQicpKsLJoFUZrrnBZfbDumfMJCw/IdoNQAgWE7rpqi6FIaQHqTHN4SEcqHGtDwbV8j2G10IMYhS0kweJa9Jiiq1UVsqKXa1YuOB+hU0AHmCMwecTCgZ4oj4WDAzAk5qhkPrCudH7V4eNslID25S3KFT93wCoAdvbjD56R62Okb7GjotY8zX4GLmX4v9rCEZrWWgqx5RluAp/LiCvGl3tkisgbZJ3x4ZUSw5w9oXrxWB3lhYWzIrlpJtJsCUHBoaBR9Cx+DInreDECRowd9GvL/D3rq3oh/5SzBv3HSz+y6Q0D4kxP+hFjhHv5cahz0ZXOjtRfTYIMBEbBv1AiJFJCQaFwbYptVUC8wwAofTqxa7LUQemDzinWeCX0W2veWZ9+Oa3chj8T78IRkaOX0KcEux4mAHPCR+4qOgMzmhr6Sc7voajUIfJm9taxI3gLknPsa4THBpkRk4Ubp7eLewpED5PJrB45hA6YhA+++fDobsJJneVMCW323vXkzWmCvqmTa0QTDR0ynFX2ifmpyrsYq6UCtvyAR8FsDG6AmQPju3bAsu86fw/OJz+oCHuyw5NWr4cuXfZpJwTsUFUujZmVmvWV7nWejb1cDNaMwhq2a8/JPj5vD1zwVVV7yvyFM888SEu8/NM3kgP1KFfEuxCTO6cdUGMWQ1urilmfH+mICxUqjRsmHs51HjHLK+ywr8wrUcgEmAESsuxnkMK/ysimhLmgOSCOaJ+oBzGYTL3uM6VHSZ0uWT7lUoLRRnfu7S3QWlnpmm700nb9EAWxJ+Wda01Vz8RgOWoVADgA4cGGAgMEAOlHjWP9CG2xyRGo7Grg+1NDgD5fgokEr3UtBjs8nQj52icQxOArM0r13MzRCKtzglggDT+fqkaHlq1T2+jU6ueNT5OwQNJMFUxYTELyL22xBYC62dzRiy4FMkIsu/JD56xBhZUNvKe5XhzxS3W35bTjrFEDGJpCF878FYeH69fAKZ78MW2EjnLqf2v/LfUbdqZy9ooek1+OLBn5PMHKLNact3R6bHLhvS09SRKANllvUt6wCdywtg/RxopzVd+9c41TfUtvrdHd13Rn/1HBxDwcMATNWIq+mdJz+d61d1yMNjdT9DI80w+9bQsLxfvPSHC1db6Y/5rCZUvMdRBpcCHgQZY0gcYeYphQv58qe3Eixin9UI02FkQuOzH0DjEG6jRI6QffdzjroqrUTO7zPH1IfgV+5qwz8141ScAw6dyeml2wSpp5D3FcNMa6LPL0ZsjCiZnvraOuKCI3F0+EYb4HTQt/8wqWPeQPyf9zvXLQB939PAK39QHnPVQzmpAmVO8z+S58uA3AMeWbhxUSSKhcLob3HWAVEjpZhCp5A3oraAFEg8aFzgzA+epZuuGc6hxnJepoG7h7CNlQ6YyGFRPv+XTnReYwvnhfERqcj6sLheurw01Rc6pZtZOUveQGy4ZSjI9Lli5BO8Mmeml6CXo22p/RG1c9g/SU0gneUakTFriCkJm1PbTFsx/TFB3J6ECzYp3/+G4IvxCkIQ0jh5xdR/Pc6r0K8xdHiSiszQpENvzYBH/60H50QyMDbPWkKRV1Y6vO1Z7z0SUcfwSMXvXup3VujTcm0cfMWt0/xB9hK5+vYAuO9I4nykifGSjDfy9va3n5i8kt1W6h1UaYizLwiZ0ocow/5rnT11ONuzaUk4ieMNi3ru9k+glWuKLjMszflBYAsipg01sVqsMJrvq50eMmBPbxnFIVdbh2ZYRr1LYAqrpYsgcC0jn3d9rgYgUSpB72iRhQhsitMf52LRX0XtADH5cXebIjxRN2EB0wtOhHhv1XQXexJlcAUBh5+6JYXXNnbkNGFxVQTU0fgIANXDagODPrycWRT8dj+y0cQ9ezukazft882zz5eFawRhvAlJnyWNwfsOSy2H31hnf5fiA3OHTADyh5cH+45XxiXL/sa8uyQfdXG3sLsrxONuzoCKRp1r7V/2xn+c4d46p4fdD7GPCTKEKs7VwgIUwP78P918BOuOZ3XVxAAm6NO/1PIxrhbjrRom/Idnqg2IIii9n20Ws53XJLpFHOLxqiW23JtU7X+cI9oXlBHyXhOeM+iuODVVM3A2Ve6ffX8oTPtlxc8BWz+dR5EngBsCgsS0GFYFeHscBnak2KaOSimne41g7K6t1JneVyoZzYoxlLgr8TKQAuRvmbdxfI/QhjGbWCkssoRO6kZ/k+PfwrzJMVPfSuH4FUiMIFGZMNyz2Xx6Zdfl+iQhxbLvLaCrey17yXJrj796z8kYXV2waC2zkFx6+mlJya70gQS0Jmj6vlZTjONhcCrp/QMeWIxJZ+KtcXUdYs73BpAeOfct/SNvjxurb1MPaw7bce1o8cCg0c0nVCAuMUmXp5QcsXjJfd3SY1CP5i1mxdflA/1m301GYovSoanOkI6mZCM7KRBxOzdl8Ti2f8AevIzPwsqAAA="),
         EmbeddedFile(path: "js/screens/overview.js", text: #####"""
 // Overview: status counts first (the first meaningful paint), then SLA, incidents, backups,
 // storage and silent nodes; every part refreshes on the live events that concern it.
@@ -1526,6 +1708,132 @@ export async function renderSignIn(main, { message, onSignedIn }) {
 
 """#####,
             gzipBase64: "H4sIAAAAAAACA41VbWvbMBD+nl9xsILt4Trsa0pWxroPhUHLXtiHUqhin2OtsuRKctNgAvs1+2H7JTtJfkvG2AIh1enuntPdc0953ShtoYMqhZILAQcotaohyrJloersu4kuFjw4vQZmgDV88qDDkUcHpdL1PIc7m+CzwBfvxMxe5lC2MrdcSdAoC9Sf+VZey7hmXKaUpkZj2BZTUNLdYHEt4ZBAtwDIlTQWNuoF1lDFkUGfJmuYRJEZcuYycikipjk7F2yDQmCx2UcriML1ueVWYEQJLyife3WPS0m9iX4z1jRUWEwI1ZtXR3EpRK4m4BKsgusvN42JEh/HS4j7ypOTJE1WtxYLCh4cfIRAC41Wz5xaYOhBd/fOavWeHjC3sx3j1vU+G61xckGNzpnNqxPnuw54Qa8VKmeCEO2+wdlRstodP9CbBTBZQMOM2SldUEfuKScVsFzCN24r+Hj17tY1vOTbVmNBqSoEQ/FhzpY9IjECCq5pCoqqbg3qHsC7on4mg9Wc/JzB1wAsz1UrbQBSJd0wC+jrKbk21uNIHzCljguVmyVrbZXVRZKNTBAFa+jRYwOyklPLyfQWmsw9HdbrNb2e3KIwcKUhDrFDkCtiTBBoFqY5GOeJfBsHpyOyuKbEg52G67i3CgVewsNZN2ZzHToA1XHWudtwfoAVHHmkYybTbmpuVyPxoumq5CgKs4K70QIecXYEQu+Gsfs2Ewv64noaUCnj6CbGWHyxdKKeq1zVDZHVWZ1j76fxqaUBEdmsbtFTZ/qs/gE64QzX/w+UzpBGlJHHE9DtZOqxZk4ncHmrSYvs+czj77D3058kUf14grLFXeByOi6Wky6iYzcrelpoobZcxicRnqjHvpMSxrPbsaRD0lsPgMLgMXs9xlctJtbS4n3CsFwz7Yhvrq/eJ0e7a4jYYXc3Wu0cR0j03HHcHSchG5Y/0sWUfDloZq4KXP/68TOFXcVJqmhV6N8B4EteMbklWXDryAjGGCfjfy6VE08aBf2wbNNaq4K8VxrL2b4ML0yhYJYZtKuZKM78OA2DmgYPg4TvnM6druZDMnZzEb6uoKcW9f4zCi9IccRl09ooucxKlbdOjheHxW/Z7+NNTwcAAA=="),
+        EmbeddedFile(path: "js/screens/statuspages.js", text: #####"""
+// Public status pages (admins): publish SLA groups under a slug, choose the labels the public sees
+// and which services are named; the page itself is server-rendered at /status/{slug}.
+import { h, fill, when, table, announce } from '../dom.js';
+import { gql, GraphQLFailure } from '../api.js';
+import { form } from '../forms.js';
+
+const PAGE = 'id slug title description url updatedAt groups { slaGroup label services { serviceId label } }';
+
+export async function render(root) {
+  const groupsData = await gql('{ slaGroups(first: 500) { name displayName } }');
+  const groups = groupsData.slaGroups;
+  /** The members of the groups on a page (up to 100 each: a page names at most 100 per group). */
+  async function members(names) {
+    const byGroup = {};
+    for (const name of names) {
+      const data = await gql('query($g: String) { services(first: 100, filter: { slaGroup: $g }) { edges { node { id name displayName nodeId } } } }', { g: name });
+      byGroup[name] = data.services.edges.map(e => e.node);
+    }
+    return byGroup;
+  }
+  const list = h('div#statuspage-list', h('p.muted', 'Loading…'));
+  const editor = h('div#statuspage-editor');
+  fill(root,
+    h('p.muted', 'A status page is public: anyone with the link sees the groups you choose, under the labels you give them, ',
+      'with their current state, 90 days of daily uptime, incidents and maintenance. Node paths and service names ',
+      'are never shown; a service appears only if you name it.'),
+    h('section.panel', h('h2', 'New status page'), groups.length === 0
+      ? h('p.muted', 'There are no SLA groups yet: agents create them with operator/status, or import them as templates.')
+      : form({
+        label: 'New status page', submit: 'Publish', reset: true,
+        fields: [
+          { name: 'slug', label: 'Slug (the page is /status/<slug>)', placeholder: 'acme' },
+          { name: 'title', label: 'Title', placeholder: 'Acme Cloud' },
+          { name: 'description', label: 'Description', type: 'textarea', rows: 2 },
+          { name: 'groups', label: 'SLA groups to show', type: 'checks', options: groups.map(g => [g.name, g.displayName || g.name]) },
+        ],
+        onSubmit: async v => {
+          const input = { slug: v.slug, title: v.title, description: v.description || null, groups: v.groups.map(name => ({ slaGroup: name })) };
+          const data = await gql(`mutation($i: StatusPageInput!) { createStatusPage(input: $i) { ${PAGE} } }`, { i: input });
+          announce(`Status page ${data.createStatusPage.slug} published`);
+          await load();
+          await edit(data.createStatusPage);
+        },
+      })),
+    h('h2', 'Status pages'), list, editor);
+
+  async function load() {
+    const data = await gql(`{ statusPages { ${PAGE} } }`);
+    fill(list, table([
+      { title: 'Page', cell: p => h('a', { href: p.url, target: '_blank', rel: 'noopener' }, p.url) },
+      { title: 'Title', cell: p => p.title },
+      { title: 'Groups', cell: p => p.groups.map(g => g.label).join(', ') },
+      { title: 'Updated', cell: p => when(p.updatedAt) },
+      { title: '', cell: p => h('div.row',
+        h('button', { type: 'button', on: { click: () => edit(p) } }, 'Edit'),
+        h('button.danger', { type: 'button', on: { click: async () => {
+          if (!confirm(`Delete the public page ${p.url}? Links to it stop working.`)) return;
+          await gql('mutation($id: String!) { deleteStatusPage(id: $id) }', { id: p.id });
+          fill(editor);
+          await load();
+        } } }, 'Delete')) },
+    ], data.statusPages, { empty: 'No public status page yet.' }));
+  }
+
+  /** The editor of one page: every SLA group (on the page or not), its label and, for the groups on
+   * the page, which services it names. */
+  async function edit(page) {
+    const memberLists = await members(page.groups.map(g => g.slaGroup));
+    const rows = groups.map(group => {
+      const current = page.groups.find(g => g.slaGroup === group.name);
+      const shown = h('input', { type: 'checkbox', checked: !!current, 'aria-label': `Show ${group.name}` });
+      const label = h('input', { type: 'text', value: current ? current.label : (group.displayName || group.name), 'aria-label': `Label of ${group.name}` });
+      const services = (memberLists[group.name] || []).map(service => {
+        const named = current && current.services.find(s => s.serviceId === service.id);
+        return {
+          id: service.id,
+          check: h('input', { type: 'checkbox', checked: !!named, 'aria-label': `Name ${service.name} on the page` }),
+          label: h('input', { type: 'text', value: named ? named.label : (service.displayName || ''), placeholder: 'Public label', 'aria-label': `Public label of ${service.name}` }),
+          title: `${service.nodeId}/${service.name}`,
+        };
+      });
+      return { group, shown, label, services };
+    });
+    const error = h('div.form-error', { role: 'alert' });
+    const title = h('input', { type: 'text', value: page.title, 'aria-label': 'Title' });
+    const slug = h('input', { type: 'text', value: page.slug, 'aria-label': 'Slug' });
+    const save = h('button', { type: 'submit' }, 'Save');
+    const el = h('form.panel', { 'aria-label': `Edit ${page.slug}`, on: { submit: async event => {
+      event.preventDefault();
+      error.textContent = '';
+      save.disabled = true;
+      try {
+        const input = {
+          slug: slug.value, title: title.value, description: page.description,
+          groups: rows.filter(r => r.shown.checked).map(r => ({
+            slaGroup: r.group.name, label: r.label.value,
+            services: r.services.filter(s => s.check.checked).map(s => ({ serviceId: s.id, label: s.label.value })),
+          })),
+        };
+        const data = await gql(`mutation($id: String!, $i: StatusPageInput!) { updateStatusPage(id: $id, input: $i) { ${PAGE} } }`, { id: page.id, i: input });
+        announce(`Status page ${data.updateStatusPage.slug} saved`);
+        await load();
+        await edit(data.updateStatusPage);
+      } catch (failure) {
+        error.textContent = failure instanceof GraphQLFailure ? failure.message : String(failure);
+      } finally {
+        save.disabled = false;
+      }
+    } } },
+      h('h2', `Edit ${page.url}`),
+      h('div.field', h('label', 'Slug', slug)), h('div.field', h('label', 'Title', title)),
+      rows.map(r => h('fieldset.checks',
+        h('legend', h('label', r.shown, ' ', r.group.displayName || r.group.name)),
+        h('div.field', h('label', 'Public label ', r.label)),
+        r.services.length ? h('details', h('summary', `Name services (${r.services.length} in the group; unnamed ones count in its state)`),
+          r.services.map(s => h('div.row', h('label', s.check, ' ', h('code', s.title)), s.label))) : null)),
+      h('div.row', save), error);
+    fill(editor, el);
+  }
+
+  await load();
+}
+
+"""#####,
+            gzipBase64: "H4sIAAAAAAACA5VY227kuBF991fUIMZKGmjUzgJ5SDsew9jZDBYwBg68eTKMNN1id2ut25KUPY1eAfmafFi+JFVFUqLUPZfsAuOWSFYV63LqlBYLuOueymIN2gjTaWjFVmqIRV4VtU6W0NKq3sH97Q1sVdO1Gro6lwoE6LLbprDeNY2WYHYSSvEkS80/WydUSn22WICoc3jdFesdvlEvxRpVCCWhFpXML+0B1AuF0bLcQKF5m1TvlCRdMgdhYGEtXBxIb5+dFVXbKAMH2KWwKcoyRQ2yTsGIp1KmqLJuunotoYeNaiqIsmyRN1X2m44ux7Pb3/HcRyXa3T9u/y6KslOTA6ItZgc2jarCHfSs7Z6zdVNrA3c3H3+GK4iKnD0EpjClhFzqtSpaUzQ1dKqErs2FkfmN8V494G7xkX5bP46eOvifv+RuqYee9MnPbJTQ+3oNG7wsS7c+i1XTmAQOZwDWLKvmgzACjROvojB0+Tga9ep4UyhtlvCXiws8ydGBvNBtKfaf6DepTS5nElHaKDobZNG2xdu38CvGtpLVk1Qamg2H2p1DU4UNe4x3Ng38+eICpFjvlv49GaAp9FWD6mi5xcTj40kGbxeoYnZ3pynmk/b23tqnvXXuFRz6S36PoYPYLvJV0bzJOX8yP/LZ751U+/h8u4R7o4p6m4wxGpyI5nJeGqmWQXCXcL6Fng7IfMvBrZtc4h9MlyOH0xIGvbf/Rykl7NJu65NLZ6S72AO9fkQ7c46DsyZjLVkl2ljC1XuQGcl0Z3v+V0nTqdqLoZV+CDGWvkGRuzjKi5c/2QKk0LyjBbQHF9qs6jCR8SG6bUSO3vjvv/8TJUGeyLww6OpTYuySTSqqYc7alM2air4J8YkAwgIMpkq9b2oJr4XZWQwq6meGnTDV9k3ncCp16BXAFS1uixeGsApVpc6vkZdZKFh3CsvKsBEo468X6OU9J3SOoLHHajZFhQtFvS5y3KgZ8SpR1EbWAlEog08U5laYnV1zAXI5PiplWJSIfaB3zWt9STjrtoq2lYLKqEaNxYYN51woTBYlg9e05FrIWlHL0sZo9yP58JN8Db2IR5x/slLWW7zr1dUVXDhDrmcBwDpGy9i6JmwGe4m5jtLozmsl0T3sRxuQButVYIAddKeAaeCQlDcJjJKsMN0N5miUONVLBtnYFyHYQC2PL5CC7p6qAg2I7mybwldKajLJqE6mg4RNIctcL+FheAMO4PAsoTQe9FruCbTjsSfpofP8jXa+T3AvmryWu6bMqbgjsa5kBH16SjijfyD9V/c8lXCDEuCnsunyL8kJ+kcg7cPkrdm3rFJ+NhgoQc5oXvHWP35Bpg1hePUxrojHlICj1PVOrp9pc8PqUKxLHsKWLWHLwzYjwZhVWQhif/wBduExCe14HH829b2Lo4XzF5J2CCy2OFLUbUdodOC+uoSXzDIQdjE98o80bLX0Nuy8aEvdEVWwttNycAsuJlQdh3Dt0BZtvzyy6KgzrLBeBGmKzwtqDpQ2d5hFv5Dpbwj1bY2MKzHfCrtCQavnB2IPjPYrQnsUYm89wj3957lNvLoPUPH8wNA/18Be6j2Rk/lqKoptLxG54xPvCZ/jk1KDzUNQ0UsDClnICczThDfUNlLXEFDCcQO3hkwa97GTDw4F7oTtoKHXnF3cTKw25oOxr/yDT5fozkLIWpaY+i3FHc0W3GR3Sm7wXYZEjc6rLSFK9K+nUtTPDDFULHWD8FZLRRVr9wb5ParxBR/oaW2mntr90ZfkZPu80rYZV2yS/dYUdUyOPqn6n5ZjTqURSY7RXM8/T5488gv27UwRHAxRx5dPnTEMPAcPEsMbKj1MdmzRz0vAgBL1oFxqE4oSGvwzPvmmNRGX5aLeole/KdVmjpUdggV2xvgNpg7ysCpefZCltD3JzySuVjhi/TXcImFguCuovTctvDbqGVlMtsKat9zouC6YBQa1nnsmyDWes86wxnMq8DxxHI4e2wwJ37SqOWeH2vhWifbOkfaCUTLE8TF1FHCsEVKKfdbsqYk2w3AWYAe28SyiArb8LyDvjr0h1SGeRZuXQPxkP7IAiLFyh4aJm2scPVKa5ty8goQnZbo9of9k7dvhXDofEAtLy/Vppm+ziYBoAhZ2ALjFwtcDZvihgHafKCUP9YlzrhVEnXMYbex2Oz68n00HnhpeQSh/U9T5XAHzK17ndjjE0sphumdJMkN+WADce5+az1SW9FNiAr154zSnRBoL8Y5dHS1hdY+SMMFHTf0qyDRH7Dkup7URf8DnF1F2+Ojvd+1/WexBlmY9ctTrxwseWXbLJzGVvmHdkANXEAcRfRgPPZKqh8eEI+MJ8gQIxsEuRzH+Fj/8MFxjGJE4VppO62yctClY7glLNSg8Ny9NIAfjMe4NuRaHa/l/BJUNPnIcO/f84HWw2yAoOnJhqNYRum9H1/rn2v4dI+sVzWIbUQ+fMlf39chaemR3uGrjPrnC3GzXflbBNp6A+8X84HhqoGVjEvkI2VxMbWk5lpuOyeVO9pO6l0oFs2pGk8g7fsc+VA23R1FKZaLZSdvTv6ekGCgcWZ06zLGFmWT+jPTdgi0pnsmloeZIrHhx9h43cjtYMbWJ7nFfNHWSgw7yzjBnHubBpxZPjXbgoCvfwfWE7mM3Ifwci5dfZK3ivx/kRnSlGVsfRyOji//U0HhN0BtFfpUuRWlLpI8Kn+ZAv2awac0BYhgqgjS04wX9m7FjhxGD//h3kzGDLxm8CbPazxrUUjL7RShWdF+VcWZmrvwtmCk7gQTnIZhGVDZi4DC3KVu4zrDpSZfstCkAPLbBQR5rn9qg/RTk0RC9QcDmFepQ4Uj7Z1PApDq/a2QaaVQKXxqgLHE9JlcpfH2Syl2QeOepseqrQ9VcqxuqKNsmA9VprjYfpubShq09rIVBEhRv7LfoJMjLU3nvtuFtkMyh7Qixs4/Z135PhlRK0428jwcdo3LshKIswyKZl9NGlHqoJ/v90BLRs4HG8+Q3KX4i2qsk2MLISp9k7OepoXnc2y8x5FtMoq/t9FMVV+SYcFxiQxURQvGHHyS3/vNFOHCUcivrmWRXk6gC+OkkxwmrMJkOMV8yeNIJWbId4YLTQYW6D3L8ES6XBgOlrTzdVZVQe/IwGzM0s/j8cHS+x7wYKfcldLVt90jkNZZjVxP8MU3n75rJalLHgbgBE8JJMLyeQxHnNVxYY9/m9z5AHjMSHFSW/BEmmWeElUoZh9s528Nh3s4huFCOM8q02vqz/wGZ1WxkzhoAAA=="),
         EmbeddedFile(path: "js/screens/storage.js", text: #####"""
 // Storage: every storage service with allocated / used / free and its state (latest push), and
 // the fill history of the one picked. Refreshed on storage alerts and every 3 s while open.
@@ -1682,7 +1990,8 @@ export async function render(root) {
 """#####,
             gzipBase64: "H4sIAAAAAAACA21VbW/bNhD+7l9xwwJQAlSl2fLJRTYYtTcUC5KgdrEPgbHSEm1zoUmVouwaroD9mv2w/ZLdkZRfUsGA5CPvjncPn3t0fQ0zWbwIV0NSqWYlNThvS71Kh6DFTtQOltLWLsOXcsLCYg+1466pMyis4E5AYiphuTO2TvOB3FTGOjjA2keoDBa8XIkMdmuhM3B8oQS0sLRmAyzPr0uzyf+u2btT4OoLBhVcn3vxSr7yWhq7Ofcguw4+g8JoLHs6G80+TSdTuINnhiVqlgHjxYs2OyWwpJJsqf+qrFlZUddk4tuobdgqlKnx3xwTiq/+VF7vdQHLRhdOGg1W6FLYxBrjUjgMAMK5AR08dZ2wWihRuB8DqG/CDuY+YCFW8jeKL4RiQ2DTsANtRlGmovzeb8tVI9DBbzGuO/BZmh0bzDe8SvDAX/pjawqt0zR9dyxRSXz4Aku57aqjRebPr/JN4wII94aXSIb//vmXhQR0p77lLIbnzhi14Ba9Q2lYGaU6Pw6T4HEBviSlSgmubtvv7bh0dPUJ+9IIu0+ulsPIzd887xDhyM06CUwcwtUyC+Qcws3bt97DOK7em0Y7oCuucUmbUuBLlvAi9pjCIf/iFVVWGisdYmoaWwgssJYrLcRkw6WK7C5HDpqqjP/a8GOZLx+Ih8OYLfdww6+4FhZebbSAA9UoBa1HJiJJSL3C/PPVocxjq/mpobZr/3Maxyh5Plbh20Ka/CH2mKEQSg1BEM4ip/5zar3NvnOf0bs3IODUEzLtOHwW4yc8iZGdOFyYcHd3B2EIESE2fvzzgSEePT7HCYRv3/r241RSlsenycfR7MPjw+iekrHx5PePo/FkzNK+wp/iZfe2e2RCX8eeHL1hkTc9QaNIpd6wS55hn368v8vxKdDuMgXJaAf1kZfHhucZnLjjJ4CEQGwqt8eEDyZyKMfzwji39Ig85WU52Qrt7pGTQqOysWLN9Yp6oAn2/mFOyUy8LZeQoFaT7oRvAMpEHG4SiZxXeOdl4qXQq2ZecY2a5zm//okk5kHsYlkkaqTjySFi4fVxeOGCKtMsNhJHnr0Pn5/jBlJH4LqzjejAXEqhSpzEblIIXs03hK6L3O/O6GaBK8lrQTH4cagaF0aBzU83dJakFHVhZSe5XarxxarbV/488dVxrJgKNTvMf9ubsTrRtEt3xtyYK3xW0A5qT8U+s6efCU18IgnQuvHWTbQ80vgM1q23btkcze4Lg4GngubdH6OnEe6g3lsv3udyjbLFqYjkSnaK/YFw+4H0OGhoWE08nKjakna8IpGSkjYPMS/K4iW7umra+OlqB+3gfzHgUnCxCAAA"),
         EmbeddedFile(path: "js/screens/users.js", text: #####"""
-// Users (admins): every user by email, and a form to add one.
+// Users (admins): every user by email, a form to add one, and per user: role, disable/enable,
+// password-reset token (shown once) and delete.
 import { h, fill, when, table, announce } from '../dom.js';
 import { gql } from '../api.js';
 import { form } from '../forms.js';
@@ -1706,13 +2015,51 @@ export async function render(root) {
     },
   })), h('h2', 'Users'), list, pager);
 
+  const resetOut = h('div#user-reset', { 'aria-live': 'polite' });
+  const problem = h('div.form-error#user-error', { role: 'alert' });
+  root.append(problem, resetOut);
+
+  async function act(mutation, variables, message) {
+    problem.textContent = '';
+    try {
+      await gql(mutation, variables);
+      announce(message);
+    } catch (error) {
+      problem.textContent = error.message || String(error);
+    }
+    await load();
+  }
+
+  const update = 'mutation($id: String!, $in: UpdateUserInput!) { updateUser(id: $id, input: $in) { id } }';
+
   async function load() {
-    const data = await gql('query($a: String) { users(first: 50, after: $a) { totalCount pageInfo { hasNextPage endCursor } edges { node { id email role createdAt } } } }', { a: state.cursors.at(-1) });
+    const data = await gql('query($a: String) { users(first: 50, after: $a) { totalCount pageInfo { hasNextPage endCursor } edges { node { id email role createdAt displayName provider disabled lastSignInAt } } } }', { a: state.cursors.at(-1) });
     const c = data.users;
     fill(list, table([
-      { title: 'Email', cell: e => e.node.email },
-      { title: 'Role', cell: e => e.node.role },
+      { title: 'Email', cell: e => e.node.email + (e.node.displayName ? ` (${e.node.displayName})` : '') },
+      { title: 'Role', cell: e => h('select', { 'aria-label': `Role of ${e.node.email}`, on: { change: ev =>
+        act(update, { id: e.node.id, in: { role: ev.target.value } }, `${e.node.email} is now ${ev.target.value}`) } },
+        ['viewer', 'operator', 'admin'].map(r => h('option', { value: r, selected: r === e.node.role }, r))) },
+      { title: 'Provider', cell: e => e.node.provider },
+      { title: 'State', cell: e => (e.node.disabled ? 'disabled' : 'enabled') },
+      { title: 'Last sign-in', cell: e => (e.node.lastSignInAt ? when(e.node.lastSignInAt) : 'never') },
       { title: 'Created', cell: e => when(e.node.createdAt) },
+      { title: '', cell: e => h('div.row',
+        h('button.secondary', { type: 'button', on: { click: () => act(update, { id: e.node.id, in: { disabled: !e.node.disabled } },
+          `${e.node.email} ${e.node.disabled ? 'enabled' : 'disabled'}`) } }, e.node.disabled ? 'Enable' : 'Disable'),
+        e.node.provider === 'local' ? h('button.secondary', { type: 'button', on: { click: async () => {
+          problem.textContent = '';
+          try {
+            const data = await gql('mutation($id: String!) { resetPassword(id: $id) { token expiresAt user { email } } }', { id: e.node.id });
+            const r = data.resetPassword;
+            fill(resetOut, h('p', `Password-reset token for ${r.user.email}, valid until ${when(r.expiresAt)}, shown this once; hand it to the user (completePasswordReset):`), h('pre.key', r.token));
+            announce('Password-reset token created');
+          } catch (error) { problem.textContent = error.message || String(error); }
+        } } }, 'Reset password') : null,
+        h('button.danger', { type: 'button', on: { click: () => {
+          if (!confirm(`Delete ${e.node.email}? Their sessions end and their tickets become unassigned.`)) return;
+          act('mutation($id: String!) { deleteUser(id: $id) { id } }', { id: e.node.id }, `${e.node.email} deleted`);
+        } } }, 'Delete')) },
     ], c.edges));
     fill(pager,
       h('button.secondary', { type: 'button', disabled: state.cursors.length === 1, on: { click: () => { state.cursors.pop(); load(); } } }, 'Previous page'),
@@ -1723,11 +2070,12 @@ export async function render(root) {
 }
 
 """#####,
-            gzipBase64: "H4sIAAAAAAACA51V3WrkNhS+z1OcZQdsg+N0C4UyYQol9KJQltClVyEQjXU8o1aWvJI8s8Ng6NP0wfZJeo4se7yTLSzNReJzpPP3ne9T7u7gD4/OQy5kq4wv1oAHdCfoyQvbE2ArlC5BGAkCGutaCBaElGANVjeq7awLcIZ9CY3SdPG4R1NCEFuNHGVsb2qEARpnW8iq6k7atvrTZ/eX2N1HvbwgOnV1IZZd3GDbj3du8FO8JPzJ1NBQsaCsAYdGosudtaGA8w1AbY0PoBX92sA+z6Q6vOURb9mVlezqqrYPKMnIfrNCKrP7/Pc/WVHcz+E+iIAUf4a6d946v4Yn02v9DMPlUid2hNxUpArW6q1wWUzDEMWmYkGPsdmqEwb12MP+ey7/Ho8R/6wo4+w5TwCgxRb1enFcgu+3rQrke3DIvSW3Q4/kDa7HMoY2CrXkdqMFNIERLVJcXC9FTLl/SXY4dctj0Qdb27bTGNhtmyaDobxO1gnvj9bJRb7H5CJ+EfwoCKAfod4LJ+pAtCsupRbBV9UMHm/n06+UdVbjouTvo5nSetQEM9m2Y7AZg6fsoPAYgZq+nkt4ymyHTgQb/fN3PInaYPf48UzOg9A9508Jpraexz/WfEibGYl5gM1PcE6NjzyRIgiiiTgKFVgCeUb0E9xjvqLEH4IjBr4pYdUtDTcbBdMwbp0FnMdNrWFFqpuwIqsjLhAc9OX4frxEShpoFrLWcKiSvjv+ngIpiE2OhCESl38mMecvXBBWZ56gurQwphpSU/JlDoyyqZJkaORRM3PaCIAmxeUpIkI5FMVCEfGNYjmwXMtRY3Sb7l0Jf8yToP4voD/29MLlKzFhydCwcnzeKOdpaT98RyRsiKAEnODTYIPQDzT+qO9fTWP50RP+PX4Kj+QBenAe4oQEL8odeuanlUh/lEzAR0ATPD8H3sO8C+rlC5gqEfLbd8UM/zhKTXNE1GO390na9KaMsMRXN79oPKjAu59FXaMmiiBzESturkqEKF+FJBG9jhhJ8TpgfIDklzH8zyBPgfPcxUUrUFcRq6JYzBKXOxUgBmz7EOiVpNfSGincKeKV1D2ekUcqz8PLaxg1ml3Yw2azgXf0Bpg1q0ar+q81EE1YlFcBne2IhxMfxw0RAR8dHpTtfVw/EfHSnqfnmxp4WZ3r6kKTYSTUS/H/B3lTVxPXqgXTvm2K3u/zRfzMzq+MxonTWHENw821KIebfwF0ASciJwgAAA=="),
+            gzipBase64: "H4sIAAAAAAACA51X72rcRhD/7qeYUIMkKstNoVDOuKY4+RAIqYmbT8Fwa2nPp0a3q+yu7mIuB32aPlifpDOzu7q9s1JMbLCl1fyf3/zZ83P4YKWxkItm1SpbzECupXmEAU/h/hHkSrRdCQIW2qzAaRBNA1pJPFIN9EhElDMwusOzprXivpPnUtG/8uT8HHph7Uab5sxIKx1K+CQV5HapNwrl1LJgQY3spJPVSbvqtXGwhWUJi7ZDzZulVCU4loekSg/IBDtYGL2CrKrOG72q/rLZxZ734XOXEoi+PSJgXxIKeree5kR+YSJhH1UNC1TmWq3ASNVIkxutXQHbE4BaK+uga/HPJSzzrGnXP1AkzugoK+mor1aDkw2+ZG+1aFr18O/f/2RFcTGyWyecRP4t1IOx2tgZfFRD193Bbk/UiweMclRSOa27e2EyFkMhYqNYoZVsbNULJTtvw/JnUv9ObjhNWVGy7zl5ANCJe9nNks8l2OF+1To8uzaSbAvHnLsZODNgUol10cquIXP5DdADJVYS+RgvyBFlvw7v7rFPP4vB6Vqveso6HuvFIoNdeSwsYieRdxOOELAYfikwQL9CvRRG1A5xXOxVJcxH2pTcnI1fJ9QSlhOV7/1rEGsRqTVlWPcUbIrBx2zdyg0HKj7dlfAx01gewmk+H5/5CxcbHfuHOzxci24g+UFANOvO/9PqNmTGA3MNl7/BNhjucdIIJxAmYiNaRyWQZwg/QTbmpyj41hlE4IsSTvv0xYwvBcGQs04dIedMzeAUqy7GCt/6kisdnwzRMxFW0g59wbcZrKvQMHp6jozIRK/ECTsGLv3EYs7npBBOt+RBtTfBi9oFo5r5yMhlU4WSQZd9zYxiOQAdVlweODiUu6JIKoKbHpUDlWvpawypx6JjwP8xHBc3H7OvmTCtwGJfy4ywprvWySw4F+rWaOxZq33lUuWdSWO08cL4kYX5kGaik8ZFIVTVleh7bDx5EFWOZnlTj3oUVkAeU054QgORy5awktaig0UATJBWOfnFXWvlpCI3s8wHy2Hz3x6EkrA0IfdpHqOeEHWohauXkLOfxSh0Wj0TVUECfP0aUBmYg8STqfzu9lkb+sY31AT6bZPCvVUz+MBUhIA3qh8cA38Yz3JiQK4SWvpKz4oo2oZxPhV4b0tw8FvF+HnAsZqfimgNayUU5ovWWNTzy0/YqBaOhumpoK9OO9FdY2j9DHijFpoGo7DvMHI3FCbExjVXAZommwdpqYfpRnpzfXFy0YUS+t3RhO478fgOOx1lYt3iWItju8GWZ91t+6DeKCTd+V9GKJp9UHWVcPnZy2KsZu91jS5zEbNjF2FS4IjyVcZDPN+PDNc6xn2cEbXssONIam2yIj98B4AfEUP+PbX+CuaQn26fftkVc0CpWZG29qgrNPNEFQ/O0NPHuqbWj4U9J3LQCxj1+J40x/aPSNrS5FEPkpYmFBWUAVeiR1TJqZhFfzysZmPJS5znwjxIV3H7p3CXMD9SBq3FrG7IhkPy3bxgjlFvOojS4ROmTLUSfW6Cz358sc9h9Bgc/xwIiQYj2eVlNNs3bmw/RTEZ1JsApMkcjiibYLwlTB1yJan2mLyCLD5nlFe/WzbT6X1LC4FFBJ/xfJ2QewDxK14vpz4VwIvCmpamKUV+P2oOdaTCxpKbZH8CQRoQRm+yfTLx8H5wDvc53Ou0aoR55GyFPcR/y0Ygdm39aQbYhlDeM/AXQzqDF8cBP4AUPIVjWnNjimJWKGxjuiJAYYLhNTMw/St/jON4VHuMHQJj1uladBkyf1dofNP2Adom/v3/OPQ/6VB87s6VDB7q5jy64/Yah4xv83QjwmtHiySISb55JatV6MAHWUy2qNQcE/vvgbJDSn9lCHuEv6eg/PnN1DUNNxbMtuF2HrLPiyoagFMJzTvdMuTxYzS/QAp/uXNL7Ft0w7vAmYVXvJak4qm/VEAeF/Ko+T0pLmZzv6b1RlafJKXVVGxMceTxuHVkk6aH8ssOuJ6sJN+3jIRFxEtkfGds/LgoZ9Q9aCmdquaGJoZ5bimnqGsXkL/ATOPCsMrnr/jKfDyZruDPpWwNdnJr6XpCOwLfsB0fOxQtnYV7rBucoYNCi7HjyaaaY2s30g1GpRGjTvJtTPtbe7o1JZvSBGgnZpsXkSz3+5h6B7P9yMFbUl3xnhPBwGDm5T1G+rmtYd//DveaTqoHt+R+83I6IUcMve5xD4376Gj8jZHrVg+WV7d9Z6NlA6/nGUeirvYr3s4vg/Pi+x15UVdxT6ySLfF5Xgx2mSf842Y54RoJDm6FBfx4Kd+d/AczoXcDWBIAAA=="),
         EmbeddedFile(path: "js/screens/webhooks.js", text: #####"""
 // Webhooks: create, enable/disable, test, delete, and each one's delivery history with the
 // status, attempts and the reason of a failure (ExecFailed: the SSRF guard's words).
-import { h, fill, badge, when, table, announce } from '../dom.js';
+import { h, fill, table, announce } from '../dom.js';
+import { deliveryColumns } from '../deliveries.js';
 import { gql } from '../api.js';
 import { form } from '../forms.js';
 
@@ -1757,16 +2105,7 @@ export async function render(root) {
     const data = await gql(`query($id: String!) { webhookDeliveries(webhookId: $id, first: 50) { id event status httpCode error durationMs attempt createdAt completedAt nextAttemptAt } }`, { id: hook.id });
     fill(history, h('h2', `Deliveries of ${hook.url}`),
       h('button.secondary', { type: 'button', on: { click: () => showHistory(hook) } }, 'Reload'),
-      table([
-        { title: 'When', cell: d => when(d.createdAt) },
-        { title: 'Event', cell: d => d.event },
-        { title: 'Status', cell: d => badge(d.status) },
-        { title: 'Attempts', cell: d => d.attempt },
-        { title: 'HTTP', cell: d => d.httpCode ?? '—' },
-        { title: 'Reason', cell: d => h('span.delivery-error', d.error || '') },
-        { title: 'Took', cell: d => (d.durationMs !== null ? `${d.durationMs} ms` : '—') },
-        { title: 'Next retry', cell: d => when(d.nextAttemptAt) },
-      ], data.webhookDeliveries, { empty: 'No delivery yet.', caption: 'Delivery history' }));
+      table(deliveryColumns, data.webhookDeliveries, { empty: 'No delivery yet.', caption: 'Delivery history' }));
   };
 
   const act = async (mutation, variables, after) => {
@@ -1796,7 +2135,7 @@ export async function render(root) {
 }
 
 """#####,
-            gzipBase64: "H4sIAAAAAAACA51XXW7bRhB+9ykmqAGSAE21AZIHGanhxg4SIDUCy20eAqNakyNzY4rLcJeWDUVA7tCeoQfLSTqzu/yRTCdt/SLv7vzPNz+cTOA9XuVK3egppDUKgzFgKa4KnGRS828MBrWJIcMC+VWUGaBIc1AlBpqv5S3W95BLbRT9rqTJweS4N5mANsI0mniMwWVltGWmNyBNWpWgFiBgIWTR1Ajh6R2mr+iA2dQSzWbnr+C6EXVGelaqznSU7MllpWoDa8hjWMiiiOFKZNdk1yrHkmx1JouyVE2ZImxgUaslBEkyydQy+aiDw17E9adiSCAquUOwUPVySMFn7Wj2UlVqA6e/n55dzOAFfAg01rcyxalz+o80F+U1ZkEMgS7EVJapzLA07VkUWNtDQTylxmlTZRR9S29keoNm6vIxvHlI47KSBZeH3qBXb07fnrBBgcygqQvAW9KqfVIzyIWeIUk2Pt3ZsQEv9tiwX3hnnRf6vkxhQUE0kjJVY5lhHdZKmQjWewBOW0FJJ115GGTy9oeVg9IB35KNdFsly8Yb/FaJTJbXX7/8HUTRYSehhY0VotFqSypRYtGJ8yQkZA2BqKU4YMgFUwgqVUiDAWx2lb2j6BC0vAQwCjQiSNPhVaJOtuxw0SAzOMchewhQiCssSM0ZrlpRJFw3V0tp6PqlY+lfatSUEjB1g7EVsJBYZFRZH+wJyP5SLJFYKTFE38r/7fwtncx91T9VhUgxVwUFne5yYyo9nUxsoSZ4J5ZVgUmqlhNpVKWJXhRSaGRVgSyrxiQs5pICs6vZwWGg/LS98PrTHNMbPquKc0EiHcaTpahCCtDP8IF7xGUUw60oGpw+Dv0x/dqCb6B/Jq9LwgW4Bwh/ev71y59Pnz0HklKL1GCto966SmjNrYBdboyiEFRcAPRS4uqgex1z3BXA0PPuZuj6lboLOtc4la2sS/ejypkHgCsRG24Oy9prdHiiihKEJrES0nCjCecETsERDfcty7TtvG/49ISqymPQX4eeylHzsy/oDWzmXApO8cZimP/anhfOvQTYX7MVyZZYBsamrf15z2ztLKhGQ39nvXbSuc/a0o8fFKkr8/wpF92wTAgdTkc0IGhHDb9yj4jb6ictXSHqXK1ed03Bxdh604X4sQB/amgOUXRpfMxMTZiyQfUWnXR1H/qbNxkHN+MxUmsK9LMffZBtifjZBVx6L1WGgHWtasia2ibxV90OtUEfbdHI/5d4Z44dBZ26nJFOmwVS02bORtcHog/WvDeYx+T+ukvePGqxTbRXjTGUC8qJKjPhm6SHs3vjSi6njC6aNDdTCCOO5CDKIUuO2ERK0TkyBoJOhZ2nYdu/uJyMNAVLf0/zlmSnWFAtZSyTJ3CYJV08or4Kh4y24WxzZomL+Sj9zCZim8HOfNLlkvSIIh9+vaurTdwo0+uLi3e7DB0Gjo4g+Prlr2Cc9dwuNdvMXC9UKEm7Jh1YGBENuWwB9fkzBMEjDly4sTIQRy4PEPjkxQsom6KAI5hTrQ+eNrDUc5g6ax+RfkYIpZFlLGgepnELwAMRl7EtveRBXTHymPqeZat+MbxHk7AGYecJPZ7srIwUTjeJN4M2QJ2/K/+wbZ3cl2n+EyR5qVzQbIj6tkCOdD247wojrN9oegByAaGX7J7toWuK5Iah3Te0yYs6fQ9quEp4j+iyvYZa2aC7tY9LzT4lS9RaXGPUyu+isLN/OSO/0wC7ZqdJ4f7arYIb23yGvca13u3K7mHhlhGHh5XFQ2KnTrw3Wsh6l9gtGMlHJcuQm340xso1jducIbH6HfWon9aMYf8hko2LOrYB2jHDLaRJrVZBD/2uXY42SQ6nXd/WjD2HVP7yscka6aBEFAaDmb49dZizG+Ru0Pjp4ucKJSVoJ8LKjoN4pDWvorYxz5A/ndieaMSj7wyAMd/64vvugFi1RviL/2PCf4pgDPvE/IuimhElx819oewENAa/Iq09WugWNz7Mu/GlgpvCkx5jG+/TFupOHNIs6tx2OO5qxvtt/W/9XNumQsGhRWMZ8mCnHYHqc+V2Mf4m5i8Tn5CjOeX82+ByH30P4LULqOgQNj5xTmcQRf0yu9XFd5t3++Fke3fXnvd2W+Zm7x80pIZvQRAAAA=="),
+            gzipBase64: "H4sIAAAAAAACA51XXW7cNhB+9ykmqAFJgKxtAyQPa7SBGztogDQovP15CIwuLc1ajCVRISnLxmKB3KF36MFyks6QlFa73iRt87IROZwZfvN9M/RsBn/gdanUrZlDrlFYTAEbcV3hrJCGf1OwaGwKBVbIu6IpAEVegmowMrws71A/QCmNVfTbS1uCLfFoNgNjhe0MnbEW69Yad5j2gCIZ1YBagYCVkFWnEeKLe8xf0QcWc2e0WFy+gptO6ILi9EoXJsmOZN0qbWENZQorWVWUns9SNI3qmhxhAyutaoiybFaoOntvotPtqSHdl6rq6sbsGPstiWbvzM2HamonWrlnsFK6nlrwd3BylKvGWLj4/eLtrwv4Ht5FBvWdzHHusfkzL0Vzg0WUQmQqMZdNLgts7PAtKtTuo6IzjcF51xZUJGdvZX6Ldu7LNl15bOOLV0RXpyGhV68v3pxzQpEsoNMV4B1FNaH2BZTCLJA828CK4sxCcHtm+V547y4vzEOTw4qAt5IKqrEpUMdaKZvA+gjAR6uIGxSrjKNC3n3Te8ad8CrlSKttVnch4TdKFLK5+fTx7yhJTkcPA7ucE4MuWtaKBqvRXTAhJ2uIhJbihOsZzSFqVSUtRrDZD/YLoUMMDB7AKjCIIO1IaybDTh4eDUqDaxzzDQEqcY0VhXmL/eCKnJvuupaWll/6I9sdjYZKAlZ3mDoHK4lVQQJ8576A8m9EjXSUCkP2g//fLt/Ql31ot1ttJXIsVUWg01ppbWvms5nTc4b3om4rzHJVz6RVrSF7UUlhkENFsmk7m7GbKwJmP7KnwyT4xbAQ4ucl5rf8rVquBbn0HM9q0cYE0A/wjlvJVZLCnag6nH+e+ofiG0e+SfyFvGmIF+A3IP7u+aePfz199hzIixa5RW2SbXatMIY7Bl+5s4ogaFkAtNNgfzLuHrq4F8D05uPK9OrX6j4ar8alHHxd+R/VLAIBvEQc3AzLOkT0fCJFCWKT6IW03GjiJZFTMKLxsTsyHxr0a/56QqoKHAzLcbDy1rwdBL2BzZKl4ANvHIf539An42XwAMdrziLbccvE2AzaX24Puzwr0mgc1tytvXdux0766SORepmXT1l0U5kQO3yMZGIwTCTe5R6RDuqnKKMQTan6n8am4DF2txkh/hzAHzrq/4QuTZmF1cQpB2rI6HzUfRxWXhcMbsHTRhsC+tm3AWQnkTDigKX3UhUIqLXSUHTaFfFnM8y+SR8d2Mj/b/DennkL+hprRjFdFSjMUDmHbgBiC9ZymzBP0+P1WLxlMnCbbK87a6kWVBPVFCI0yUBnv8dKbubMLpo0t3OIE0ZygnLMnhNOkUp0icyBaAzhZnC8N1xTB372CFmOzRd+4J6pti+IB7QZpZEL11Fo83zvbUF69b14MyECaX8kQDyIh5VJE4CS4tfHirpDsiWGJY/rHUIzLw4c/QLtAeQK4uDZb7uPURZ0DUuPpNjxIRnjPapim/EkOXFmripaVVwVP/gZbLeV1WiMuMFk8D+isDeBfZJfkcBId0MBj9f+MbBx9JuyzYvP13Y7m6y0LkM/jnKsqEn2jG6fub6TPrIcZ8eOsR8x2Xslm5hlnxw6uqCi4O7JmI6GV8qLbb8GMg4v1uKwqzMH0F4a/kmSadVHw4mJYA7KhOF0A3zN3PNM5SeyK9YBDZFRHE26+m7f4ZNjK/etJvSX0FmoKNHQE3rXENID4uyTQZoL5Dc255McuNFXWsChu23F99UW0Q9JhIX/k8J/QjCFYzr8oyLNiIZx82/UPUBTCENyHdhCq7gJMO/jS4Kbw5MtxzbhTjusO/dMc6zz74PDVy34haP/7T3XrqkQODRq6phbO00J0mfvpzH/8cRv01CQF0uq+ZfJ5Z/9j+i1T6jkFDahcD5mlCTb58xOF99v3sPT2fXusT0f7bfMzdE/ZStUyGoOAAA="),
         EmbeddedFile(path: "js/screens/workflows.js", text: #####"""
 // Workflows (admins): definitions, enable/disable, delete, and recent executions with step results.
 import { h, fill, badge, when, table } from '../dom.js';
@@ -1955,5 +2294,49 @@ export function subscribe(query, variables, onNext) {
 
 """#####,
             gzipBase64: "H4sIAAAAAAACA41WS4/bNhC++1dMgCCidr3ybpteZDhBWuSQItkUdYAeiqJLS5StrkwqJLWO6+i/d4akZMmxg/pg2ENyHt9885jN4A2sNa83n6sbq7k0tdL2Zmcgq0ohLRRKwyxcmO1MCkoKMCp7FP5MPAm9B9OsTKbL2pZKgirAbgTUfC2mk9kMtFC1kCKHXWk3sOLZoyqKKXAZJBwKLcwGrHoUEnYb/KL3RmjUjX4oIwyUFrgF8aUu0Rx7+fL2Lk4m5Za8hYN/OkVLXlOLGtUWomTG6zL5x0TzyaRCh4PfC5BNVc2dCL1BzxZQ8MoILzJW1bUTWt0EGbdWbGt6eusFWli9/1Ru0cOhOim+2Hf09G4+yZQ0dgSNobtiBx94zeI5IDZlDjev4PC5QRSn8MR1yVeVMFOE+R5VtZ0Sy21j3pfGIpC6U7MUFtUEn+kCyiOHV04RF43MXEKMsEt3zsi9GA4TOD4g0RwFlEzmrRUuhyc2YxQzL0Ob7WSCuSDw/ZOqfBLLTiWLYfEqvJ+P7yn5fngTLeHNw6mthOc5KyRCNLAJ7TgmmbOtMAZZ5iMqC2A+wa8TLXi+JysCFosF/CFWS3eSfPzt7X0ceJA4Hb8uP94nxupSrsti36v0MR7N+SyuxAd/zsp8SkJvGsnQaIlxlHkKS6cLL8RTsPtapBD1r6MplsW+UhzvHcBlPSU1ySkBvLT/C1+/wqFFXrdjt6iwmPchqwTXREjVWHZkZzzvoAmsRk3PXLmwOA6O05XAs2wjtogZVCrjZCGptbIqU5XDMdpYW5s0gtcQ7Qz9SOlHGh017Dpy9pizh+cHr7edzZ4fes0bZWw7aC0PU4jOdaLIhdCX7s7Q35OyhQHHI3RECsRHrv3TnePT2ydsZx3DWETIYTY8VQk/d+8cIw5dFju9Sv5dytKOc/mmsRuly39dbCk8/IzZwN7w/BCwbh8oe7FzqL3sVqAf6hZ0cHSOijwczp0AE4xmgwiRcF7XXBvB3NMk55ZT1QDinW3wbkg2tO69wd6L4o7wCQUZB2OYTG7EKGIEPErD4RF+3yB76bBJdsJBYqhJ+JT4z6Dl/Bnq6S/XeYYtM/alfrEAB/pWWPaP81EE1N2itA+r53mzQi9HdpI1UvW+2a4wDR0mWMMD9a6K8OGLFx3sSSDAaw+2q1nfuNnJjZCN8662I5drIm46wA+j7zlYKzwMBLoYtNBa6YEKillVItlxLVk0mtU4MRsaF9PTkC5ZyEXBm8qm507b73PbTaZvmX3s2/BsQfU9bEtwOrOH7OuLf9ThYpong27g5yFWwgn/j1e0OG0ZXqGvo0zlforQ0kHt81vxj8fCwZn+CZcXv8u4dQVdRZ7vuOnATmFNG0XYenCfmtK+I8OelARFYZdhcUKHjI66dnUmuj5dQ+h8oJ7xuaj4HjH7wO0m2ZaS3f10e3s7BfyGK/gBrq668r2+DspGKw7a7IaLd8Up7NsZDqUZqviIR8Zvbz5tjBcW35tyLW9KGSdwNesWguNstVxbWgtYt5p0+1efYMrGM68yDkOvt/mLXxCHRp05dBXtLUfrF/Zk6jprhaHKC86o+qwvXasbNw03dZmD4XsDuNtLXLrYHSI/Hmqe2yGg3x0PjF+OKays0ZpKxpMqQMo7hpwHtef0IJhRkZyOflVRlN6jM74BXfgmgJNULLsmbebwEBqha3wPUAsdCgfjI8s+Y72/dkPrvcxDIgcgn09TZ4ldWp3DVuRiK/Ow6L7Lr68H246bAmEPO6OCtq3ThGMd9KOnY6brR/9rToVFcbh1hKkyMIGVJSw9jGnUDJVfXDAzta3pUTca3Jr4H1EZCI3cDQAA"),
+        EmbeddedFile(path: "status.css", text: #####"""
+/* Public status pages (/status/{slug}): rendered by the server, no script. */
+:root {
+  --bg: #f6f7f9; --panel: #fff; --text: #1b1f24; --muted: #545d68; --line: #d5dae0; --accent: #1f4e8c;
+  --ok: #176b3a; --warn: #8a5a00; --bad: #b3261e;
+  --ok-bg: #e3f4e8; --warn-bg: #fff1d6; --bad-bg: #fde7e5; --info-bg: #e8edf3;
+  font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; font-size: 15px; line-height: 1.45;
+}
+* { box-sizing: border-box; }
+body { margin: 0; background: var(--bg); color: var(--text); }
+a { color: var(--accent); }
+.status-page { max-width: 56rem; margin: 0 auto; padding: 1.5rem 1rem 3rem; }
+h1 { font-size: 1.6rem; margin: 0 0 .25rem; }
+h2 { font-size: 1.1rem; margin: 1.6rem 0 .6rem; }
+h3 { font-size: 1rem; margin: 0; }
+.description { color: var(--muted); margin: 0 0 1rem; }
+.headline { font-size: 1.15rem; font-weight: 600; padding: .9rem 1rem; border-radius: 6px; margin: 1rem 0 .25rem; }
+.updated { color: var(--muted); font-size: .85rem; margin: 0; }
+.state-operational { background: var(--ok-bg); color: var(--ok); }
+.state-degraded, .state-maintenance { background: var(--warn-bg); color: var(--warn); }
+.state-partial_outage, .state-major_outage { background: var(--bad-bg); color: var(--bad); }
+.state-unknown { background: var(--info-bg); color: var(--muted); }
+.group { background: var(--panel); border: 1px solid var(--line); border-radius: 6px; padding: .9rem 1rem; margin-bottom: .75rem; }
+.group-head { display: flex; justify-content: space-between; align-items: center; gap: 1rem; margin-bottom: .6rem; }
+.state { font-size: .82rem; font-weight: 600; padding: .1rem .55rem; border-radius: 999px; white-space: nowrap; }
+.bars { display: block; width: 100%; height: 2rem; }
+.bar.ok { fill: #2e9e5b; }
+.bar.minor { fill: #e0a100; }
+.bar.major { fill: #d93b30; }
+.bar.none { fill: #c9ced6; }
+.bar-legend { display: flex; justify-content: space-between; color: var(--muted); font-size: .8rem; margin-top: .3rem; }
+.services { list-style: none; padding: 0; margin: .7rem 0 0; border-top: 1px solid var(--line); }
+.services li { display: flex; justify-content: space-between; gap: 1rem; padding: .4rem 0; border-bottom: 1px solid var(--line); }
+.services li:last-child { border-bottom: 0; }
+.maintenance ul, .incidents ul, .history ul { padding-left: 1.2rem; }
+.incidents li, .maintenance li, .history li { margin-bottom: .35rem; }
+footer { margin-top: 2rem; color: var(--muted); font-size: .85rem; }
+@media (max-width: 30rem) { .group-head { flex-direction: column; align-items: flex-start; gap: .3rem; } }
+.defs { position: absolute; }
+.gaps { fill: url(#day-gaps); }
+.gap { fill: var(--panel); }
+
+"""#####,
+            gzipBase64: "H4sIAAAAAAACA5VWTY/iOBC98yusGa3UtEg6IR0ayGWve1vtas8rJ64ED8aOHGdodsR/3yo7gcDQmpkLUurjuareK5uXZ/ZnXypZsc5x13es5Q107OklfL5861TfnOdbZkELsCBYeWJuB6wD+xXsgmnDusrK1sXs+WW2tcY49m3GWBSVzZZ9rlf1W70p8LPlGhRZ6po+Hbw7/ErLtF6+kuHQOxBoyV9zsVqTRUkNaBC54JCQgVcVaJ9Vv8K6KvwxZk+Gt1WZcYo5cqvRsOY5T3xSyQm1zJarFMaMUBtkBDMmDfXWdSpWQ95gEvAGOZmkrs2QugZRZwRXG+2imh+kOm1Zd+ocHKJeLljE21ZBFCwL9ulvaAywf/74tGB/mdI4s2Ad112Ec5Q4EA/Tyf+w4TRv3wtGzUc7kM0OG07j17yYnWfP7BsrzTsFSo11lMYiKRGaCnaelUacMODAbSNxBth9yat9Y02vcQRfuX0iUuYFq4wydrQQEXNK55h74wnj9r44yCEidfgj3qOjFG63ZfnKwqG4Hsp470yBMhLCl5jGOQawlH4yH3qe7VLEmHYc34MkLF7mY/TyPjq9iQ7ZlLIaM7K7jFt035CAIFtp9H3fXonz23LSATreARfEzXc1hXK97TjQtiIFXiYRb8ZBFCNxlgvZdxhIjF/6Gbq5DCDuW8GxpI/qnNQRr/MHvRJ5EJkWLKd+uSIZfScNvxb36jD7+QRCQIMlg1iwwXDgUjvQXFfwEHNYrHtUMk9xW26d5Opf0zsU2AT9i7GD8SF82NF7dLROwXu91+aoHwIMG32PME4WMSi+fZjrL7T5yCXy1r6zzigpBj+pZP6Y6oeaCJzhMjtnDuh6u/Dva4hIeViIkF2rOF42tQKE+tJ3TtanqDJEBIqua3kFUQnuCKALxpVsdCTxEsLDaZ/BFqzh7faDU8cdCsO7VXm8Xv5Q5F69cZ4/kvlms6HujzssJ/J1bvH9OFre+hNLbrtpg6Uy1R7Dw0WTJslvBRtvxOVYJibFZk91SkXPyxI2kJcX10FqY69eSHiaJFcvCezqFZuszK5ebcKaB2e1qYBehuCMFDT4Iv46Hz/e4CktziBRcXbhBB9dWQFNSckOU9xJ+RlqmHCQXPc/fguXSXLhwiN+INXpCUr+em8TWV0F8eorKK5vVRDaT5WwVRy7rHZSCf/y3SAEoqY3UK/w6pC6kgKr68LnDudk7Ak/EGGoCsmr/at6UdE1SeHbfQPqDSOKn8r9ymTjotb45wfsNcLPOpzxsxf3efb7AYTk7GnyxmYJ+uaIe3sTECmRkBYqutW3dEZ/uF95H4S7bN3Az6im8AjWpKXWdDJA8BI5werCtcPb7qL/3qqnz4KfIrLOR//FfXslnmf/AxOlzGRYCgAA"),
     ]
 }

@@ -11,7 +11,7 @@ extension Authenticator {
         }
         guard !credential.isEmpty else { throw ITOpsError.unauthenticated("empty credential") }
         if credential.split(separator: ".").count == 3 {
-            return try await runtime.tokens.verify(credential)
+            return try await runtime.credentials.check(try await runtime.tokens.verify(credential))
         }
         guard let principal = try await runtime.apiKeys.authenticate(credential) else {
             throw ITOpsError.unauthenticated("invalid or revoked API key")

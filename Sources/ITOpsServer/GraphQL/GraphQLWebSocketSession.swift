@@ -16,7 +16,9 @@ enum GraphQLCloseCode {
     /// `subscribe` before `connection_ack`, a subscription without credentials, or the access
     /// token expired while the socket was open.
     static let unauthorized: UInt16 = 4401
-    /// `connection_init` carried a credential that is invalid, revoked or expired.
+    /// `connection_init` carried a credential that is invalid, revoked or expired, or the
+    /// credential stopped being valid while the socket was open (user disabled or deleted,
+    /// session signed out, password reset, key revoked).
     static let forbidden: UInt16 = 4403
     /// No `connection_init` within the configured time.
     static let initTimeout: UInt16 = 4408
@@ -191,6 +193,7 @@ final class GraphQLWebSocketSession: Sendable {
         }
         send(Self.envelope(type: "connection_ack"))
         if let expiresAt = principal.expiresAt { watchExpiry(expiresAt) }
+        watchCredential()
         if subprotocol == .legacy {
             send(Self.envelope(type: "ka"))
             addTimer {
@@ -214,6 +217,50 @@ final class GraphQLWebSocketSession: Sendable {
                     return
                 }
                 try? await Task.sleep(for: .seconds(min(remaining, 1)))
+            }
+        }
+    }
+
+    /// Re-checks the credential every `credentialRefreshInterval`: one that no longer holds closes
+    /// the socket with 4403 (its subscriptions end); a changed role applies to the next operations,
+    /// and a lowered one also ends the running ones (FORBIDDEN: subscribe again).
+    private func watchCredential() {
+        let interval = runtime.config.credentialRefreshInterval
+        let credentials = runtime.credentials
+        addTimer {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .seconds(interval))
+                guard !Task.isCancelled, let principal = self.state.withLock({ $0.principal }) else { return }
+                let current: Principal
+                do {
+                    current = try await credentials.check(principal)
+                } catch let error as ITOpsError where error.code == .unauthenticated || error.code == .forbidden {
+                    self.logger.info(
+                        "GraphQL WebSocket closed: credential no longer valid",
+                        metadata: ["principal": "\(principal.label)", "reason": "\(error.message)"])
+                    self.close(GraphQLCloseCode.forbidden, "Forbidden: \(error.message)")
+                    return
+                } catch {
+                    continue  // the database did not answer: ask again next time
+                }
+                guard current.role != principal.role else { continue }
+                let ended = self.state.withLock { state -> [String: Task<Void, Never>] in
+                    state.principal = current
+                    guard current.role < principal.role else { return [:] }
+                    defer { state.operations = [:] }
+                    return state.operations
+                }
+                for (id, task) in ended {
+                    task.cancel()
+                    self.sendErrors(
+                        id: id,
+                        [
+                            GraphQLError(
+                                message:
+                                    "your role changed from \(principal.role.rawValue) to \(current.role.rawValue); subscribe again",
+                                extensions: ["code": "FORBIDDEN"])
+                        ])
+                }
             }
         }
     }

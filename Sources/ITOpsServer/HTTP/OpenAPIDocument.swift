@@ -662,6 +662,218 @@ public enum OpenAPIDocument {
         ],
         "type": "object"
       },
+      "PublicStatus": {
+        "additionalProperties": false,
+        "description": "A public status page: only the labels its admin chose, states, dates and figures.",
+        "properties": {
+          "description": {
+            "type": [
+              "string",
+              "null"
+            ]
+          },
+          "groups": {
+            "items": {
+              "additionalProperties": false,
+              "properties": {
+                "badges": {
+                  "additionalProperties": false,
+                  "properties": {
+                    "status": {
+                      "type": "string"
+                    },
+                    "uptime": {
+                      "type": "string"
+                    }
+                  },
+                  "required": [
+                    "status",
+                    "uptime"
+                  ],
+                  "type": "object"
+                },
+                "days": {
+                  "items": {
+                    "additionalProperties": false,
+                    "properties": {
+                      "date": {
+                        "format": "date",
+                        "type": "string"
+                      },
+                      "uptimePercent": {
+                        "type": [
+                          "number",
+                          "null"
+                        ]
+                      }
+                    },
+                    "required": [
+                      "date",
+                      "uptimePercent"
+                    ],
+                    "type": "object"
+                  },
+                  "type": "array"
+                },
+                "label": {
+                  "type": "string"
+                },
+                "services": {
+                  "items": {
+                    "additionalProperties": false,
+                    "properties": {
+                      "label": {
+                        "type": "string"
+                      },
+                      "status": {
+                        "enum": [
+                          "OPERATIONAL",
+                          "DEGRADED",
+                          "PARTIAL_OUTAGE",
+                          "MAJOR_OUTAGE",
+                          "MAINTENANCE",
+                          "UNKNOWN"
+                        ],
+                        "type": "string"
+                      }
+                    },
+                    "required": [
+                      "label",
+                      "status"
+                    ],
+                    "type": "object"
+                  },
+                  "type": "array"
+                },
+                "slaGroup": {
+                  "type": "string"
+                },
+                "status": {
+                  "enum": [
+                    "OPERATIONAL",
+                    "DEGRADED",
+                    "PARTIAL_OUTAGE",
+                    "MAJOR_OUTAGE",
+                    "MAINTENANCE",
+                    "UNKNOWN"
+                  ],
+                  "type": "string"
+                },
+                "uptime90d": {
+                  "type": [
+                    "number",
+                    "null"
+                  ]
+                }
+              },
+              "required": [
+                "slaGroup",
+                "label",
+                "status",
+                "uptime90d",
+                "days",
+                "services",
+                "badges"
+              ],
+              "type": "object"
+            },
+            "type": "array"
+          },
+          "incidents": {
+            "items": {
+              "additionalProperties": false,
+              "properties": {
+                "id": {
+                  "format": "uuid",
+                  "type": "string"
+                },
+                "resolvedAt": {
+                  "format": "date-time",
+                  "type": [
+                    "string",
+                    "null"
+                  ]
+                },
+                "startedAt": {
+                  "format": "date-time",
+                  "type": "string"
+                },
+                "where": {
+                  "type": "string"
+                }
+              },
+              "required": [
+                "id",
+                "where",
+                "startedAt",
+                "resolvedAt"
+              ],
+              "type": "object"
+            },
+            "type": "array"
+          },
+          "maintenance": {
+            "items": {
+              "additionalProperties": false,
+              "properties": {
+                "expectedEndAt": {
+                  "format": "date-time",
+                  "type": [
+                    "string",
+                    "null"
+                  ]
+                },
+                "startedAt": {
+                  "format": "date-time",
+                  "type": "string"
+                },
+                "where": {
+                  "type": "string"
+                }
+              },
+              "required": [
+                "where",
+                "startedAt",
+                "expectedEndAt"
+              ],
+              "type": "object"
+            },
+            "type": "array"
+          },
+          "slug": {
+            "type": "string"
+          },
+          "status": {
+            "enum": [
+              "OPERATIONAL",
+              "DEGRADED",
+              "PARTIAL_OUTAGE",
+              "MAJOR_OUTAGE",
+              "MAINTENANCE",
+              "UNKNOWN"
+            ],
+            "type": "string"
+          },
+          "title": {
+            "type": "string"
+          },
+          "updatedAt": {
+            "format": "date-time",
+            "type": "string"
+          }
+        },
+        "required": [
+          "slug",
+          "title",
+          "description",
+          "status",
+          "updatedAt",
+          "groups",
+          "incidents",
+          "maintenance"
+        ],
+        "type": "object"
+      },
       "Ready": {
         "additionalProperties": false,
         "properties": {
@@ -1174,7 +1386,9 @@ public enum OpenAPIDocument {
                   "enum": [
                     "workflows",
                     "serviceCatalog",
-                    "slaDefinitions"
+                    "slaDefinitions",
+                    "notificationChannels",
+                    "notificationRules"
                   ],
                   "type": "string"
                 },
@@ -1432,6 +1646,79 @@ public enum OpenAPIDocument {
         "summary": "Backup webhook: one service, a group or a namespace.",
         "tags": [
           "agent"
+        ]
+      }
+    },
+    "/api/v1/badges/{group}/{badge}": {
+      "get": {
+        "operationId": "getBadge",
+        "parameters": [
+          {
+            "description": "An SLA group shown on a public status page.",
+            "in": "path",
+            "name": "group",
+            "required": true,
+            "schema": {
+              "type": "string"
+            }
+          },
+          {
+            "description": "`status.svg` or `uptime.svg`.",
+            "in": "path",
+            "name": "badge",
+            "required": true,
+            "schema": {
+              "enum": [
+                "status.svg",
+                "uptime.svg"
+              ],
+              "type": "string"
+            }
+          },
+          {
+            "description": "For `uptime.svg`: whole UTC days ending today, default `30d`.",
+            "in": "query",
+            "name": "period",
+            "required": false,
+            "schema": {
+              "enum": [
+                "1d",
+                "7d",
+                "30d",
+                "90d"
+              ],
+              "type": "string"
+            }
+          }
+        ],
+        "responses": {
+          "200": {
+            "content": {
+              "image/svg+xml": {
+                "schema": {
+                  "type": "string"
+                }
+              }
+            },
+            "description": "The badge (cached for ITOPS_STATUS_PAGE_TTL; ETag)."
+          },
+          "304": {
+            "description": "The client's copy (If-None-Match) is current."
+          },
+          "404": {
+            "$ref": "#/components/responses/NotFound"
+          },
+          "422": {
+            "$ref": "#/components/responses/Unprocessable"
+          },
+          "503": {
+            "$ref": "#/components/responses/Unavailable"
+          }
+        },
+        "security": [],
+        "summary": "An SVG badge of a public SLA group: its state, or its uptime over a period.",
+        "tags": [
+          "status-pages"
         ]
       }
     },
@@ -2173,7 +2460,7 @@ public enum OpenAPIDocument {
         "operationId": "getTemplatesExport",
         "parameters": [
           {
-            "description": "Comma-separated: workflows, serviceCatalog, slaDefinitions.",
+            "description": "Comma-separated: workflows, serviceCatalog, slaDefinitions, notificationChannels, notificationRules.",
             "in": "query",
             "name": "kinds",
             "required": false,
@@ -2453,6 +2740,59 @@ public enum OpenAPIDocument {
           "system"
         ]
       }
+    },
+    "/status/{page}": {
+      "get": {
+        "operationId": "getStatusPage",
+        "parameters": [
+          {
+            "description": "`{slug}` (HTML), `{slug}.json` or `{slug}.atom`.",
+            "in": "path",
+            "name": "page",
+            "required": true,
+            "schema": {
+              "pattern": "^[a-z0-9][a-z0-9-]{0,62}(\\.json|\\.atom)?$",
+              "type": "string"
+            }
+          }
+        ],
+        "responses": {
+          "200": {
+            "content": {
+              "application/atom+xml": {
+                "schema": {
+                  "type": "string"
+                }
+              },
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/PublicStatus"
+                }
+              },
+              "text/html": {
+                "schema": {
+                  "type": "string"
+                }
+              }
+            },
+            "description": "The page (works without JavaScript), its JSON for embedding, or its Atom feed of incidents."
+          },
+          "304": {
+            "description": "The client's copy (If-None-Match) is current."
+          },
+          "404": {
+            "$ref": "#/components/responses/NotFound"
+          },
+          "503": {
+            "$ref": "#/components/responses/Unavailable"
+          }
+        },
+        "security": [],
+        "summary": "A public status page (no authentication).",
+        "tags": [
+          "status-pages"
+        ]
+      }
     }
   },
   "servers": [
@@ -2478,6 +2818,9 @@ public enum OpenAPIDocument {
     },
     {
       "name": "templates"
+    },
+    {
+      "name": "status-pages"
     },
     {
       "name": "graphql"

@@ -25,7 +25,8 @@ public struct PluginGateMiddleware: RouterMiddleware {
     init(plugin: Plugin, gate: any PluginGate, auth: Authenticator) {
         self.plugin = plugin
         self.gate = gate
-        authenticate = { request in _ = try await auth.require(.viewer, request) }
+        // Only authentication: each route checks role and node scope itself.
+        authenticate = { request in _ = try await auth.require(.viewer, request, scoped: true) }
     }
 
     public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response)

@@ -77,7 +77,7 @@ struct Authenticator: Sendable {
         }
         let credential = String(parts[1]).trimmingCharacters(in: .whitespaces)
         if credential.split(separator: ".").count == 3 {
-            return try await runtime.tokens.verify(credential)
+            return try await runtime.credentials.check(try await runtime.tokens.verify(credential))
         }
         guard let principal = try await runtime.apiKeys.authenticate(credential) else {
             throw ITOpsError.unauthenticated("invalid or revoked API key")
@@ -85,8 +85,9 @@ struct Authenticator: Sendable {
         return principal
     }
 
-    /// The principal with at least `role`: typed identity for routes that need one.
-    func require(_ role: Role, _ request: Request) async throws -> Principal {
+    /// The principal with at least `role`: typed identity for routes that need one. A key with a
+    /// node scope is refused unless the route checks the scope itself (`scoped`).
+    func require(_ role: Role, _ request: Request, scoped: Bool = false) async throws -> Principal {
         var principal: Principal?
         do {
             guard let found = try await self.principal(of: request) else {
@@ -94,6 +95,11 @@ struct Authenticator: Sendable {
             }
             principal = found
             try found.require(role)
+            if !scoped, let scope = found.nodeScope {
+                throw ITOpsError.forbidden(
+                    "this key is scoped to \(scope.map(\.value).joined(separator: ", ")); \(request.method.rawValue) \(request.uri.path) needs a key without a node scope"
+                )
+            }
             return found
         } catch let error as ITOpsError where error.code == .unauthenticated || error.code == .forbidden {
             await auditRefusal(error, principal: principal, request: request)

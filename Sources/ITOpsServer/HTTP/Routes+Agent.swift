@@ -96,9 +96,10 @@ struct AgentRoutes {
         let metrics = runtime.metrics
 
         api.post("operator/status") { request, context in
-            _ = try await auth.require(.operator, request)
+            let principal = try await auth.require(.operator, request, scoped: true)
             var request = request
             let command = try await request.decodeJSON(Commands.OperatorStatus.self, context: context)
+            try principal.requireScope(nodeId: command.nodeId)
             let result = try await ingest.operatorStatus(command)
             metrics.reportIngested(kind: "operator_status")
             return try jsonResponse(
@@ -108,18 +109,21 @@ struct AgentRoutes {
         }
 
         api.post("operator/heartbeat") { request, context in
-            _ = try await auth.require(.operator, request)
+            let principal = try await auth.require(.operator, request, scoped: true)
             var request = request
-            try await ingest.heartbeat(request.decodeJSON(Commands.Heartbeat.self, context: context))
+            let command = try await request.decodeJSON(Commands.Heartbeat.self, context: context)
+            try principal.requireScope(nodeId: command.nodeId)
+            try await ingest.heartbeat(command)
             metrics.reportIngested(kind: "heartbeat")
             return try jsonResponse(Success(message: "heartbeat recorded"))
         }
 
         api.post("operator/register") { request, context in
-            _ = try await auth.require(.operator, request)
+            let principal = try await auth.require(.operator, request, scoped: true)
             var request = request
-            let (service, created) = try await ingest.register(
-                request.decodeJSON(Commands.Register.self, context: context))
+            let command = try await request.decodeJSON(Commands.Register.self, context: context)
+            try principal.requireScope(nodeId: command.nodeId)
+            let (service, created) = try await ingest.register(command)
             metrics.reportIngested(kind: "register")
             return try jsonResponse(
                 RegisterResponse(
@@ -129,17 +133,19 @@ struct AgentRoutes {
         }
 
         api.get("operator/services") { request, context in
-            _ = try await auth.require(.operator, request)
+            let principal = try await auth.require(.operator, request, scoped: true)
             let nodeId = request.uri.queryParameters.get("nodeId")
-            let services = try await ingest.registeredServices(nodeId: nodeId)
+            if nodeId != nil { try principal.requireScope(nodeId: nodeId) }
+            let services = try await ingest.registeredServices(nodeId: nodeId).filter { principal.covers($0.nodeId) }
             return try jsonResponse(ServicesResponse(nodeId: nodeId ?? "", services: services.map(ServiceSummary.init)))
         }
 
         api.post("health/report") { request, context in
-            _ = try await auth.require(.operator, request)
+            let principal = try await auth.require(.operator, request, scoped: true)
             var request = request
-            let receipt = try await ingest.recordHealth(
-                request.decodeJSON(Commands.HealthReport.self, context: context))
+            let command = try await request.decodeJSON(Commands.HealthReport.self, context: context)
+            try principal.requireScope(nodeId: command.nodeId)
+            let receipt = try await ingest.recordHealth(command)
             metrics.reportIngested(kind: "health")
             return try jsonResponse(
                 HealthResponse(
@@ -150,9 +156,11 @@ struct AgentRoutes {
         }
 
         api.post("storage/report") { request, context in
-            _ = try await auth.require(.operator, request)
+            let principal = try await auth.require(.operator, request, scoped: true)
             var request = request
-            let result = try await ingest.storageReport(request.decodeJSON(Commands.StoragePush.self, context: context))
+            let command = try await request.decodeJSON(Commands.StoragePush.self, context: context)
+            try principal.requireScope(nodeId: command.nodeId)
+            let result = try await ingest.storageReport(command)
             metrics.reportIngested(kind: "storage")
             return try jsonResponse(
                 StorageResponse(
@@ -160,9 +168,16 @@ struct AgentRoutes {
         }
 
         api.post("backup/report") { request, context in
-            _ = try await auth.require(.operator, request)
+            let principal = try await auth.require(.operator, request, scoped: true)
             var request = request
-            let result = try await ingest.backupReport(request.decodeJSON(Commands.BackupPush.self, context: context))
+            let command = try await request.decodeJSON(Commands.BackupPush.self, context: context)
+            if let scope = principal.nodeScope, command.service == nil {
+                throw ITOpsError.forbidden(
+                    "this key is scoped to \(scope.map(\.value).joined(separator: ", ")); it reports backups by service and nodeId, not by slaGroup or namespace"
+                )
+            }
+            try principal.requireScope(nodeId: command.nodeId)
+            let result = try await ingest.backupReport(command)
             metrics.reportIngested(kind: "backup")
             let count = result.services.count
             return try jsonResponse(

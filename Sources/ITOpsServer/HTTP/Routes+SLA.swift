@@ -42,9 +42,10 @@ struct SLARoutes {
         let cap = runtime.config.maxExclusionWindow
 
         sla.post("exclusion-window/start") { request, context in
-            let principal = try await auth.require(.operator, request)
+            let principal = try await auth.require(.operator, request, scoped: true)
             var request = request
             let command = try await request.decodeJSON(Commands.ExclusionWindowStart.self, context: context)
+            try principal.requireScope(nodeId: command.nodeId)
             var ticket: Ticket?
             if let reference = command.ticketId { ticket = try await tickets.changeTicket(reference) }
             let (window, created) = try await engine.startExclusionWindow(
@@ -62,9 +63,10 @@ struct SLARoutes {
         }
 
         sla.post("exclusion-window/stop") { request, context in
-            _ = try await auth.require(.operator, request)
+            let principal = try await auth.require(.operator, request, scoped: true)
             var request = request
             let command = try await request.decodeJSON(Commands.ExclusionWindowStop.self, context: context)
+            try principal.requireScope(nodeId: command.nodeId)
             let window = try await engine.stopExclusionWindow(command)
             return try jsonResponse(
                 WindowResponse(

@@ -1,0 +1,103 @@
+#!/usr/bin/env bash
+# Mixed load (issue 19): ingest with dashboards open. Reading must not starve ingest.
+#
+#   Benchmarks/mixed.sh                   # DURATION=120 per phase: about 6 minutes with seeding
+#   DURATION=600 Benchmarks/mixed.sh      # the issue's 10-minute run
+#
+# Release build (SKIP_BUILD=1 skips it), SQLite `full`, loopback. Seeds PUSH_SERVICES (35,000) pushed
+# services and enough operator nodes of 200 services to reach TOTAL_SERVICES (100,000). Then two phases
+# of DURATION seconds each, every part bounded by it:
+#   solo:  8 wrk connections flipping health/report across the pushed services, 1 syncing operator nodes;
+#   mixed: the same, plus VIEWERS (4) dashboard viewers asking slaDashboardStats + slaGroups back to back.
+# Prints each phase's push and sync rates, the mixed/solo ratio (target ≥ 0.8), timeouts (target 0), the
+# dashboard's answers/s, p50 and p99 (target p99 ≤ 50 ms), and VmRSS sampled every 10 s over the mixed
+# phase (target ≤ 300 MB, flat within ± 10 %).
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+DURATION=${DURATION:-120}
+PUSH_SERVICES=${PUSH_SERVICES:-35000}
+TOTAL_SERVICES=${TOTAL_SERVICES:-100000}
+VIEWERS=${VIEWERS:-4}
+BIN="$ROOT/.build/release/itops"
+LUA="$ROOT/Benchmarks/ingest.lua"
+command -v wrk >/dev/null || {
+  sudo=""; [ "$(id -u)" = 0 ] || sudo=sudo
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get update -qq >&2
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq wrk >&2
+}
+[ -n "${SKIP_BUILD:-}" ] || (cd "$ROOT" && swift build -c release --product itops >&2)
+[ -x "$BIN" ] || { echo "no release build at $BIN" >&2; exit 1; }
+ulimit -n 8192 2>/dev/null || true
+
+WORK=$(mktemp -d)
+SERVER=""
+cleanup() {
+  jobs -p | xargs -r kill 2>/dev/null || true
+  [ -n "$SERVER" ] && kill "$SERVER" 2>/dev/null && wait "$SERVER" 2>/dev/null
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+URL="http://127.0.0.1:$PORT"
+KEY=bench-operator-key-0123456789
+ITOPS_PORT=$PORT ITOPS_DATA_DIR="$WORK/data" ITOPS_JWT_SECRET=$(printf 's%.0s' {1..40}) \
+  ITOPS_OPERATOR_API_KEY=$KEY ITOPS_LOG_LEVEL=warning ITOPS_GRAPHQL_RATE_LIMIT=0 "$BIN" serve >>"$WORK/server.log" 2>&1 &
+SERVER=$!
+for _ in $(seq 3000); do
+  curl -sf -o /dev/null "$URL/ready" && break
+  kill -0 "$SERVER" 2>/dev/null || { cat "$WORK/server.log" >&2; exit 1; }
+  sleep 0.01
+done
+rss_mb() { awk '/VmRSS/ {printf "%.1f", $2 / 1024}' "/proc/$SERVER/status"; }
+summarize() { awk -f "$ROOT/Benchmarks/wrk-summary.awk"; }
+
+NODES=$(((TOTAL_SERVICES - PUSH_SERVICES) / 200))
+begin=$(date +%s)
+python3 "$ROOT/Benchmarks/ingest-seed.py" "$URL" "$KEY" push "$PUSH_SERVICES"
+python3 "$ROOT/Benchmarks/ingest-seed.py" "$URL" "$KEY" operator "$NODES"
+echo "itops release build $(git -C "$ROOT" rev-parse --short HEAD)$(git -C "$ROOT" diff --quiet || echo '+changes'), $(nproc) cores shared by server, wrk and viewers; load before: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "seeded $PUSH_SERVICES pushed + $((NODES * 200)) operator services in $(($(date +%s) - begin)) s; RSS $(rss_mb) MB"
+
+# phase NAME VIEWERS: pushes and syncs for DURATION seconds (with VIEWERS dashboard viewers); prints a row
+phase() {
+  local name=$1 viewers=$2 pushes syncs dash="" rss=()
+  wrk -t2 -c8 -d"${DURATION}s" --latency --timeout 5s -s "$LUA" "$URL/api/v1/health/report" -- push-flip "$PUSH_SERVICES" "$KEY" 2 >"$WORK/push.out" &
+  local push_pid=$!
+  wrk -t1 -c1 -d"${DURATION}s" --latency --timeout 5s -s "$LUA" "$URL/api/v1/operator/status" -- operator "$NODES" "$KEY" 1 >"$WORK/sync.out" &
+  local sync_pid=$!
+  local viewer_pid=""
+  if [ "$viewers" -gt 0 ]; then
+    python3 "$ROOT/Benchmarks/mixed-viewers.py" "$URL" "$KEY" "$viewers" "$DURATION" >"$WORK/viewers.out" &
+    viewer_pid=$!
+  fi
+  for _ in $(seq $((DURATION / 10))); do sleep 10; rss+=("$(rss_mb)"); done
+  wait "$push_pid" "$sync_pid"
+  [ -n "$viewer_pid" ] && wait "$viewer_pid" && dash=$(cat "$WORK/viewers.out")
+  read -r prate pp50 pp99 pbad perr <<<"$(summarize <"$WORK/push.out")"
+  read -r srate _ sp99 sbad serr <<<"$(summarize <"$WORK/sync.out")"
+  echo "$name|$prate|$pp50|$pp99|$pbad|$perr|$srate|$sp99|$sbad|$serr|$dash|${rss[*]}" >>"$WORK/rows"
+}
+phase solo 0
+phase mixed "$VIEWERS"
+python3 - "$WORK/rows" "$DURATION" <<'PY'
+import sys
+rows = [line.rstrip("\n").split("|") for line in open(sys.argv[1])]
+duration = float(sys.argv[2])
+phases = {}
+for name, prate, pp50, pp99, pbad, perr, srate, sp99, sbad, serr, dash, rss in rows:
+    phases[name] = dict(push=float(prate), sync=float(srate))
+    problems = "" if (pbad, perr, sbad, serr) == ("0", "-", "0", "-") else f"  [non-2xx {pbad}/{sbad}, socket errors {perr}/{serr}]"
+    print(f"{name:<6} health/report flips {float(prate):8,.0f} req/s (p50 {float(pp50):.1f} ms, p99 {float(pp99):.1f} ms); "
+          f"operator/status {float(srate):6,.1f} syncs/s = {float(srate) * 200:8,.0f} service updates/s (p99 {float(sp99):.1f} ms){problems}")
+    if dash:
+        answers, rate, p50, p99, errors, timeouts = dash.split()
+        print(f"       dashboards: {int(answers):,} answers in {duration:.0f} s = {float(rate):.2f}/s, p50 {float(p50):.1f} ms, "
+              f"p99 {float(p99):.1f} ms, errors {errors}, timeouts {timeouts}")
+    samples = [float(x) for x in rss.split()]
+    if samples:
+        spread = (max(samples) - min(samples)) / min(samples) * 100
+        print(f"       RSS every 10 s: first {samples[0]:.0f} MB, last {samples[-1]:.0f} MB, min {min(samples):.0f}, "
+              f"max {max(samples):.0f} (spread {spread:.0f} %)")
+solo, mixed = phases["solo"], phases["mixed"]
+print(f"mixed / solo: pushes {mixed['push'] / solo['push']:.2f}, syncs {mixed['sync'] / solo['sync']:.2f} (target >= 0.8)")
+PY
