@@ -81,6 +81,8 @@ final class LDAPConnection {
         do {
             try await outbound.write(ByteBuffer(bytes: LDAPMessage.encode(id: id, request)))
         } catch {
+            // A failed TLS handshake closes the channel before the write: its reason is on the read side.
+            do { _ = try await inbound.next() } catch { throw Self.transport(error) }
             throw Self.transport(error)
         }
         return id
