@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+import ITOpsCore
 import Logging
 
 /// `itops-agent backup run`: runs a backup command and reports its outcome, size and duration.
@@ -26,7 +27,7 @@ public enum BackupWrapper {
         process.arguments = command
         var code: Int32
         do {
-            try process.run()
+            try process.runSerially()
             process.waitUntilExit()
             code = process.terminationReason == .exit ? process.terminationStatus : 128 + process.terminationStatus
         } catch {

@@ -8,9 +8,6 @@ import SQLiteKit
 
 // SQLite specifics: file, pragmas, and the immediate write lock. Everything else is shared SQL.
 extension SQLStore {
-    /// Read connections of an SQLite store.
-    static let readerCount = 3
-
     static func openSQLite(path: String, durability: SQLiteDurability, clock: any WallClock, logger: Logger)
         async throws -> SQLStore
     {
@@ -22,9 +19,11 @@ extension SQLStore {
         // and the shared NIO thread pool has one thread per core: long dashboard reads held every
         // thread of it, and the writes of ingest queued behind them (Benchmarks/mixed.sh: flips fell
         // to a fortieth of their solo rate with four dashboards open). Now the writer's thread does
-        // nothing but writes, and reads spread over `readerCount` connections (`ReaderPool`).
+        // nothing but writes. (More reader connections measured no better, and each costs file
+        // descriptors: a test process holding many stores went past 1,024, where Foundation's
+        // `Process`, which uses select(2), corrupts memory.)
         let writerThread = NIOThreadPool(numberOfThreads: 1)
-        let readerThreads = (0..<Self.readerCount).map { _ in NIOThreadPool(numberOfThreads: 1) }
+        let readerThreads = [NIOThreadPool(numberOfThreads: 1)]
         writerThread.start()
         for thread in readerThreads { thread.start() }
         let stopThreads: @Sendable () async -> Void = {
@@ -66,7 +65,7 @@ extension SQLStore {
         let writer = WriteQueue(
             connections: SingleConnection(db: writeDB), beginStatements: ["BEGIN IMMEDIATE"], logger: logger)
         return SQLStore(
-            writer: writer, readDatabase: ReaderPool(readers.map { $0.sql(queryLogLevel: .trace) }),
+            writer: writer, readDatabase: readers[0].sql(queryLogLevel: .trace),
             eventBus: InProcessEventBus(),
             exclusivity: LocalExclusivity()
         ) {

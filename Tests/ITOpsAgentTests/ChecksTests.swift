@@ -163,12 +163,13 @@ struct ChecksTests {
         target.answer(503)
         try await Task.sleep(for: .milliseconds(1500))
         target.answer(200)
+        let upAt = Date()
         try await Task.sleep(for: .milliseconds(1500))
         #expect(itops.bodies("operator/status").isEmpty)
         // Syncs every 200 ms for 4.5 s, with latencies in their messages: only the changes were kept.
         // The registration, then the syncs OPERATIONAL, DOWN, OPERATIONAL (and an UNKNOWN one first when the
         // machine is so busy that the first check takes longer than the 200 ms the first sync waits for it).
-        #expect((4...5).contains(agent.outbox.buffer.count), "\(agent.outbox.buffer.count) buffered")
+        #expect((3...5).contains(agent.outbox.buffer.count), "\(agent.outbox.buffer.count) buffered")
         #expect(agent.outbox.buffer.coalesced >= 1)
         let buffered = agent.outbox.buffer.count
         itops.failing.value = false
@@ -178,14 +179,19 @@ struct ChecksTests {
         let statuses = itops.bodies("operator/status").map {
             (($0["services"] as? [[String: Any]])?.first?["status"] as? String ?? "", $0["observedAt"] as? String ?? "")
         }
-        // Only changes were kept while failing: OPERATIONAL, DOWN, OPERATIONAL, in order.
-        let changes = statuses.map(\.0).drop { $0 == "UNKNOWN" }
-        #expect(Array(changes.prefix(3)) == ["OPERATIONAL", "DOWN", "OPERATIONAL"], "\(statuses)")
+        // Only changes were kept while failing, and they arrive in order: the DOWN, then the recovery.
+        // (The first OPERATIONAL may be missing when a loaded machine's first check lands after the
+        // first sync took UNKNOWN and the buffer folded it into the next change.)
+        let changes = Array(statuses.map(\.0).drop { $0 == "UNKNOWN" || $0 == "OPERATIONAL" }.prefix(2))
+        #expect(changes == ["DOWN", "OPERATIONAL"], "\(statuses)")
+        let stamps = statuses.map(\.1)
+        #expect(stamps == stamps.sorted(), "oldest first: \(stamps)")
         let formatter = ISO8601DateFormatter()
         formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
         let down = try #require(statuses.first { $0.0 == "DOWN" })
         let stamped = try #require(formatter.date(from: down.1))
-        #expect(abs(stamped.timeIntervalSince(downAt)) < 1.5)
+        // Stamped when the check saw it (while the target answered 503), not when it was finally sent.
+        #expect(stamped >= downAt.addingTimeInterval(-0.1) && stamped <= upAt.addingTimeInterval(0.2), "\(stamped) vs \(downAt)…\(upAt)")
         #expect(agent.metrics.value("itops_agent_send_failures_total") > 0)
     }
 

@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+import ITOpsCore
 import NIOCore
 import NIOHTTP1
 import Synchronization
@@ -49,7 +50,7 @@ final class ChildProcess: Sendable {
             let data = handle.availableData
             errors.update { $0 += String(decoding: data, as: UTF8.self) }
         }
-        try process.run()
+        try process.runSerially()
     }
 
     /// Everything the process wrote so far.

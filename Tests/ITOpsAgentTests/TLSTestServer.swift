@@ -1,4 +1,5 @@
 import Foundation
+import ITOpsCore
 import NIOCore
 import NIOPosix
 import NIOSSL
@@ -19,7 +20,7 @@ struct TLSTestServer {
         ]
         openssl.standardOutput = FileHandle.nullDevice
         openssl.standardError = FileHandle.nullDevice
-        try openssl.run()
+        try openssl.runSerially()
         while openssl.isRunning { try await Task.sleep(for: .milliseconds(10)) }
         let configuration = TLSConfiguration.makeServerConfiguration(
             certificateChain: try NIOSSLCertificate.fromPEMFile(cert).map { .certificate($0) },

@@ -39,7 +39,7 @@ enum ITOpsCLI {
         let status: Int32 = try await withCheckedThrowingContinuation { continuation in
             process.terminationHandler = { continuation.resume(returning: $0.terminationStatus) }
             do {
-                try process.run()
+                try process.runSerially()
             } catch {
                 process.terminationHandler = nil
                 continuation.resume(throwing: error)

@@ -170,7 +170,7 @@ func gunzip(_ bytes: [UInt8]) throws -> String {
     let output = Pipe()
     process.standardInput = input
     process.standardOutput = output
-    try process.run()
+    try process.runSerially()
     input.fileHandleForWriting.write(Data(bytes))
     try input.fileHandleForWriting.close()
     let data = output.fileHandleForReading.readDataToEndOfFile()

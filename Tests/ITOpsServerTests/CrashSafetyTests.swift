@@ -24,7 +24,7 @@ final class ServerProcess: Sendable {
         let pipe = Pipe()
         process.standardError = pipe
         process.standardOutput = FileHandle.nullDevice
-        try process.run()
+        try process.runSerially()
         self.process = process
         // Hummingbird logs "Server started and listening on 127.0.0.1:PORT".
         var output = ""

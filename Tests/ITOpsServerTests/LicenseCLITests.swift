@@ -35,7 +35,7 @@ enum LicenseCLI {
         let err = Pipe()
         process.standardOutput = out
         process.standardError = err
-        try process.run()
+        try process.runSerially()
         // Outputs are a few hundred bytes: reading after exit cannot fill a pipe buffer.
         process.waitUntilExit()
         return Result(

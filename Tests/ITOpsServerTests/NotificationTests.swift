@@ -614,7 +614,7 @@ struct SMTPTestServer {
         let output = Pipe()
         process.standardOutput = output
         process.standardError = FileHandle.nullDevice
-        try process.run()
+        try process.runSerially()
         let reading = output.fileHandleForReading
         let line = await withCheckedContinuation { continuation in
             Thread.detachNewThread {

@@ -20,7 +20,7 @@ func promtoolCheckMetrics(_ text: String, tool: String) throws -> (Int32, String
     process.standardInput = input
     process.standardOutput = output
     process.standardError = output
-    try process.run()
+    try process.runSerially()
     input.fileHandleForWriting.write(Data(text.utf8))
     try input.fileHandleForWriting.close()
     let printed = output.fileHandleForReading.readDataToEndOfFile()

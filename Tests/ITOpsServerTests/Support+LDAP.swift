@@ -1,4 +1,5 @@
 import Foundation
+import ITOpsCore
 import NIOCore
 import NIOPosix
 import Testing
@@ -157,7 +158,7 @@ final class TestLDAPServer: @unchecked Sendable {
         ]
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
-        try process.run()
+        try process.runSerially()
         let server = TestLDAPServer(directory: directory, port: port, tlsPort: tlsPort, process: process)
         let deadline = ContinuousClock.now + .seconds(30)
         while ContinuousClock.now < deadline {
@@ -221,7 +222,7 @@ final class TestLDAPServer: @unchecked Sendable {
         let errors = Pipe()
         process.standardError = errors
         process.standardOutput = FileHandle.nullDevice
-        try process.run()
+        try process.runSerially()
         let message = errors.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         guard process.terminationStatus == 0 else {

@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+import ITOpsCore
 import NIOCore
 
 /// A real OpenID provider (`oidc-provider-mock`, pinned, from the venv `.ci/run` makes in `.build-oidc/`) on
@@ -39,7 +40,7 @@ final class TestOIDCProvider: @unchecked Sendable {
         process.arguments = ["-c", watchdog(command, stopFile: stopFile)]
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
-        try process.run()
+        try process.runSerially()
         let provider = TestOIDCProvider(port: port, process: process, stopFile: stopFile)
         let deadline = ContinuousClock.now + .seconds(40)
         while ContinuousClock.now < deadline {

@@ -43,7 +43,7 @@ enum ITOpsBinary {
         process.standardOutput = output
         process.standardError = errors
         process.standardInput = FileHandle.nullDevice
-        try process.run()
+        try process.runSerially()
         return (process, output, errors)
     }
 

@@ -21,7 +21,7 @@ enum CommandProbe {
             }
             process.terminationHandler = { finish($0.terminationReason == .exit ? $0.terminationStatus : 128 + $0.terminationStatus) }
             do {
-                try process.run()
+                try process.runSerially()
             } catch {
                 finish(nil)
                 return
