@@ -282,7 +282,12 @@ struct WebSocketTests {
 
     @Test("a client that never reads is cut off (1013, counted in metrics) while another keeps receiving")
     func slowConsumer() async throws {
-        let app = try await TestApp.make { $0.graphQL.subscriberBufferSize = 32 }
+        let app = try await TestApp.make {
+            $0.graphQL.subscriberBufferSize = 32
+            // The test's one HTTP connection sits idle while the events go out, which on a loaded
+            // machine took longer than the 30 s after which the server closes an idle connection.
+            $0.httpIdleTimeout = 600
+        }
         try await app.runLive { live in
             let token = try await app.token(live.http, role: .viewer)
             let query = "subscription { serviceStatusChanged { serviceName newStatus message } }"
