@@ -23,61 +23,44 @@ extension SQLStore {
         // descriptors: a test process holding many stores went past 1,024, where Foundation's
         // `Process`, which uses select(2), corrupts memory.)
         let writerThread = NIOThreadPool(numberOfThreads: 1)
-        let readerThreads = [NIOThreadPool(numberOfThreads: 1)]
+        let readerThread = NIOThreadPool(numberOfThreads: 1)
         writerThread.start()
-        for thread in readerThreads { thread.start() }
-        let stopThreads: @Sendable () async -> Void = {
-            try? await writerThread.shutdownGracefully()
-            for thread in readerThreads { try? await thread.shutdownGracefully() }
+        readerThread.start()
+        var opened: [SQLiteConnection] = []
+        // Closes what is open and stops the threads; in a task of its own: a stop that runs in a
+        // cancelled task (a service group shutting down) would otherwise have each `close()` throw
+        // CancellationError before it ran, leaving connections open (sqlite-nio asserts on that
+        // when they are freed).
+        let closeAll: @Sendable ([SQLiteConnection]) async -> Void = { connections in
+            await Task {
+                for connection in connections { try? await connection.close() }
+                try? await writerThread.shutdownGracefully()
+                try? await readerThread.shutdownGracefully()
+            }.value
         }
         let writerConnection: SQLiteConnection
+        let readerConnection: SQLiteConnection
         do {
             writerConnection = try await openConnection(
                 path: path, durability: durability, thread: writerThread, logger: logger)
+            opened.append(writerConnection)
+            readerConnection = try await openConnection(
+                path: path, durability: durability, thread: readerThread, logger: logger)
+            opened.append(readerConnection)
+            _ = try await Migrations.apply(on: writerConnection.sql(queryLogLevel: .trace), now: clock.now(), logger: logger)
         } catch {
-            await stopThreads()
+            await closeAll(opened)
             throw error
         }
-        var readerConnections: [SQLiteConnection] = []
-        do {
-            for thread in readerThreads {
-                readerConnections.append(
-                    try await openConnection(path: path, durability: durability, thread: thread, logger: logger))
-            }
-        } catch {
-            try? await writerConnection.close()
-            for connection in readerConnections { try? await connection.close() }
-            await stopThreads()
-            throw error
-        }
-        let readers = readerConnections
         let writeDB = writerConnection.sql(queryLogLevel: .trace)
-        do {
-            _ = try await Migrations.apply(on: writeDB, now: clock.now(), logger: logger)
-        } catch {
-            try? await writerConnection.close()
-            for connection in readers { try? await connection.close() }
-            await stopThreads()
-            throw error
-        }
         // BEGIN IMMEDIATE takes the write lock at once, so a transaction never fails half-way
         // on a lock upgrade.
         let writer = WriteQueue(
             connections: SingleConnection(db: writeDB), beginStatements: ["BEGIN IMMEDIATE"], logger: logger)
         return SQLStore(
-            writer: writer, readDatabase: readers[0].sql(queryLogLevel: .trace),
-            eventBus: InProcessEventBus(),
+            writer: writer, readDatabase: readerConnection.sql(queryLogLevel: .trace), eventBus: InProcessEventBus(),
             exclusivity: LocalExclusivity()
-        ) {
-            // In a task of its own: a stop that runs in a cancelled task (a service group shutting
-            // down) would otherwise have each `close()` throw CancellationError before it ran,
-            // leaving connections open (sqlite-nio asserts on that when they are freed).
-            await Task {
-                try? await writerConnection.close()
-                for connection in readers { try? await connection.close() }
-                await stopThreads()
-            }.value
-        }
+        ) { await closeAll([writerConnection, readerConnection]) }
     }
 
     private static func openConnection(

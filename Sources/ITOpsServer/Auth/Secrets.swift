@@ -30,14 +30,6 @@ enum Secrets {
         }
         return String(decoding: text, as: UTF8.self)
     }
-
-    /// Compares two strings in time independent of where they differ.
-    static func constantTimeEquals(_ a: String, _ b: String) -> Bool {
-        let x = Array(a.utf8)
-        let y = Array(b.utf8)
-        guard x.count == y.count else { return false }
-        return zip(x, y).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0
-    }
 }
 
 /// Slow, salted password hashing (bcrypt) on threads of its own — never on the event loops, the
