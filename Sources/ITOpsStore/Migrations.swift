@@ -11,6 +11,14 @@ struct Migration: Sendable {
     let version: Int
     let name: String
     let statements: [String]
+    /// Statements that only one dialect needs, run after `statements`.
+    var sqlite: [String] = []
+    var postgres: [String] = []
+
+    /// What runs on a database of `dialect` (`SQLDialect.name`).
+    func statements(for dialect: String) -> [String] {
+        statements + (dialect == "postgresql" ? postgres : sqlite)
+    }
 }
 
 /// The schema's history. SQL here is written to run unchanged on SQLite and PostgreSQL:
@@ -590,6 +598,47 @@ enum Migrations {
                 )
                 """,
             ]),
+        Migration(
+            version: 14, name: "sla-change-feed",
+            // The SLA engine keeps this month's inputs in memory and reads only what changed since
+            // (docs/sla.md, "The live month in memory"). Transitions gain a sequence in commit order;
+            // everything else the SLA math reads (services' identity, groups, tiers, windows) bumps
+            // `sla_inputs.version` through triggers, in the transaction that changed it.
+            statements: [
+                "CREATE TABLE sla_inputs (id INTEGER PRIMARY KEY, version BIGINT NOT NULL)",
+                "INSERT INTO sla_inputs (id, version) VALUES (1, 0)",
+            ],
+            sqlite: [
+                // A single writer commits in order, so an AUTOINCREMENT key (never reused, not
+                // renumbered by VACUUM) is a sequence in commit order. The table is rebuilt to get it.
+                """
+                CREATE TABLE status_transitions_v14 (
+                    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                    id TEXT NOT NULL UNIQUE,
+                    service_id TEXT NOT NULL REFERENCES services (id),
+                    from_status TEXT,
+                    to_status TEXT NOT NULL,
+                    at BIGINT NOT NULL,
+                    message TEXT
+                )
+                """,
+                """
+                INSERT INTO status_transitions_v14 (id, service_id, from_status, to_status, at, message)
+                SELECT id, service_id, from_status, to_status, at, message FROM status_transitions ORDER BY rowid
+                """,
+                "DROP TABLE status_transitions",
+                "ALTER TABLE status_transitions_v14 RENAME TO status_transitions",
+                "CREATE INDEX status_transitions_service_at ON status_transitions (service_id, at)",
+                "CREATE INDEX status_transitions_at ON status_transitions (at)",
+            ] + SLAInputTriggers.sqlite,
+            postgres: [
+                // Sequences are handed out in insert order, not commit order: a reader also keeps
+                // the writing transaction's id, and reads again everything written by transactions
+                // that were still running at its last look (`pg_snapshot_xmin`).
+                "ALTER TABLE status_transitions ADD COLUMN seq BIGSERIAL",
+                "ALTER TABLE status_transitions ADD COLUMN txid xid8 NOT NULL DEFAULT pg_current_xact_id()",
+                "CREATE INDEX status_transitions_txid ON status_transitions (txid)",
+            ] + SLAInputTriggers.postgres),
     ]
 
     /// The newest schema version this build knows.
@@ -638,7 +687,7 @@ enum Migrations {
         for migration in all where !applied.contains(migration.version) {
             try await db.raw("BEGIN").run()
             do {
-                for statement in migration.statements {
+                for statement in migration.statements(for: db.dialect.name) {
                     try await db.raw("\(unsafeRaw: statement)").run()
                 }
                 try await db.raw(
@@ -681,4 +730,48 @@ public struct SchemaState: Sendable, Equatable {
 public struct MigrationError: Error, CustomStringConvertible {
     public let description: String
     init(_ description: String) { self.description = description }
+}
+
+/// Triggers that bump `sla_inputs.version` whenever something the SLA math reads changes, other
+/// than a status (status changes are transitions, read through their own sequence).
+enum SLAInputTriggers {
+    /// The columns of `services` the SLA math reads besides its status.
+    static let serviceColumns = ["node_id", "name", "sla_group", "criticality", "created_at"]
+    static let tables = ["sla_groups", "sla_definitions", "exclusion_windows"]
+    static let bump = "UPDATE sla_inputs SET version = version + 1 WHERE id = 1"
+
+    static var sqlite: [String] {
+        let changed = serviceColumns.map { "OLD.\($0) IS NOT NEW.\($0)" }.joined(separator: " OR ")
+        var statements = [
+            "CREATE TRIGGER sla_inputs_services_insert AFTER INSERT ON services BEGIN \(bump); END",
+            "CREATE TRIGGER sla_inputs_services_update AFTER UPDATE ON services WHEN \(changed) BEGIN \(bump); END",
+            "CREATE TRIGGER sla_inputs_services_delete AFTER DELETE ON services BEGIN \(bump); END",
+        ]
+        for table in tables {
+            for event in ["INSERT", "UPDATE", "DELETE"] {
+                statements.append(
+                    "CREATE TRIGGER sla_inputs_\(table)_\(event.lowercased()) AFTER \(event) ON \(table) BEGIN \(bump); END")
+            }
+        }
+        return statements
+    }
+
+    static var postgres: [String] {
+        let changed = serviceColumns.map { "OLD.\($0) IS DISTINCT FROM NEW.\($0)" }.joined(separator: " OR ")
+        var statements = [
+            """
+            CREATE FUNCTION itops_sla_inputs_bump() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN \(bump); RETURN NULL; END $$
+            """,
+            // Row triggers: an upsert that only updates fires no INSERT trigger.
+            "CREATE TRIGGER sla_inputs_services_insert AFTER INSERT ON services FOR EACH ROW EXECUTE FUNCTION itops_sla_inputs_bump()",
+            "CREATE TRIGGER sla_inputs_services_update AFTER UPDATE ON services FOR EACH ROW WHEN (\(changed)) EXECUTE FUNCTION itops_sla_inputs_bump()",
+            "CREATE TRIGGER sla_inputs_services_delete AFTER DELETE ON services FOR EACH STATEMENT EXECUTE FUNCTION itops_sla_inputs_bump()",
+        ]
+        for table in tables {
+            statements.append(
+                "CREATE TRIGGER sla_inputs_\(table) AFTER INSERT OR UPDATE OR DELETE ON \(table) FOR EACH STATEMENT EXECUTE FUNCTION itops_sla_inputs_bump()")
+        }
+        return statements
+    }
 }

@@ -124,10 +124,12 @@ extension SQLAccess {
                 as: TransitionRecord.self)
         else { return }
         // Kept even when it now changes nothing (from = to): a later report may still split the
-        // stretch before it, and the change it records must then still be there.
-        try await db.raw(
-            "UPDATE status_transitions SET from_status = \(bind: status.rawValue) WHERE id = \(bind: next.id)"
-        ).run()
+        // stretch before it, and the change it records must then still be there. Written anew
+        // rather than updated, so that it takes a new place in the change feed (migration 14).
+        var relinked = next
+        relinked.fromStatus = status.rawValue
+        try await db.raw("DELETE FROM status_transitions WHERE id = \(bind: next.id)").run()
+        try await insertRow("status_transitions", relinked)
         // The stretch up to `next` changed: a day already rolled up is recomputed.
         if let horizon = try await rollupClosedThrough(), next.at < horizon {
             try await markRollupDirty(serviceId: serviceId, day: SLAPeriod.dayStart(next.at))

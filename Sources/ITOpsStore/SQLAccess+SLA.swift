@@ -185,7 +185,7 @@ extension SQLAccess {
         try await all(
             """
             SELECT * FROM status_transitions
-            WHERE at >= \(bind: from.epochMilliseconds) AND at < \(bind: to.epochMilliseconds) ORDER BY at
+            WHERE at >= \(bind: from.epochMilliseconds) AND at < \(bind: to.epochMilliseconds) ORDER BY at, seq
             """,
             as: TransitionRecord.self
         ).map { try $0.domain() }
@@ -195,7 +195,7 @@ extension SQLAccess {
         try await all(
             """
             SELECT * FROM status_transitions
-            WHERE service_id = \(bind: serviceId.stored) AND at >= \(bind: from.epochMilliseconds) ORDER BY at
+            WHERE service_id = \(bind: serviceId.stored) AND at >= \(bind: from.epochMilliseconds) ORDER BY at, seq
             """,
             as: TransitionRecord.self
         ).map { try $0.domain() }
@@ -285,6 +285,62 @@ extension SQLAccess {
             GROUP BY COALESCE(tier, '\(unsafeRaw: noSLATier)'), policy
             """
         ).run()
+    }
+
+    // MARK: The change feed of the live SLA month (migration 14)
+
+    func slaInputsVersion() async throws -> Int64 {
+        try await db.raw("SELECT version FROM sla_inputs WHERE id = 1").first()?.optional("version", Int64.self) ?? 0
+    }
+
+    private var onPostgres: Bool { db.dialect.name == "postgresql" }
+
+    func transitionFeedCursor() async throws -> SLAFeedCursor {
+        let sql: SQLQueryString =
+            onPostgres
+            ? "SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint AS position"
+            : "SELECT COALESCE(MAX(seq), 0) AS position FROM status_transitions"
+        return SLAFeedCursor(position: try await db.raw(sql).first()?.optional("position", Int64.self) ?? 0)
+    }
+
+    func sequencedTransitions(from: Int64) async throws -> [SequencedTransition] {
+        try await db.raw(
+            """
+            SELECT seq, id, service_id, from_status, to_status, at, message FROM status_transitions
+            WHERE at >= \(bind: from) ORDER BY at, seq
+            """
+        ).all().map(Self.sequenced)
+    }
+
+    func transitionFeed(after cursor: SLAFeedCursor) async throws -> (
+        transitions: [SequencedTransition], next: SLAFeedCursor
+    ) {
+        guard onPostgres else {
+            let rows = try await db.raw(
+                """
+                SELECT seq, id, service_id, from_status, to_status, at, message FROM status_transitions
+                WHERE seq > \(bind: cursor.position) ORDER BY seq
+                """
+            ).all().map(Self.sequenced)
+            return (rows, SLAFeedCursor(position: rows.last?.seq ?? cursor.position))
+        }
+        // Everything written by a transaction at or after the oldest one still running at the last
+        // look, and the oldest one running now, read in one snapshot.
+        let rows = try await db.raw(
+            """
+            WITH now_running AS (SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint AS position)
+            SELECT now_running.position, t.seq, t.id, t.service_id, t.from_status, t.to_status, t.at, t.message
+            FROM now_running LEFT JOIN status_transitions t ON t.txid >= \(bind: cursor.position)::text::xid8
+            ORDER BY t.seq
+            """
+        ).all()
+        let next = try rows.first?.optional("position", Int64.self) ?? cursor.position
+        let transitions = try rows.filter { try $0.optional("seq", Int64.self) != nil }.map(Self.sequenced)
+        return (transitions, SLAFeedCursor(position: max(next, cursor.position)))
+    }
+
+    private static func sequenced(_ row: any SQLRow) throws -> SequencedTransition {
+        SequencedTransition(seq: try row.value("seq"), transition: try TransitionRecord(row: row).domain())
     }
 
     func rollupVersion(policy: UnknownPolicy) async throws -> SLARollupVersion {

@@ -31,10 +31,67 @@ extension SLAEngine {
     @discardableResult
     public func evaluateBurnRates(rules: [BurnRateRule] = BurnRateRule.standard) async throws -> [Alert] {
         let nowDate = clock.now()
+        let (inventory, firing) = try await burnRates(rules: rules, at: nowDate)
+        let raised = Dictionary(try await reader.burnAlerts().map { ($0.key, $0) }, uniquingKeysWith: { $1 })
+        let newAlerts = firing.filter { raised[$0.key] == nil }
+        let recovered = raised.filter { firing[$0.key] == nil }
+        guard !newAlerts.isEmpty || !recovered.isEmpty else { return [] }
+        var published: [Alert] = newAlerts.keys.sorted(by: { $0.scopeId + $0.rule < $1.scopeId + $1.rule }).map {
+            newAlerts[$0]!.0
+        }
+        let byId = recovered.isEmpty ? [:] : Dictionary(inventory.services.map { ($0.id.stored, $0) }) { $1 }
+        for state in recovered.values.sorted(by: { $0.scopeId + $0.rule < $1.scopeId + $1.rule }) {
+            let service = state.kind == .service ? byId[state.scopeId] : nil
+            published.append(
+                Alert(
+                    kind: .slaBurnRateCleared, nodeId: service?.nodeId, serviceId: service?.id,
+                    serviceName: service?.name,
+                    message:
+                        "\(state.kind == .group ? "SLA group \(state.scopeId)" : service.map { "\($0.nodeId)/\($0.name)" } ?? state.scopeId) recovered: \(state.rule) burn rate back under its threshold",
+                    at: nowDate, slaGroup: state.kind == .group ? state.scopeId : service?.slaGroup, rule: state.rule))
+        }
+        try await store.write { tx in
+            for state in newAlerts.keys {
+                try await tx.raise(
+                    BurnAlertState(kind: state.kind, scopeId: state.scopeId, rule: state.rule, raisedAt: nowDate))
+            }
+            for state in recovered.values { try await tx.clear(state) }
+        }
+        events.publish(published.map(DomainEvent.slaAlert))
+        return published
+    }
+
+    /// The rules firing at `nowDate` for every service and group, keyed by alert identity, with the
+    /// alert each would raise and its long-window burn rate. The windows come from the copy in
+    /// memory (`SLALiveHistory`), or from the tables when `fromStore` (what tests check it against).
+    func burnRates(rules: [BurnRateRule], at nowDate: Date, fromStore: Bool = false) async throws -> (
+        inventory: SLAInventory, firing: [BurnAlertState: (Alert, Double)]
+    ) {
         let now = SLAPeriod.ms(nowDate)
         let longest = rules.map(\.long).max() ?? 0
-        let inventory = try await inventory()
-        let timelines = try await liveTimelines(of: inventory.services, from: now - longest, now: now)
+        let inventory: SLAInventory
+        let timelines: [UUID: CoverageTimeline]
+        // The copy keeps the standard rules' reach; a longer custom window reads the tables.
+        if fromStore || longest > SLALiveHistory.burnRateReach {
+            inventory = try await self.inventory()
+            timelines = try await liveTimelines(of: inventory.services, from: now - longest, now: now)
+        } else {
+            let version = try await reader.rollupVersion(policy: policy)
+            let monthStart = SLAPeriod.monthStart(now)
+            let (policy, cap) = (self.policy, self.cap)
+            (inventory, timelines) = try await live.withCurrent(
+                reader: reader, engine: self, monthFrom: max(monthStart, version.horizon ?? monthStart), now: now
+            ) { live in
+                var timelines: [UUID: CoverageTimeline] = [:]
+                if now - longest < now {
+                    for service in live.inventory.services {
+                        timelines[service.id] = live.history(of: service, from: now - longest, now: now, cap: cap)
+                            .timeline(from: now - longest, to: now, policy: policy)
+                    }
+                }
+                return (live.inventory, timelines)
+            }
+        }
         var firing: [BurnAlertState: (Alert, Double)] = [:]
         func evaluate(
             _ timeline: CoverageTimeline, definition: SLADefinition, kind: SLAScopeKind, id: String,
@@ -75,32 +132,7 @@ extension SLAEngine {
                     at: nowDate, slaGroup: name, rule: rule.name, burnRate: rate)
             }
         }
-        let raised = Dictionary(try await reader.burnAlerts().map { ($0.key, $0) }, uniquingKeysWith: { $1 })
-        let newAlerts = firing.filter { raised[$0.key] == nil }
-        let recovered = raised.filter { firing[$0.key] == nil }
-        guard !newAlerts.isEmpty || !recovered.isEmpty else { return [] }
-        var published: [Alert] = newAlerts.keys.sorted(by: { $0.scopeId + $0.rule < $1.scopeId + $1.rule }).map {
-            newAlerts[$0]!.0
-        }
-        for state in recovered.values.sorted(by: { $0.scopeId + $0.rule < $1.scopeId + $1.rule }) {
-            let service = state.kind == .service ? inventory.services.first { $0.id.stored == state.scopeId } : nil
-            published.append(
-                Alert(
-                    kind: .slaBurnRateCleared, nodeId: service?.nodeId, serviceId: service?.id,
-                    serviceName: service?.name,
-                    message:
-                        "\(state.kind == .group ? "SLA group \(state.scopeId)" : service.map { "\($0.nodeId)/\($0.name)" } ?? state.scopeId) recovered: \(state.rule) burn rate back under its threshold",
-                    at: nowDate, slaGroup: state.kind == .group ? state.scopeId : service?.slaGroup, rule: state.rule))
-        }
-        try await store.write { tx in
-            for state in newAlerts.keys {
-                try await tx.raise(
-                    BurnAlertState(kind: state.kind, scopeId: state.scopeId, rule: state.rule, raisedAt: nowDate))
-            }
-            for state in recovered.values { try await tx.clear(state) }
-        }
-        events.publish(published.map(DomainEvent.slaAlert))
-        return published
+        return (inventory, firing)
     }
 }
 

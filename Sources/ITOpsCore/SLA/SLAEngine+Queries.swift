@@ -181,7 +181,76 @@ extension SLAEngine {
         services: [UUID: SLAPeriodResult], groups: [String: SLAPeriodResult], inventory: [Service]
     )
 
+    /// This month from the copy kept in memory (`SLALiveHistory`): cached timelines, summed.
     private func computeCurrentMonth() async throws -> CurrentMonth {
+        let now = SLAPeriod.ms(clock.now())
+        let monthStart = SLAPeriod.monthStart(now)
+        let monthEnd = SLAPeriod.monthStart(now, offset: 1)
+        let version = try await reader.rollupVersion(policy: policy)
+        let horizon = max(monthStart, version.horizon ?? monthStart)
+        let closed = try await closedMonth(monthStart, version: version)
+        let key = SLAPeriod.monthKey(monthStart)
+        let (policy, cap) = (self.policy, self.cap)
+        return try await live.withCurrent(reader: reader, engine: self, monthFrom: horizon, now: now) { live in
+            live.cache.reset(from: horizon, to: monthEnd, policy: policy)
+            let inventory = live.inventory
+            var services: [UUID: SLAPeriodResult] = [:]
+            services.reserveCapacity(inventory.services.count)
+            // A service's timeline when it can be cached; otherwise its history read as the tables give it.
+            var uncached: [UUID: CoverageTimeline] = [:]
+            func timeline(_ service: Service) -> CoverageTimeline? {
+                guard horizon < now else { return nil }
+                if let cached = live.monthTimeline(of: service, now: now, cap: cap) { return cached }
+                let made = live.history(of: service, from: horizon, now: now, cap: cap)
+                    .timeline(from: horizon, to: now, policy: policy)
+                uncached[service.id] = made
+                return made
+            }
+            for service in inventory.services {
+                var figures = closed.services[service.id] ?? AvailabilityFigures()
+                if let timeline = timeline(service) { figures += timeline.figures(from: horizon, to: now) }
+                services[service.id] = result(
+                    key: key, start: monthStart, end: monthEnd, now: now, figures: figures,
+                    definition: inventory.definition(of: service))
+            }
+            var groups: [String: SLAPeriodResult] = [:]
+            let members = inventory.membersByGroup
+            for (name, group) in inventory.groups {
+                var figures = closed.groups[name] ?? AvailabilityFigures()
+                let own = members[name] ?? []
+                if horizon < now, !own.isEmpty {
+                    if let cached = live.cache.groups[name] {
+                        figures += cached.figures(from: horizon, to: now)
+                    } else if own.allSatisfy({ uncached[$0.id] == nil }) {
+                        let combined = CoverageTimeline.group(
+                            own.compactMap { live.cache.services[$0.id] }, from: horizon, to: monthEnd)
+                        live.cache.groups[name] = combined
+                        figures += combined.figures(from: horizon, to: now)
+                    } else {
+                        let timelines = own.compactMap { uncached[$0.id] ?? live.cache.services[$0.id] }.map {
+                            CoverageTimeline(
+                                from: horizon, to: now, before: $0.before,
+                                segments: $0.segments.compactMap { segment in
+                                    segment.start < now
+                                        ? CoverageSegment(
+                                            start: segment.start, end: min(segment.end, now), coverage: segment.coverage)
+                                        : nil
+                                })
+                        }
+                        figures += CoverageTimeline.group(timelines, from: horizon, to: now).figures()
+                    }
+                }
+                groups[name] = result(
+                    key: key, start: monthStart, end: monthEnd, now: now, figures: figures,
+                    definition: inventory.definitions[group.tier])
+            }
+            return (services, groups, inventory.services)
+        }
+    }
+
+    /// This month computed from the tables alone, as before the copy in memory: what the copy's
+    /// answers are checked against.
+    func computeCurrentMonthFromStore() async throws -> CurrentMonth {
         let inventory = try await inventory()
         let now = SLAPeriod.ms(clock.now())
         let monthStart = SLAPeriod.monthStart(now)
@@ -194,7 +263,7 @@ extension SLAEngine {
         let key = SLAPeriod.monthKey(monthStart)
         var services: [UUID: SLAPeriodResult] = [:]
         for service in inventory.services {
-            var figures = closedServices[service.id.stored] ?? AvailabilityFigures()
+            var figures = closedServices[service.id] ?? AvailabilityFigures()
             if let live = timelines[service.id] { figures += live.figures() }
             services[service.id] = result(
                 key: key, start: monthStart, end: monthEnd, now: now, figures: figures,
@@ -224,7 +293,9 @@ extension SLAEngine {
         async let groupRows = reader.rollups(
             kind: .group, scopeId: nil, monthly: true, from: monthStart, to: monthStart + 1, policy: policy)
         let figures = ClosedMonthCache.Figures(
-            services: Dictionary(try await serviceRows.map { ($0.scopeId, $0.figures) }, uniquingKeysWith: +),
+            services: Dictionary(
+                try await serviceRows.compactMap { row in UUID(parsing: row.scopeId).map { ($0, row.figures) } },
+                uniquingKeysWith: +),
             groups: Dictionary(try await groupRows.map { ($0.scopeId, $0.figures) }, uniquingKeysWith: +))
         // Kept only if the rollups did not move while they were read.
         if try await reader.rollupVersion(policy: policy) == version { closedMonths.keep(figures, for: key) }

@@ -29,6 +29,8 @@ public struct SLAEngine: Sendable {
     public let settings: Settings
     /// The closed part of the current month, kept between questions.
     let closedMonths = ClosedMonthCache()
+    /// This month's inputs in memory, kept current from the database's change feed.
+    let live = SLALiveHistory()
     /// Concurrent questions about this month share a computation.
     public let currentMonths = FreshCoalescer<CurrentMonth>()
 
@@ -116,6 +118,16 @@ struct SLAInventory: Sendable {
     let services: [Service]
     let groups: [String: SLAGroup]
     let definitions: [Criticality: SLADefinition]
+    /// The services of every existing SLA group.
+    let membersByGroup: [String: [Service]]
+
+    init(services: [Service], groups: [String: SLAGroup], definitions: [Criticality: SLADefinition]) {
+        self.services = services
+        self.groups = groups
+        self.definitions = definitions
+        membersByGroup = Dictionary(
+            grouping: services.filter { $0.slaGroup.map { groups[$0] != nil } ?? false }, by: { $0.slaGroup! })
+    }
 
     /// A service's tier: its SLA group's, else its criticality; `nil` without an SLA.
     func tier(of service: Service) -> Criticality? {
@@ -126,10 +138,6 @@ struct SLAInventory: Sendable {
     func definition(of service: Service) -> SLADefinition? { tier(of: service).flatMap { definitions[$0] } }
 
     func members(of group: String) -> [Service] { services.filter { $0.slaGroup == group } }
-
-    var membersByGroup: [String: [Service]] {
-        Dictionary(grouping: services.filter { $0.slaGroup.map { groups[$0] != nil } ?? false }, by: { $0.slaGroup! })
-    }
 }
 
 extension SLAEngine {
@@ -215,7 +223,7 @@ final class ClosedMonthCache: Sendable {
     }
 
     struct Figures: Sendable {
-        var services: [String: AvailabilityFigures]
+        var services: [UUID: AvailabilityFigures]
         var groups: [String: AvailabilityFigures]
     }
 

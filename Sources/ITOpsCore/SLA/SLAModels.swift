@@ -141,6 +141,40 @@ public protocol SLAReader: Sendable {
     func slaReports(limit: Int) async throws -> [SLAReportRecord]
     func slaReport(date: String) async throws -> SLAReportRecord?
     func burnAlerts() async throws -> [BurnAlertState]
+
+    // The change feed the live month reads (docs/sla.md, "The live month in memory").
+
+    /// Bumped in the transaction of every change to what the SLA math reads besides statuses:
+    /// services' identity, group and tier, SLA groups, definitions, exclusion windows.
+    func slaInputsVersion() async throws -> Int64
+    /// A place in the transition feed: `transitionFeed(after:)` returns every transition written
+    /// (or rewritten) after it.
+    func transitionFeedCursor() async throws -> SLAFeedCursor
+    /// Transitions with `at >= from` (epoch ms) and their place in the feed, in time order.
+    func sequencedTransitions(from: Int64) async throws -> [SequencedTransition]
+    /// Transitions written since `cursor`, and the cursor to ask from next. On PostgreSQL, where
+    /// transactions commit out of sequence order, a transition may come twice; apply by `seq`.
+    func transitionFeed(after cursor: SLAFeedCursor) async throws -> (
+        transitions: [SequencedTransition], next: SLAFeedCursor
+    )
+}
+
+/// A place in the transition feed: the last sequence read on SQLite (one writer commits in
+/// order), the oldest transaction still running at the last read on PostgreSQL.
+public struct SLAFeedCursor: Sendable, Equatable {
+    public var position: Int64
+    public init(position: Int64) { self.position = position }
+}
+
+/// A transition and its place in the feed: a rewritten transition (same `id`) comes back with a
+/// higher `seq`.
+public struct SequencedTransition: Sendable, Equatable {
+    public var seq: Int64
+    public var transition: StatusTransition
+    public init(seq: Int64, transition: StatusTransition) {
+        self.seq = seq
+        self.transition = transition
+    }
 }
 
 /// Write access of the SLA engine, inside a transaction.
