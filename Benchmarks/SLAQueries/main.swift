@@ -3,7 +3,7 @@
 // Run by Benchmarks/sla-queries.sh; every number is the median of several runs in this process.
 //
 //   itops-sla-bench [--services 10000] [--days 90] [--groups 100]
-//                   [--ratio-services 2000] [--runs 5]
+//                   [--ratio-services 2000] [--runs 5] [--churn 200] [--month-only]
 //   itops-sla-bench --guard BENCHMARKS.md   # CI: 10,000 services, 3 days; the dashboard against the
 //                                           # `sla-guard-baseline` line (see Benchmarks/sla-queries.sh)
 import Foundation
@@ -17,12 +17,20 @@ struct Options {
     var groups = 100
     var ratioServices = 2_000
     var runs = 5
+    /// Status changes written between two timed questions of the "after changes" rows.
+    var churn = 200
+    /// `--month-only`: the current-month rows and RSS only (no trends, no 1 vs 12 months ratio).
+    var monthOnly = false
     /// `--guard FILE`: the CI regression guard, against the baseline written in FILE.
     var guardFile: String?
 
     init(_ arguments: [String]) {
         var iterator = arguments.dropFirst().makeIterator()
         while let flag = iterator.next() {
+            if flag == "--month-only" {
+                monthOnly = true
+                continue
+            }
             if flag == "--guard" {
                 guardFile = iterator.next()
                 precondition(guardFile != nil, "--guard needs the path of BENCHMARKS.md")
@@ -38,6 +46,7 @@ struct Options {
             case "--groups": groups = value
             case "--ratio-services": ratioServices = value
             case "--runs": runs = value
+            case "--churn": churn = value
             default: fatalError("unknown option \(flag)")
             }
         }
@@ -61,7 +70,7 @@ struct Generator {
 let now = Date(timeIntervalSince1970: 1_795_953_600)
 
 /// A seeded runtime and its data directory, removed at the end.
-func seed(services count: Int, days: Int, groups: Int, label: String) async throws -> (ITOpsRuntime, URL) {
+func seed(services count: Int, days: Int, groups: Int, label: String) async throws -> (ITOpsRuntime, URL, ManualWallClock) {
     let directory = FileManager.default.temporaryDirectory.appendingPathComponent("itops-sla-bench-\(UUID().uuidString)")
     var config = Config()
     config.dataDirectory = directory.path
@@ -135,7 +144,7 @@ func seed(services count: Int, days: Int, groups: Int, label: String) async thro
         if step == 0 { break }
     }
     print("\(label): rolled up \(closed) days in \(seconds(ContinuousClock.now - rollupStart)) s")
-    return (runtime, directory)
+    return (runtime, directory, clock)
 }
 
 func seconds(_ duration: Duration) -> String {
@@ -158,19 +167,81 @@ func median(_ runs: Int, _ body: () async throws -> Void) async throws -> Double
     return times.sorted()[times.count / 2]
 }
 
+/// The median of `runs` timed calls of `body`, each after an untimed `before`, after one warm-up.
+func median(_ runs: Int, before: () async throws -> Void, _ body: () async throws -> Void) async throws -> Double {
+    try await body()
+    var times: [Double] = []
+    for _ in 0..<runs {
+        try await before()
+        let start = ContinuousClock.now
+        try await body()
+        times.append(milliseconds(ContinuousClock.now - start))
+    }
+    return times.sorted()[times.count / 2]
+}
+
+/// Flips `count` services between OPERATIONAL and DEGRADED through the store's write path (the
+/// compare-and-set and the transition a push writes), one second later each time: what a busy
+/// fleet does between two dashboard refreshes.
+actor Churn {
+    let runtime: ITOpsRuntime
+    let clock: ManualWallClock
+    let services: [Service]
+    var next = 0
+    var statuses: [UUID: ServiceStatus] = [:]
+
+    init(runtime: ITOpsRuntime, clock: ManualWallClock) async throws {
+        self.runtime = runtime
+        self.clock = clock
+        services = try await runtime.store.reader.services(matching: ServiceFilter(), after: nil, limit: Int.max)
+        for service in services { statuses[service.id] = service.status }
+    }
+
+    func run(_ count: Int) async throws {
+        clock.advance(by: 1)
+        let at = clock.now()
+        var changes: [(UUID, ServiceStatus, ServiceStatus)] = []
+        for _ in 0..<count {
+            let service = services[next % services.count]
+            next += 1
+            let from = statuses[service.id]!
+            let to: ServiceStatus = from == .operational ? .degraded : .operational
+            statuses[service.id] = to
+            changes.append((service.id, from, to))
+        }
+        let rows = changes
+        try await runtime.store.write { tx in
+            for (id, from, to) in rows {
+                var patch = ServicePatch(lastSeenAt: at, status: to)
+                patch.statusChangedAt = at
+                _ = try await tx.updateService(id, ifStatus: from, patch)
+            }
+            try await tx.insert(rows.map { StatusTransition(serviceId: $0.0, from: $0.1, to: $0.2, at: at, message: nil) })
+        }
+    }
+}
+
+/// This process's resident memory in MB.
+func residentMB() -> Double {
+    let status = (try? String(contentsOfFile: "/proc/self/status", encoding: .utf8)) ?? ""
+    let line = status.split(separator: "\n").first { $0.hasPrefix("VmRSS:") } ?? ""
+    return (Double(line.split(separator: " ").dropFirst().first ?? "0") ?? 0) / 1024
+}
+
 func report(_ name: String, _ ms: Double) {
     print(name.padding(toLength: 52, withPad: " ", startingAt: 0) + String(format: "%9.1f ms", ms))
 }
 
 let options = Options(CommandLine.arguments)
-let (runtime, mainDirectory) = try await seed(
+let (runtime, mainDirectory, mainClock) = try await seed(
     services: options.services, days: options.days, groups: options.groups, label: "main")
 let sla = runtime.sla
 if let guardFile = options.guardFile {
     // The dashboard's time over the time to read every service row once, in the same process: the
     // read stands for the machine's speed, so the ratio means the same on a faster or slower one.
     let reader = runtime.store.reader
-    let dashboard = try await median(9) { _ = try await sla.dashboard() }
+    let churn = try await Churn(runtime: runtime, clock: mainClock)
+    let dashboard = try await median(9, before: { try await churn.run(options.churn) }) { _ = try await sla.dashboard() }
     let read = try await median(9) { _ = try await reader.services(matching: ServiceFilter(), after: nil, limit: Int.max) }
     await runtime.shutdown()
     try? FileManager.default.removeItem(at: mainDirectory)
@@ -186,12 +257,28 @@ if let guardFile = options.guardFile {
     let verdict = ratio <= ceiling ? "ok" : "REGRESSION"
     print(
         String(
-            format: "sla guard: slaDashboardStats %.1f ms, every service read %.1f ms: ratio %.2f; baseline %.2f, ceiling %.2f: ",
-            dashboard, read, ratio, baseline, ceiling) + verdict)
+            format: "sla guard: slaDashboardStats after %d changes %.1f ms, every service read %.1f ms: ratio %.2f; baseline %.2f, ceiling %.2f: ",
+            options.churn, dashboard, read, ratio, baseline, ceiling) + verdict)
     exit(ratio <= ceiling ? 0 : 1)
 }
-report("slaDashboardStats", try await median(options.runs) { _ = try await sla.dashboard() })
+let coldStart = ContinuousClock.now
+_ = try await sla.dashboard()
+report("slaDashboardStats, first question (loads the copy)", milliseconds(ContinuousClock.now - coldStart))
+report("slaDashboardStats, nothing changed", try await median(options.runs) { _ = try await sla.dashboard() })
 report("slaGroups (status, currentUptime of all groups)", try await median(options.runs) { _ = try await sla.currentMonth() })
+let churn = try await Churn(runtime: runtime, clock: mainClock)
+report(
+    "slaDashboardStats, \(options.churn) changes since the last",
+    try await median(options.runs, before: { try await churn.run(options.churn) }) { _ = try await sla.dashboard() })
+report(
+    "burn-rate evaluation, \(options.churn) changes since the last",
+    try await median(options.runs, before: { try await churn.run(options.churn) }) { _ = try await sla.evaluateBurnRates() })
+print(String(format: "RSS of this process after the month questions: %.1f MB", residentMB()))
+if options.monthOnly {
+    await runtime.shutdown()
+    try? FileManager.default.removeItem(at: mainDirectory)
+    exit(0)
+}
 report("slaTrendData MONTHLY 12 months, fleet", try await median(options.runs) { _ = try await sla.trend(.monthly, monthsBack: 12, scope: .fleet) })
 report("slaTrendData MONTHLY 12 months, one group", try await median(options.runs) { _ = try await sla.trend(.monthly, monthsBack: 12, scope: .group("group-0")) })
 let probe = try await runtime.store.reader.service(nodeId: NodePath(validating: "bench/cluster1"), name: "svc-0")!.id
@@ -213,10 +300,10 @@ report("  part: transitions since the rollup horizon", try await median(options.
 await runtime.shutdown()
 
 // The same current-month question over 1 month and over 12 months of stored history.
-let (short, shortDirectory) = try await seed(services: options.ratioServices, days: 30, groups: 20, label: "ratio, 1 month")
+let (short, shortDirectory, _) = try await seed(services: options.ratioServices, days: 30, groups: 20, label: "ratio, 1 month")
 let shortTime = try await median(options.runs) { _ = try await short.sla.dashboard() }
 await short.shutdown()
-let (long, longDirectory) = try await seed(services: options.ratioServices, days: 365, groups: 20, label: "ratio, 12 months")
+let (long, longDirectory, _) = try await seed(services: options.ratioServices, days: 365, groups: 20, label: "ratio, 12 months")
 let longTime = try await median(options.runs) { _ = try await long.sla.dashboard() }
 await long.shutdown()
 report("slaDashboardStats, 1 month of history", shortTime)

@@ -119,11 +119,22 @@ struct SLAReportRow: Codable, Sendable {
     var document: String
 }
 
-struct BurnAlertRecord: Codable, Sendable {
+struct BurnAlertRecord: Codable, Sendable, RowDecodable {
     var kind: String
     var scopeId: String
     var rule: String
     var raisedAt: Int64
+
+    init(kind: String, scopeId: String, rule: String, raisedAt: Int64) {
+        (self.kind, self.scopeId, self.rule, self.raisedAt) = (kind, scopeId, rule, raisedAt)
+    }
+
+    init(row: any SQLRow) throws {
+        kind = try row.value("kind")
+        scopeId = try row.value("scope_id")
+        rule = try row.value("rule")
+        raisedAt = try row.value("raised_at")
+    }
 }
 
 // The SLA engine's tables: definitions, exclusion windows, rollups, reports and alert state.

@@ -131,6 +131,34 @@ import Testing
         #expect(mismatches == 0)
     }
 
+    /// A group built from members cut to a longer range, then clipped, equals one built over the
+    /// range itself (the live month caches member timelines up to the month's end); a member that
+    /// covers only part of the range is absent outside it.
+    @Test func groupOfLongerMembersAndOfGaps() {
+        var g = Generator(state: 9)
+        for _ in 0..<300 {
+            let members = (0..<g.int(1...6)).map { _ in Self.randomHistory(&g) }
+            let from = Int64(g.int(0...(Self.horizon / 2))) * 1000
+            let now = from + Int64(g.int(1...(Self.horizon / 2))) * 1000
+            let end = Int64(Self.horizon) * 1000 + 5_000
+            let exact = CoverageTimeline.group(
+                members.map { $0.timeline(from: from, to: now, policy: .exclude) }, from: from, to: now)
+            let long = CoverageTimeline.group(
+                members.map { $0.timeline(from: from, to: end, policy: .exclude) }, from: from, to: end)
+            #expect(long.figures(from: from, to: now) == exact.figures())
+        }
+        let partial = CoverageTimeline(
+            from: 10, to: 20, before: .absent, segments: [CoverageSegment(start: 10, end: 20, coverage: .down)])
+        let whole = CoverageTimeline(
+            from: 0, to: 40, before: .absent, segments: [CoverageSegment(start: 0, end: 40, coverage: .excluded)])
+        #expect(
+            CoverageTimeline.group([partial, whole], from: 0, to: 40).segments == [
+                CoverageSegment(start: 0, end: 10, coverage: .excluded),
+                CoverageSegment(start: 10, end: 20, coverage: .down),
+                CoverageSegment(start: 20, end: 40, coverage: .excluded),
+            ])
+    }
+
     /// Daily rollups are sums: figures of `[a, c)` equal those of `[a, b)` plus `[b, c)`.
     @Test func figuresAddUpAcrossAdjacentWindows() {
         var g = Generator(state: 5)

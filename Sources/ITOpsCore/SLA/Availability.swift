@@ -249,39 +249,67 @@ extension CoverageTimeline {
     /// The coverage of an SLA group from its members' (SPEC §4): down whenever any member counts
     /// as down, up (degraded if any eligible member is degraded) while any member is eligible,
     /// otherwise unknown, excluded or absent as its members are.
+    ///
+    /// One sweep over the members' segment boundaries in time order, keeping how many members are
+    /// in each coverage: the cost grows with the segments, not with segments × members.
     public static func group(_ members: [CoverageTimeline], from: Int64, to: Int64) -> CoverageTimeline {
         let before = combine(members.map(\.before))
         guard from < to else { return CoverageTimeline(from: from, to: to, before: before, segments: []) }
-        var cuts: [Int64] = [from, to]
+        var counts = [Int](repeating: 0, count: Coverage.allCases.count)
+        // When a member leaves one coverage for another.
+        var moves: [(at: Int64, leave: Coverage, enter: Coverage)] = []
         for member in members {
-            for segment in member.segments where segment.start > from && segment.start < to {
-                cuts.append(segment.start)
+            let first = member.segments.first { $0.end > from }
+            var state = first.map { $0.start <= from && $0.start < to ? $0.coverage : .absent } ?? .absent
+            counts[Int(state.rawValue)] += 1
+            var end: Int64?
+            for segment in member.segments {
+                guard segment.end > from else { continue }
+                guard segment.start < to else { break }
+                if segment.start <= from {
+                    state = segment.coverage
+                } else {
+                    if let end, end < segment.start {
+                        moves.append((end, state, .absent))
+                        state = .absent
+                    }
+                    moves.append((segment.start, state, segment.coverage))
+                    state = segment.coverage
+                }
+                end = segment.end
             }
+            if let end, end < to { moves.append((end, state, .absent)) }
         }
-        cuts.sort()
-        var cursors = [Int](repeating: 0, count: members.count)
+        moves.sort { $0.at < $1.at }
         var segments: [CoverageSegment] = []
-        var states = [Coverage](repeating: .absent, count: members.count)
-        for index in 0..<(cuts.count - 1) {
-            let start = cuts[index]
-            let end = cuts[index + 1]
-            guard start < end else { continue }
-            for (m, member) in members.enumerated() {
-                var cursor = cursors[m]
-                while cursor < member.segments.count, member.segments[cursor].end <= start { cursor += 1 }
-                cursors[m] = cursor
-                states[m] =
-                    cursor < member.segments.count && member.segments[cursor].start <= start
-                    ? member.segments[cursor].coverage : .absent
-            }
-            let coverage = combine(states)
+        func emit(_ start: Int64, _ end: Int64, _ coverage: Coverage) {
+            guard start < end else { return }
             if let last = segments.last, last.coverage == coverage, last.end == start {
                 segments[segments.count - 1].end = end
             } else {
                 segments.append(CoverageSegment(start: start, end: end, coverage: coverage))
             }
         }
+        var start = from
+        var index = moves.startIndex
+        while index < moves.endIndex {
+            let at = moves[index].at
+            emit(start, at, combine(counts: counts))
+            while index < moves.endIndex, moves[index].at == at {
+                counts[Int(moves[index].leave.rawValue)] -= 1
+                counts[Int(moves[index].enter.rawValue)] += 1
+                index += 1
+            }
+            start = at
+        }
+        emit(start, to, combine(counts: counts))
         return CoverageTimeline(from: from, to: to, before: before, segments: segments)
+    }
+
+    /// One instant of a group from how many members are in each coverage.
+    static func combine(counts: [Int]) -> Coverage {
+        for candidate in precedence where counts[Int(candidate.rawValue)] > 0 { return candidate }
+        return .absent
     }
 
     private static let precedence: [Coverage] = [.down, .unknownDown, .degraded, .up, .unknown, .excluded]

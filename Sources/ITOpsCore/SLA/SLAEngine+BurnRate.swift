@@ -70,11 +70,13 @@ extension SLAEngine {
         let now = SLAPeriod.ms(nowDate)
         let longest = rules.map(\.long).max() ?? 0
         let inventory: SLAInventory
-        let timelines: [UUID: CoverageTimeline]
+        // Aligned with `inventory.services`.
+        let timelines: [CoverageTimeline?]
         // The copy keeps the standard rules' reach; a longer custom window reads the tables.
         if fromStore || longest > SLALiveHistory.burnRateReach {
             inventory = try await self.inventory()
-            timelines = try await liveTimelines(of: inventory.services, from: now - longest, now: now)
+            let byId = try await liveTimelines(of: inventory.services, from: now - longest, now: now)
+            timelines = inventory.services.map { byId[$0.id] }
         } else {
             let version = try await reader.rollupVersion(policy: policy)
             let monthStart = SLAPeriod.monthStart(now)
@@ -82,31 +84,32 @@ extension SLAEngine {
             (inventory, timelines) = try await live.withCurrent(
                 reader: reader, engine: self, monthFrom: max(monthStart, version.horizon ?? monthStart), now: now
             ) { live in
-                var timelines: [UUID: CoverageTimeline] = [:]
-                if now - longest < now {
-                    for service in live.inventory.services {
-                        timelines[service.id] = live.history(of: service, from: now - longest, now: now, cap: cap)
+                guard longest > 0 else { return (live.inventory, live.inventory.services.map { _ in nil }) }
+                return (
+                    live.inventory,
+                    live.inventory.services.map {
+                        live.history(of: $0, from: now - longest, now: now, cap: cap)
                             .timeline(from: now - longest, to: now, policy: policy)
                     }
-                }
-                return (live.inventory, timelines)
+                )
             }
         }
         var firing: [BurnAlertState: (Alert, Double)] = [:]
         func evaluate(
-            _ timeline: CoverageTimeline, definition: SLADefinition, kind: SLAScopeKind, id: String,
+            _ timeline: CoverageTimeline, definition: SLADefinition, kind: SLAScopeKind, id: @autoclosure () -> String,
             describe: (BurnRateRule, Double) -> Alert
         ) {
             for rule in rules {
                 let long = BurnRateRule.burnRate(timeline.figures(from: now - rule.long), definition: definition)
+                guard long >= rule.factor else { continue }
                 let short = BurnRateRule.burnRate(timeline.figures(from: now - rule.short), definition: definition)
-                guard long >= rule.factor, short >= rule.factor else { continue }
-                let state = BurnAlertState(kind: kind, scopeId: id, rule: rule.name, raisedAt: nowDate)
+                guard short >= rule.factor else { continue }
+                let state = BurnAlertState(kind: kind, scopeId: id(), rule: rule.name, raisedAt: nowDate)
                 firing[state.key] = (describe(rule, long), long)
             }
         }
-        for service in inventory.services {
-            guard let definition = inventory.definition(of: service), let timeline = timelines[service.id] else {
+        for (index, service) in inventory.services.enumerated() {
+            guard let definition = inventory.definition(of: service), let timeline = timelines[index] else {
                 continue
             }
             evaluate(timeline, definition: definition, kind: .service, id: service.id.stored) { rule, rate in
@@ -117,11 +120,11 @@ extension SLAEngine {
                     at: nowDate, slaGroup: service.slaGroup, rule: rule.name, burnRate: rate)
             }
         }
-        for (name, members) in inventory.membersByGroup {
+        for (name, members) in inventory.memberIndices {
             guard let group = inventory.groups[name], let definition = inventory.definitions[group.tier] else {
                 continue
             }
-            let memberTimelines = members.compactMap { timelines[$0.id] }
+            let memberTimelines = members.compactMap { timelines[$0] }
             guard !memberTimelines.isEmpty else { continue }
             let timeline = CoverageTimeline.group(memberTimelines, from: now - longest, to: now)
             evaluate(timeline, definition: definition, kind: .group, id: name) { rule, rate in

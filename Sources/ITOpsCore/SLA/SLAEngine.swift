@@ -120,13 +120,20 @@ struct SLAInventory: Sendable {
     let definitions: [Criticality: SLADefinition]
     /// The services of every existing SLA group.
     let membersByGroup: [String: [Service]]
+    /// The same members as indices into `services`.
+    let memberIndices: [String: [Int]]
 
     init(services: [Service], groups: [String: SLAGroup], definitions: [Criticality: SLADefinition]) {
         self.services = services
         self.groups = groups
         self.definitions = definitions
-        membersByGroup = Dictionary(
-            grouping: services.filter { $0.slaGroup.map { groups[$0] != nil } ?? false }, by: { $0.slaGroup! })
+        var indices: [String: [Int]] = [:]
+        for (index, service) in services.enumerated() {
+            guard let name = service.slaGroup, groups[name] != nil else { continue }
+            indices[name, default: []].append(index)
+        }
+        memberIndices = indices
+        membersByGroup = indices.mapValues { $0.map { services[$0] } }
     }
 
     /// A service's tier: its SLA group's, else its criticality; `nil` without an SLA.

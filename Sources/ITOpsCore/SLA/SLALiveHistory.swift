@@ -35,25 +35,57 @@ final class SLALiveHistory: Sendable {
         var to: ServiceStatus
     }
 
+    /// What the copy holds of one service.
+    struct ServiceState: Sendable {
+        /// Transitions with `at >= lower`, in `(at, seq)` order.
+        var changes: [Change] = []
+        /// Windows not ended before `lower`.
+        var windows: [ExclusionWindow] = []
+        /// The current status and when it was taken: the latest transition's (a report placed
+        /// into history is older than it and leaves the status alone, docs/api.md).
+        var current: (at: Int64, status: ServiceStatus)?
+        /// The SLA group, to drop the group's cached timeline when this service changes.
+        var group: String?
+    }
+
     struct State: Sendable {
         var inputsVersion: Int64
         var cursor: SLAFeedCursor
         /// Transitions with `at >= lower` are held.
         var lower: Int64
         var inventory: SLAInventory
-        /// Each service's SLA group, to drop a group's cached timeline when a member changes.
-        var groupOf: [UUID: String]
-        /// Windows not ended before `lower`, by service.
-        var windows: [UUID: [ExclusionWindow]]
-        /// Transitions by service, in `(at, seq)` order.
-        var changes: [UUID: [Change]]
+        /// By service id; also holds transitions of services the inventory does not know yet.
+        var services: [UUID: ServiceState] = [:]
         /// Where each held transition is, to apply a rewritten one in its place.
-        var held: [UUID: (service: UUID, seq: Int64)]
-        /// Each service's current status and when it took it: the latest transition's (a report
-        /// placed into history is older than it and leaves the status alone, docs/api.md).
-        var current: [UUID: (at: Int64, status: ServiceStatus)]
+        var held: [UUID: (service: UUID, seq: Int64)] = [:]
         /// Month timelines (`from` to `to`), by service and by group, and what they were built over.
         var cache = TimelineCache()
+
+        init(inputsVersion: Int64, cursor: SLAFeedCursor, lower: Int64, inputs: Inputs) {
+            (self.inputsVersion, self.cursor, self.lower) = (inputsVersion, cursor, lower)
+            inventory = inputs.inventory
+            replace(inputs, version: inputsVersion)
+        }
+
+        /// Takes inputs read afresh; the transitions held stay.
+        mutating func replace(_ inputs: Inputs, version: Int64) {
+            inputsVersion = version
+            inventory = inputs.inventory
+            for id in services.keys {
+                services[id]!.windows = []
+                services[id]!.current = nil
+                services[id]!.group = nil
+            }
+            services.reserveCapacity(inventory.services.count)
+            for service in inventory.services {
+                services[service.id, default: ServiceState()].current = (
+                    SLAPeriod.ms(service.statusChangedAt), service.status
+                )
+                services[service.id]!.group = service.slaGroup
+            }
+            for window in inputs.windows { services[window.serviceId, default: ServiceState()].windows.append(window) }
+            cache = TimelineCache()
+        }
     }
 
     struct TimelineCache: Sendable {
@@ -82,17 +114,24 @@ final class SLALiveHistory: Sendable {
         // Both kinds of question are served from one copy: it keeps the older of their starts.
         let keep = min(monthFrom, now - Self.burnRateReach) - Self.slack
         let version = try await reader.slaInputsVersion()
-        let current = state.withLock { state -> (cursor: SLAFeedCursor, fits: Bool)? in
-            guard let state else { return nil }
-            return (state.cursor, state.inputsVersion == version && state.lower <= keep)
+        let current = state.withLock { state -> (cursor: SLAFeedCursor, sameInputs: Bool)? in
+            guard let state, state.lower <= keep else { return nil }
+            return (state.cursor, state.inputsVersion == version)
         }
-        if let current, current.fits {
+        if let current {
+            // Inputs other than statuses changed: read them again; the transitions held stay right.
+            let inputs = current.sameInputs ? nil : try await Inputs.read(reader: reader, engine: engine, lower: keep)
             let feed = try await reader.transitionFeed(after: current.cursor)
-            counters.withLock { $0.feedReads += 1 }
+            counters.withLock {
+                $0.feedReads += 1
+                if inputs != nil { $0.reloads += 1 }
+            }
             return try state.withLock { state in
-                // Another question may have reloaded meanwhile: apply only what is newer.
+                // Another question may have moved the copy on meanwhile: the feed applies only
+                // what is newer, and inputs read under an older version are not put back.
                 guard var live = state.take() else { throw CancellationError() }
                 defer { state = live }
+                if let inputs, live.inputsVersion != version { live.replace(inputs, version: version) }
                 live.apply(feed.transitions, next: feed.next)
                 if keep - live.lower > SLAPeriod.day { live.prune(below: keep) }
                 return try body(&live)
@@ -110,17 +149,23 @@ final class SLALiveHistory: Sendable {
     /// written while the rest is read comes again through them.
     private func load(reader: any StoreReader, engine: SLAEngine, version: Int64, lower: Int64) async throws -> State {
         let cursor = try await reader.transitionFeedCursor()
-        let inventory = try await engine.inventory()
-        let windows = try await reader.exclusionWindows(from: SLAPeriod.date(lower), to: .distantFuture)
         var live = State(
-            inputsVersion: version, cursor: cursor, lower: lower, inventory: inventory,
-            groupOf: inventory.services.reduce(into: [:]) { $0[$1.id] = $1.slaGroup },
-            windows: Dictionary(grouping: windows, by: \.serviceId), changes: [:], held: [:],
-            current: inventory.services.reduce(into: [:]) {
-                $0[$1.id] = (SLAPeriod.ms($1.statusChangedAt), $1.status)
-            })
+            inputsVersion: version, cursor: cursor, lower: lower,
+            inputs: try await Inputs.read(reader: reader, engine: engine, lower: lower))
         live.apply(try await reader.sequencedTransitions(from: lower), next: cursor)
         return live
+    }
+
+    /// What the math reads besides transitions.
+    struct Inputs: Sendable {
+        var inventory: SLAInventory
+        var windows: [ExclusionWindow]
+
+        static func read(reader: any StoreReader, engine: SLAEngine, lower: Int64) async throws -> Inputs {
+            Inputs(
+                inventory: try await engine.inventory(),
+                windows: try await reader.exclusionWindows(from: SLAPeriod.date(lower), to: .distantFuture))
+        }
     }
 }
 
@@ -132,25 +177,17 @@ extension SLALiveHistory.State {
         for row in feed {
             let t = row.transition
             let at = t.at.epochMilliseconds
-            if let now = current[t.serviceId], at >= now.at {
-                current[t.serviceId] = (at, t.to)
+            if let now = services[t.serviceId]?.current, at >= now.at {
+                services[t.serviceId]!.current = (at, t.to)
                 if now.status != t.to { invalidate(t.serviceId) }
             }
             guard at >= lower else { continue }
             if let place = held[t.id] {
                 guard place.seq < row.seq else { continue }
-                changes[place.service]?.removeAll { $0.id == t.id }
+                services[place.service]?.changes.removeAll { $0.id == t.id }
             }
-            let change = SLALiveHistory.Change(
-                seq: row.seq, id: t.id, at: t.at.epochMilliseconds, from: t.from, to: t.to)
-            var list = changes[t.serviceId] ?? []
-            // Nearly always the newest: found from the end.
-            var index = list.endIndex
-            while index > list.startIndex, (list[index - 1].at, list[index - 1].seq) > (change.at, change.seq) {
-                index -= 1
-            }
-            list.insert(change, at: index)
-            changes[t.serviceId] = list
+            let change = SLALiveHistory.Change(seq: row.seq, id: t.id, at: at, from: t.from, to: t.to)
+            services[t.serviceId, default: .init()].changes.insertInOrder(change)
             held[t.id] = (t.serviceId, row.seq)
             invalidate(t.serviceId)
         }
@@ -160,34 +197,34 @@ extension SLALiveHistory.State {
     mutating func prune(below newLower: Int64) {
         guard newLower > lower else { return }
         lower = newLower
-        for (service, list) in changes {
-            guard let first = list.first, first.at < newLower else { continue }
-            let kept = list.filter { $0.at >= newLower }
-            for gone in list where gone.at < newLower { held.removeValue(forKey: gone.id) }
-            changes[service] = kept.isEmpty ? nil : kept
+        for (id, service) in services {
+            guard let first = service.changes.first, first.at < newLower else { continue }
+            for gone in service.changes where gone.at < newLower { held.removeValue(forKey: gone.id) }
+            services[id]!.changes.removeAll { $0.at < newLower }
         }
     }
 
     private mutating func invalidate(_ service: UUID) {
         guard cache.services.removeValue(forKey: service) != nil else { return }
-        if let group = groupOf[service] { cache.groups.removeValue(forKey: group) }
+        if let group = services[service]?.group { cache.groups.removeValue(forKey: group) }
     }
 
     /// The status of `service` now.
-    func status(of service: Service) -> ServiceStatus { current[service.id]?.status ?? service.status }
+    func status(of service: Service) -> ServiceStatus { services[service.id]?.current?.status ?? service.status }
 
     /// The history of `service` over `[from, now]` exactly as the engine reads it from the tables
     /// (`SLAEngine.liveHistories`): transitions with `from <= at <= now`, windows started before
     /// `now` and not stopped before `from`.
     func history(of service: Service, from: Int64, now: Int64, cap: TimeInterval) -> ServiceHistory {
-        let own = (changes[service.id] ?? []).filter { $0.at >= from && $0.at <= now }
-        let initial = own.first.map { $0.from ?? .unknown } ?? status(of: service)
-        let spans = (windows[service.id] ?? []).filter {
+        let held = services[service.id]
+        let own = held?.changes.within(from, through: now) ?? []
+        let initial = own.first.map { $0.from ?? .unknown } ?? held?.current?.status ?? service.status
+        let spans = held?.windows.filter {
             SLAPeriod.ms($0.startedAt) < now && ($0.endedAt.map { SLAPeriod.ms($0) > from } ?? true)
         }
         return ServiceHistory(
             serviceId: service.id, createdAt: SLAPeriod.ms(service.createdAt), initialStatus: initial,
-            changes: own.map { .init(at: $0.at, status: $0.to) }, exclusions: spans.map { $0.span(cap: cap) })
+            changes: own.map { .init(at: $0.at, status: $0.to) }, exclusions: spans?.map { $0.span(cap: cap) } ?? [])
     }
 
     /// The timeline of `service` from the cache's `from` to its `to`, whose figures up to any `now`
@@ -197,16 +234,43 @@ extension SLALiveHistory.State {
     mutating func monthTimeline(of service: Service, now: Int64, cap: TimeInterval) -> CoverageTimeline? {
         if let cached = cache.services[service.id] { return cached }
         let from = cache.from
-        let own = (changes[service.id] ?? []).filter { $0.at >= from }
+        let held = services[service.id]
+        let own = held?.changes.within(from, through: .max) ?? []
         if let first = own.first, first.at > now { return nil }
-        let spans = (windows[service.id] ?? []).filter { $0.endedAt.map { SLAPeriod.ms($0) > from } ?? true }
+        let spans = held?.windows.filter { $0.endedAt.map { SLAPeriod.ms($0) > from } ?? true }
         let history = ServiceHistory(
             serviceId: service.id, createdAt: SLAPeriod.ms(service.createdAt),
-            initialStatus: own.first.map { $0.from ?? .unknown } ?? status(of: service),
-            changes: own.map { .init(at: $0.at, status: $0.to) }, exclusions: spans.map { $0.span(cap: cap) })
+            initialStatus: own.first.map { $0.from ?? .unknown } ?? held?.current?.status ?? service.status,
+            changes: own.map { .init(at: $0.at, status: $0.to) }, exclusions: spans?.map { $0.span(cap: cap) } ?? [])
         let timeline = history.timeline(from: from, to: cache.to, policy: cache.policy)
         cache.services[service.id] = timeline
         return timeline
+    }
+}
+
+extension Array where Element == SLALiveHistory.Change {
+    /// Inserts `change` in `(at, seq)` order; nearly always the newest, so found from the end.
+    mutating func insertInOrder(_ change: Element) {
+        var index = endIndex
+        while index > startIndex, (self[index - 1].at, self[index - 1].seq) > (change.at, change.seq) { index -= 1 }
+        insert(change, at: index)
+    }
+
+    /// The changes with `from <= at <= through`, found by bisection (the array is in time order).
+    func within(_ from: Int64, through: Int64) -> ArraySlice<Element> {
+        let lower = firstIndex(after: from - 1)
+        let upper = through == .max ? endIndex : firstIndex(after: through)
+        return self[lower..<Swift.max(lower, upper)]
+    }
+
+    /// The index of the first change stamped after `t`.
+    private func firstIndex(after t: Int64) -> Int {
+        var (low, high) = (startIndex, endIndex)
+        while low < high {
+            let middle = (low + high) / 2
+            if self[middle].at <= t { low = middle + 1 } else { high = middle }
+        }
+        return low
     }
 }
 
