@@ -176,11 +176,6 @@ extension SLAEngine {
         try await currentMonths.value(on: settings.computeExecutor) { try await computeCurrentMonth() }
     }
 
-    /// Every service's and group's figures this month, and the inventory they were computed over.
-    public typealias CurrentMonth = (
-        services: [UUID: SLAPeriodResult], groups: [String: SLAPeriodResult], inventory: [Service]
-    )
-
     /// This month from the copy kept in memory (`SLALiveHistory`): cached timelines, summed.
     private func computeCurrentMonth() async throws -> CurrentMonth {
         let now = SLAPeriod.ms(clock.now())
@@ -188,55 +183,49 @@ extension SLAEngine {
         let monthEnd = SLAPeriod.monthStart(now, offset: 1)
         let version = try await reader.rollupVersion(policy: policy)
         let horizon = max(monthStart, version.horizon ?? monthStart)
-        let closed = try await closedMonth(monthStart, version: version)
+        let closedMonth = try await closedMonth(monthStart, version: version)
+        let closedKey = ClosedMonthCache.Key(monthStart: monthStart, policy: policy, version: version)
         let key = SLAPeriod.monthKey(monthStart)
         let (policy, cap) = (self.policy, self.cap)
         return try await live.withCurrent(reader: reader, engine: self, monthFrom: horizon, now: now) { live in
             live.cache.reset(from: horizon, to: monthEnd, policy: policy)
             let inventory = live.inventory
-            var services: [UUID: SLAPeriodResult] = [:]
-            services.reserveCapacity(inventory.services.count)
+            let closed = live.closedFigures(closedMonth, key: closedKey)
             // A service's timeline when it can be cached; otherwise its history read as the tables give it.
-            var uncached: [UUID: CoverageTimeline] = [:]
-            func timeline(_ service: Service) -> CoverageTimeline? {
-                guard horizon < now else { return nil }
-                if let cached = live.monthTimeline(of: service, now: now, cap: cap) { return cached }
-                let made = live.history(of: service, from: horizon, now: now, cap: cap)
-                    .timeline(from: horizon, to: now, policy: policy)
-                uncached[service.id] = made
-                return made
-            }
-            for service in inventory.services {
-                var figures = closed.services[service.id] ?? AvailabilityFigures()
-                if let timeline = timeline(service) { figures += timeline.figures(from: horizon, to: now) }
-                services[service.id] = result(
-                    key: key, start: monthStart, end: monthEnd, now: now, figures: figures,
-                    definition: inventory.definition(of: service))
+            var uncached: [Int: CoverageTimeline] = [:]
+            var results: [SLAPeriodResult] = []
+            results.reserveCapacity(inventory.services.count)
+            for (place, service) in inventory.services.enumerated() {
+                var figures = closed[place]
+                if horizon < now {
+                    if let cached = live.monthTimeline(of: service, at: place, now: now, cap: cap) {
+                        figures += cached.figures(from: horizon, to: now)
+                    } else {
+                        let made = live.history(of: service, from: horizon, now: now, cap: cap)
+                            .timeline(from: horizon, to: now, policy: policy)
+                        uncached[place] = made
+                        figures += made.figures()
+                    }
+                }
+                results.append(
+                    result(
+                        key: key, start: monthStart, end: monthEnd, now: now, figures: figures,
+                        definition: live.definitions[place]))
             }
             var groups: [String: SLAPeriodResult] = [:]
-            let members = inventory.membersByGroup
             for (name, group) in inventory.groups {
-                var figures = closed.groups[name] ?? AvailabilityFigures()
-                let own = members[name] ?? []
-                if horizon < now, !own.isEmpty {
+                var figures = closedMonth.groups[name] ?? AvailabilityFigures()
+                let members = inventory.memberIndices[name] ?? []
+                if horizon < now, !members.isEmpty {
                     if let cached = live.cache.groups[name] {
                         figures += cached.figures(from: horizon, to: now)
-                    } else if own.allSatisfy({ uncached[$0.id] == nil }) {
+                    } else if members.allSatisfy({ uncached[$0] == nil }) {
                         let combined = CoverageTimeline.group(
-                            own.compactMap { live.cache.services[$0.id] }, from: horizon, to: monthEnd)
+                            members.compactMap { live.cache.services[$0] }, from: horizon, to: monthEnd)
                         live.cache.groups[name] = combined
                         figures += combined.figures(from: horizon, to: now)
                     } else {
-                        let timelines = own.compactMap { uncached[$0.id] ?? live.cache.services[$0.id] }.map {
-                            CoverageTimeline(
-                                from: horizon, to: now, before: $0.before,
-                                segments: $0.segments.compactMap { segment in
-                                    segment.start < now
-                                        ? CoverageSegment(
-                                            start: segment.start, end: min(segment.end, now), coverage: segment.coverage)
-                                        : nil
-                                })
-                        }
+                        let timelines = members.compactMap { uncached[$0] ?? live.cache.services[$0]?.clipped(to: now) }
                         figures += CoverageTimeline.group(timelines, from: horizon, to: now).figures()
                     }
                 }
@@ -244,7 +233,7 @@ extension SLAEngine {
                     key: key, start: monthStart, end: monthEnd, now: now, figures: figures,
                     definition: inventory.definitions[group.tier])
             }
-            return (services, groups, inventory.services)
+            return CurrentMonth(inventory: inventory.services, results: results, groups: groups)
         }
     }
 
@@ -261,11 +250,10 @@ extension SLAEngine {
         let (closedServices, closedGroups) = (closed.services, closed.groups)
         let timelines = try await liveTimelines(of: inventory.services, from: horizon, now: now)
         let key = SLAPeriod.monthKey(monthStart)
-        var services: [UUID: SLAPeriodResult] = [:]
-        for service in inventory.services {
+        let results = inventory.services.map { service in
             var figures = closedServices[service.id] ?? AvailabilityFigures()
             if let live = timelines[service.id] { figures += live.figures() }
-            services[service.id] = result(
+            return result(
                 key: key, start: monthStart, end: monthEnd, now: now, figures: figures,
                 definition: inventory.definition(of: service))
         }
@@ -281,7 +269,7 @@ extension SLAEngine {
                 key: key, start: monthStart, end: monthEnd, now: now, figures: figures,
                 definition: inventory.definitions[group.tier])
         }
-        return (services, groups, inventory.services)
+        return CurrentMonth(inventory: inventory.services, results: results, groups: groups)
     }
 
     /// The month rollup rows of `monthStart` by scope: from memory while the rollups have not moved.
@@ -305,7 +293,7 @@ extension SLAEngine {
     /// `slaDashboardStats`.
     public func dashboard() async throws -> SLADashboardStats {
         let month = try await currentMonth()
-        let withSLA = month.services.values.filter { $0.status != nil }
+        let withSLA = month.results.filter { $0.status != nil }
         let average = withSLA.isEmpty ? 100 : withSLA.map(\.actualPercent).reduce(0, +) / Double(withSLA.count)
         return SLADashboardStats(
             totalServices: month.inventory.count, servicesWithSla: withSLA.count,
@@ -321,8 +309,8 @@ extension SLAEngine {
         for (name, result) in month.groups.sorted(by: { $0.key < $1.key }) where result.status != nil {
             budgets.append(SLAErrorBudget(scope: .group, scopeId: name, name: name, result: result))
         }
-        for service in month.inventory {
-            guard let result = month.services[service.id], result.status != nil else { continue }
+        for (service, result) in zip(month.inventory, month.results) {
+            guard result.status != nil else { continue }
             budgets.append(
                 SLAErrorBudget(
                     scope: .service, scopeId: service.id.stored, name: "\(service.nodeId)/\(service.name)",
@@ -343,5 +331,31 @@ extension SLAPeriod {
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = TimeZone(identifier: "UTC")!
         return ms(calendar.date(byAdding: .month, value: months, to: date(t))!)
+    }
+}
+
+/// Every service's and group's figures this calendar month.
+public struct CurrentMonth: Sendable {
+    /// The services the figures were computed over (as of the last change to anything but their
+    /// status: read `status` elsewhere).
+    public let inventory: [Service]
+    /// `results[i]` is the figures of `inventory[i]`.
+    public let results: [SLAPeriodResult]
+    public let groups: [String: SLAPeriodResult]
+
+    /// The results by service id.
+    public var services: [UUID: SLAPeriodResult] {
+        Dictionary(zip(inventory.map(\.id), results)) { first, _ in first }
+    }
+}
+
+extension CoverageTimeline {
+    /// The same timeline ending at `end`.
+    func clipped(to end: Int64) -> CoverageTimeline {
+        CoverageTimeline(
+            from: from, to: min(to, end), before: before,
+            segments: segments.compactMap {
+                $0.start < end ? CoverageSegment(start: $0.start, end: min($0.end, end), coverage: $0.coverage) : nil
+            })
     }
 }

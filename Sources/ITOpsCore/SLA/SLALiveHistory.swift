@@ -58,6 +58,12 @@ final class SLALiveHistory: Sendable {
         var services: [UUID: ServiceState] = [:]
         /// Where each held transition is, to apply a rewritten one in its place.
         var held: [UUID: (service: UUID, seq: Int64)] = [:]
+        /// Each service's place in `inventory.services`.
+        var index: [UUID: Int] = [:]
+        /// Each service's definition (from its group's tier or its criticality), by place.
+        var definitions: [SLADefinition?] = []
+        /// The closed part of the month of every service, by place, and the month rows it came from.
+        var closed: (key: ClosedMonthCache.Key, figures: [AvailabilityFigures])?
         /// Month timelines (`from` to `to`), by service and by group, and what they were built over.
         var cache = TimelineCache()
 
@@ -84,7 +90,19 @@ final class SLALiveHistory: Sendable {
                 services[service.id]!.group = service.slaGroup
             }
             for window in inputs.windows { services[window.serviceId, default: ServiceState()].windows.append(window) }
+            index = Dictionary(inventory.services.enumerated().map { ($1.id, $0) }) { first, _ in first }
+            definitions = inventory.services.map { inventory.definition(of: $0) }
+            closed = nil
             cache = TimelineCache()
+            cache.services = Array(repeating: nil, count: inventory.services.count)
+        }
+
+        /// The closed part of the month of every service, by place.
+        mutating func closedFigures(_ month: ClosedMonthCache.Figures, key: ClosedMonthCache.Key) -> [AvailabilityFigures] {
+            if let closed, closed.key == key { return closed.figures }
+            let figures = inventory.services.map { month.services[$0.id] ?? AvailabilityFigures() }
+            closed = (key, figures)
+            return figures
         }
     }
 
@@ -92,13 +110,14 @@ final class SLALiveHistory: Sendable {
         var from: Int64 = 0
         var to: Int64 = 0
         var policy: UnknownPolicy = .exclude
-        var services: [UUID: CoverageTimeline] = [:]
+        /// By place in the inventory.
+        var services: [CoverageTimeline?] = []
         var groups: [String: CoverageTimeline] = [:]
 
         mutating func reset(from: Int64, to: Int64, policy: UnknownPolicy) {
             guard from != self.from || to != self.to || policy != self.policy else { return }
             (self.from, self.to, self.policy) = (from, to, policy)
-            services.removeAll(keepingCapacity: true)
+            services = Array(repeating: nil, count: services.count)
             groups.removeAll(keepingCapacity: true)
         }
     }
@@ -205,7 +224,8 @@ extension SLALiveHistory.State {
     }
 
     private mutating func invalidate(_ service: UUID) {
-        guard cache.services.removeValue(forKey: service) != nil else { return }
+        guard let place = index[service], cache.services[place] != nil else { return }
+        cache.services[place] = nil
         if let group = services[service]?.group { cache.groups.removeValue(forKey: group) }
     }
 
@@ -231,8 +251,8 @@ extension SLALiveHistory.State {
     /// before `to` are those of the engine's timeline over `[from, now)`: a later change or window
     /// only shapes the time after `now`. Not cacheable (`nil`) while a change is stamped after
     /// `now` and is the first of the period — the engine then starts from the current status.
-    mutating func monthTimeline(of service: Service, now: Int64, cap: TimeInterval) -> CoverageTimeline? {
-        if let cached = cache.services[service.id] { return cached }
+    mutating func monthTimeline(of service: Service, at place: Int, now: Int64, cap: TimeInterval) -> CoverageTimeline? {
+        if let cached = cache.services[place] { return cached }
         let from = cache.from
         let held = services[service.id]
         let own = held?.changes.within(from, through: .max) ?? []
@@ -243,7 +263,7 @@ extension SLALiveHistory.State {
             initialStatus: own.first.map { $0.from ?? .unknown } ?? held?.current?.status ?? service.status,
             changes: own.map { .init(at: $0.at, status: $0.to) }, exclusions: spans?.map { $0.span(cap: cap) } ?? [])
         let timeline = history.timeline(from: from, to: cache.to, policy: cache.policy)
-        cache.services[service.id] = timeline
+        cache.services[place] = timeline
         return timeline
     }
 }
