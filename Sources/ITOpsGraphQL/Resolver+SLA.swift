@@ -227,7 +227,7 @@ extension Resolver {
     static func currentMonth(_ context: GraphQLContext) async throws -> [String: SLAPeriodResult]? {
         guard let engine = context.backend.sla, (try? context.requirePlugin(.sla)) != nil else { return nil }
         // Memoised: every alias of `slaGroups` in one operation shares one computation.
-        return try await context.budget.memoised("slaCurrentMonthGroups") { try await engine.currentMonth().groups }
+        return try await context.budget.memoised("slaCurrentMonthGroups") { try await engine.monthSummary().groups }
     }
 }
 

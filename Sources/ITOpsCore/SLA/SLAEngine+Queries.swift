@@ -11,6 +11,35 @@ public struct SLADashboardStats: Sendable, Equatable {
     public var averageUptime: Double
 }
 
+extension SLADashboardStats {
+    /// The dashboard's counts, one service at a time (in inventory order, so that the mean is the
+    /// same sum whichever way the results were computed).
+    struct Tally {
+        var withSLA = 0
+        var met = 0
+        var atRisk = 0
+        var breached = 0
+        var percentSum = 0.0
+
+        mutating func count(_ result: SLAPeriodResult) {
+            guard let status = result.status else { return }
+            withSLA += 1
+            percentSum += result.actualPercent
+            switch status {
+            case .met: met += 1
+            case .atRisk: atRisk += 1
+            case .breached: breached += 1
+            }
+        }
+
+        func stats(totalServices: Int) -> SLADashboardStats {
+            SLADashboardStats(
+                totalServices: totalServices, servicesWithSla: withSLA, metCount: met, atRiskCount: atRisk,
+                breachedCount: breached, averageUptime: withSLA == 0 ? 100 : percentSum / Double(withSLA))
+        }
+    }
+}
+
 /// The error budget of one service or group this calendar month.
 public struct SLAErrorBudget: Sendable, Equatable {
     public var scope: SLAScopeKind
@@ -173,11 +202,17 @@ extension SLAEngine {
     /// for the closed days, raw history for the rest. Callers that ask together share one
     /// computation that started after they asked (`FreshCoalescer`).
     public func currentMonth() async throws -> CurrentMonth {
-        try await currentMonths.value(on: settings.computeExecutor) { try await computeCurrentMonth() }
+        try await currentMonths.value(on: settings.computeExecutor) { try await computeCurrentMonth(perService: true) }
+    }
+
+    /// This month's groups and dashboard figures, without a result per service: what
+    /// `slaDashboardStats` and `slaGroups` need, at a fraction of the cost on a large fleet.
+    public func monthSummary() async throws -> CurrentMonth {
+        try await monthSummaries.value(on: settings.computeExecutor) { try await computeCurrentMonth(perService: false) }
     }
 
     /// This month from the copy kept in memory (`SLALiveHistory`): cached timelines, summed.
-    private func computeCurrentMonth() async throws -> CurrentMonth {
+    private func computeCurrentMonth(perService: Bool) async throws -> CurrentMonth {
         let now = SLAPeriod.ms(clock.now())
         let monthStart = SLAPeriod.monthStart(now)
         let monthEnd = SLAPeriod.monthStart(now, offset: 1)
@@ -194,7 +229,8 @@ extension SLAEngine {
             // A service's timeline when it can be cached; otherwise its history read as the tables give it.
             var uncached: [Int: CoverageTimeline] = [:]
             var results: [SLAPeriodResult] = []
-            results.reserveCapacity(inventory.services.count)
+            if perService { results.reserveCapacity(inventory.services.count) }
+            var dashboard = SLADashboardStats.Tally()
             for (place, service) in inventory.services.enumerated() {
                 var figures = closed[place]
                 if horizon < now {
@@ -207,10 +243,11 @@ extension SLAEngine {
                         figures += made.figures()
                     }
                 }
-                results.append(
-                    result(
-                        key: key, start: monthStart, end: monthEnd, now: now, figures: figures,
-                        definition: live.definitions[place]))
+                let result = result(
+                    key: key, start: monthStart, end: monthEnd, now: now, figures: figures,
+                    definition: live.definitions[place])
+                dashboard.count(result)
+                if perService { results.append(result) }
             }
             var groups: [String: SLAPeriodResult] = [:]
             for (name, group) in inventory.groups {
@@ -233,7 +270,9 @@ extension SLAEngine {
                     key: key, start: monthStart, end: monthEnd, now: now, figures: figures,
                     definition: inventory.definitions[group.tier])
             }
-            return CurrentMonth(inventory: inventory.services, results: results, groups: groups)
+            return CurrentMonth(
+                inventory: inventory.services, results: results, groups: groups,
+                dashboard: dashboard.stats(totalServices: inventory.services.count))
         }
     }
 
@@ -269,7 +308,11 @@ extension SLAEngine {
                 key: key, start: monthStart, end: monthEnd, now: now, figures: figures,
                 definition: inventory.definitions[group.tier])
         }
-        return CurrentMonth(inventory: inventory.services, results: results, groups: groups)
+        var dashboard = SLADashboardStats.Tally()
+        for result in results { dashboard.count(result) }
+        return CurrentMonth(
+            inventory: inventory.services, results: results, groups: groups,
+            dashboard: dashboard.stats(totalServices: inventory.services.count))
     }
 
     /// The month rollup rows of `monthStart` by scope: from memory while the rollups have not moved.
@@ -291,16 +334,7 @@ extension SLAEngine {
     }
 
     /// `slaDashboardStats`.
-    public func dashboard() async throws -> SLADashboardStats {
-        let month = try await currentMonth()
-        let withSLA = month.results.filter { $0.status != nil }
-        let average = withSLA.isEmpty ? 100 : withSLA.map(\.actualPercent).reduce(0, +) / Double(withSLA.count)
-        return SLADashboardStats(
-            totalServices: month.inventory.count, servicesWithSla: withSLA.count,
-            metCount: withSLA.filter { $0.status == .met }.count,
-            atRiskCount: withSLA.filter { $0.status == .atRisk }.count,
-            breachedCount: withSLA.filter { $0.status == .breached }.count, averageUptime: average)
-    }
+    public func dashboard() async throws -> SLADashboardStats { try await monthSummary().dashboard }
 
     /// Error budgets of every service and group with an SLA, this calendar month.
     public func errorBudgets() async throws -> [SLAErrorBudget] {
@@ -339,11 +373,12 @@ public struct CurrentMonth: Sendable {
     /// The services the figures were computed over (as of the last change to anything but their
     /// status: read `status` elsewhere).
     public let inventory: [Service]
-    /// `results[i]` is the figures of `inventory[i]`.
+    /// `results[i]` is the figures of `inventory[i]` (none for `SLAEngine.monthSummary()`).
     public let results: [SLAPeriodResult]
     public let groups: [String: SLAPeriodResult]
+    public let dashboard: SLADashboardStats
 
-    /// The results by service id.
+    /// The results by service id (empty for `SLAEngine.monthSummary()`).
     public var services: [UUID: SLAPeriodResult] {
         Dictionary(zip(inventory.map(\.id), results)) { first, _ in first }
     }

@@ -33,6 +33,8 @@ public struct SLAEngine: Sendable {
     let live = SLALiveHistory()
     /// Concurrent questions about this month share a computation.
     public let currentMonths = FreshCoalescer<CurrentMonth>()
+    /// The same for the summary (groups and dashboard, no result per service).
+    public let monthSummaries = FreshCoalescer<CurrentMonth>()
 
     public init(store: any Store, events: any EventBus, clock: any WallClock, settings: Settings) {
         self.store = store
