@@ -68,15 +68,22 @@ public enum SLAStatus: String, Vocabulary {
     /// downtime exceeds it, `AT_RISK` from `atRiskBudgetFraction` of it. A period without any
     /// downtime is `MET`, even with a zero budget.
     public init(downtimeMs: Int64, periodEligibleMs: Int64, definition: SLADefinition) {
+        self.init(
+            downtimeMs: downtimeMs, periodEligibleMs: periodEligibleMs, budgetPPM: definition.budgetPPM,
+            atRiskBudgetFraction: definition.atRiskBudgetFraction)
+    }
+
+    /// The same from a definition's two terms.
+    public init(downtimeMs: Int64, periodEligibleMs: Int64, budgetPPM: Int64, atRiskBudgetFraction: Double) {
         // In parts per million of eligible time, in integers: 99.9 % is exactly 1,000 ppm of
         // budget, and 1,000 ms of a 1,000,000 ms period is exactly the budget, not a hair above it.
-        let budget = definition.budgetPPM * max(0, periodEligibleMs)
+        let budget = budgetPPM * max(0, periodEligibleMs)
         let down = downtimeMs * 1_000_000
         if downtimeMs <= 0 {
             self = .met
         } else if down > budget {
             self = .breached
-        } else if Double(down) >= definition.atRiskBudgetFraction * Double(budget) {
+        } else if Double(down) >= atRiskBudgetFraction * Double(budget) {
             self = .atRisk
         } else {
             self = .met

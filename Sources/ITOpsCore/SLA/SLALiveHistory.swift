@@ -62,6 +62,8 @@ final class SLALiveHistory: Sendable {
         var index: [UUID: Int] = [:]
         /// Each service's definition (from its group's tier or its criticality), by place.
         var definitions: [SLADefinition?] = []
+        /// The two terms of each definition the status needs, by place.
+        var budgets: [(ppm: Int64, atRisk: Double)?] = []
         /// The closed part of the month of every service, by place, and the month rows it came from.
         var closed: (key: ClosedMonthCache.Key, figures: [AvailabilityFigures])?
         /// Month timelines (`from` to `to`), by service and by group, and what they were built over.
@@ -92,6 +94,7 @@ final class SLALiveHistory: Sendable {
             for window in inputs.windows { services[window.serviceId, default: ServiceState()].windows.append(window) }
             index = Dictionary(inventory.services.enumerated().map { ($1.id, $0) }) { first, _ in first }
             definitions = inventory.services.map { inventory.definition(of: $0) }
+            budgets = definitions.map { $0.map { ($0.budgetPPM, $0.atRiskBudgetFraction) } }
             closed = nil
             cache = TimelineCache()
             cache.services = Array(repeating: nil, count: inventory.services.count)
@@ -251,8 +254,9 @@ extension SLALiveHistory.State {
     /// before `to` are those of the engine's timeline over `[from, now)`: a later change or window
     /// only shapes the time after `now`. Not cacheable (`nil`) while a change is stamped after
     /// `now` and is the first of the period — the engine then starts from the current status.
-    mutating func monthTimeline(of service: Service, at place: Int, now: Int64, cap: TimeInterval) -> CoverageTimeline? {
+    mutating func monthTimeline(at place: Int, now: Int64, cap: TimeInterval) -> CoverageTimeline? {
         if let cached = cache.services[place] { return cached }
+        let service = inventory.services[place]
         let from = cache.from
         let held = services[service.id]
         let own = held?.changes.within(from, through: .max) ?? []
