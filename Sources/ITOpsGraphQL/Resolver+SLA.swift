@@ -100,7 +100,7 @@ extension Resolver {
 
     func slaDashboardStats(context: GraphQLContext, arguments: NoArguments) async throws -> SLADashboardStatsDTO {
         let engine = try engine(context)
-        return SLADashboardStatsDTO(try await context.budget.memoised("slaDashboardStats") { try await engine.dashboard() })
+        return SLADashboardStatsDTO(try await Self.monthSummary(engine, context).dashboard)
     }
 
     func slaErrorBudgets(context: GraphQLContext, arguments: NoArguments) async throws -> [SLAErrorBudgetDTO] {
@@ -227,7 +227,13 @@ extension Resolver {
     static func currentMonth(_ context: GraphQLContext) async throws -> [String: SLAPeriodResult]? {
         guard let engine = context.backend.sla, (try? context.requirePlugin(.sla)) != nil else { return nil }
         // Memoised: every alias of `slaGroups` in one operation shares one computation.
-        return try await context.budget.memoised("slaCurrentMonthGroups") { try await engine.monthSummary().groups }
+        return try await monthSummary(engine, context).groups
+    }
+
+    /// This month's summary, computed once per operation: `slaDashboardStats` and `slaGroups` asked
+    /// together share one computation (each call to the engine waits for one that started after it).
+    static func monthSummary(_ engine: SLAEngine, _ context: GraphQLContext) async throws -> CurrentMonth {
+        try await context.budget.memoised("slaMonthSummary") { try await engine.monthSummary() }
     }
 }
 

@@ -140,6 +140,22 @@ struct SLALiveHistoryTests {
         }
     }
 
+    @Test("slaDashboardStats and slaGroups in one operation share one computation")
+    func oneComputationPerOperation() async throws {
+        let app = try await TestApp.make()
+        let engine = app.runtime.sla
+        try await app.run { (client: Client) async throws in
+            try await push(client, "a", "OPERATIONAL", group: "payments", criticality: "critical")
+            let before = engine.monthSummaries.computations
+            let response = try await client.graphQL(
+                "{ slaGroups { name status currentUptime } slaDashboardStats { totalServices servicesWithSla } }",
+                token: operatorKey)
+            #expect((response.data?["slaDashboardStats"] as? [String: Any])?["servicesWithSla"] as? Int == 1)
+            #expect((response.data?["slaGroups"] as? [[String: Any]])?.first?["status"] as? String == "MET")
+            #expect(engine.monthSummaries.computations == before + 1)
+        }
+    }
+
     @Test("another instance's writes reach this instance's copy through the database")
     func otherInstance() async throws {
         guard TestBackend.all.contains(.postgres) else { return }
