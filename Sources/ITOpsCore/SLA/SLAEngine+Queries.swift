@@ -211,13 +211,19 @@ extension SLAEngine {
         try await monthSummaries.value(on: settings.computeExecutor) { try await computeCurrentMonth(perService: false) }
     }
 
-    /// This month from the copy kept in memory (`SLALiveHistory`): cached timelines, summed.
-    private func computeCurrentMonth(perService: Bool) async throws -> CurrentMonth {
+    /// Now, this month's bounds, where its open part starts (the rollup horizon) and the rollups' version.
+    private func monthFrame() async throws -> (
+        now: Int64, monthStart: Int64, monthEnd: Int64, horizon: Int64, version: SLARollupVersion
+    ) {
         let now = SLAPeriod.ms(clock.now())
         let monthStart = SLAPeriod.monthStart(now)
-        let monthEnd = SLAPeriod.monthStart(now, offset: 1)
         let version = try await reader.rollupVersion(policy: policy)
-        let horizon = max(monthStart, version.horizon ?? monthStart)
+        return (now, monthStart, SLAPeriod.monthStart(now, offset: 1), max(monthStart, version.horizon ?? monthStart), version)
+    }
+
+    /// This month from the copy kept in memory (`SLALiveHistory`): cached timelines, summed.
+    private func computeCurrentMonth(perService: Bool) async throws -> CurrentMonth {
+        let (now, monthStart, monthEnd, horizon, version) = try await monthFrame()
         let closedMonth = try await closedMonth(monthStart, version: version)
         let closedKey = ClosedMonthCache.Key(monthStart: monthStart, policy: policy, version: version)
         let key = SLAPeriod.monthKey(monthStart)
@@ -291,11 +297,7 @@ extension SLAEngine {
     /// answers are checked against.
     func computeCurrentMonthFromStore() async throws -> CurrentMonth {
         let inventory = try await inventory()
-        let now = SLAPeriod.ms(clock.now())
-        let monthStart = SLAPeriod.monthStart(now)
-        let monthEnd = SLAPeriod.monthStart(now, offset: 1)
-        let version = try await reader.rollupVersion(policy: policy)
-        let horizon = max(monthStart, version.horizon ?? monthStart)
+        let (now, monthStart, monthEnd, horizon, version) = try await monthFrame()
         let closed = try await closedMonth(monthStart, version: version)
         let (closedServices, closedGroups) = (closed.services, closed.groups)
         let timelines = try await liveTimelines(of: inventory.services, from: horizon, now: now)
