@@ -22,7 +22,8 @@
 # them on, so that a 200 means flushed to disk as with SQLite `full`), stopped again at exit. Each row
 # then also prints the CPU the server and the postgres processes spent during it (CPU=1 prints the
 # server's on SQLite too). PERF_ROW="<row name>" records `perf record -g` of the server during that row
-# into PERF_OUT (/tmp/ingest-<row>.perf.data).
+# into PERF_OUT (/tmp/ingest-<row>.perf.data); PERF_ALL=1 records every process instead (the
+# postgres backends, wrk, the kernel: `perf report --sort comm`).
 # --guard compares the health/report-flip ratio with the `guard-baseline` line of BENCHMARKS.md and
 # exits 1 when it dropped by more than a third, in the first measurement and in one retry.
 set -euo pipefail
@@ -143,7 +144,9 @@ run() {
   local out perf="" pg_pids server0=0 pg0=0 began
   if [ -n "${PERF_ROW:-}" ] && [ "$PERF_ROW" = "$name" ]; then
     # bounded by the row: starts a second in, stops a second before wrk does
-    (sleep 1; perf record -q -g -p "$SERVER" -o "${PERF_OUT:-/tmp/ingest-${name//[^a-z0-9]/-}.perf.data}" \
+    local target=(-p "$SERVER")
+    [ -n "${PERF_ALL:-}" ] && target=(-a)
+    (sleep 1; perf record -q -g "${target[@]}" -o "${PERF_OUT:-/tmp/ingest-${name//[^a-z0-9]/-}.perf.data}" \
       -- sleep $((DURATION > 3 ? DURATION - 2 : 1)) >/dev/null 2>&1) &
     perf=$!
   fi
