@@ -15,6 +15,7 @@
 --   operator     operator/status of node bench/op/n<i> with 200 services, statuses unchanged
 --   operator-flip  the same, all 200 statuses alternating every pass
 --   pushgateway  Prometheus Pushgateway: POST /metrics/job/itops/node/<node>/service/s<i>, value alternating
+--                (one group per i < COUNT)
 local nextId = 0
 
 function setup(thread)
@@ -72,6 +73,7 @@ function request()
     end
     return wrk.format("POST", "/api/v1/operator/status", jsonHeaders, body)
   elseif mode == "pushgateway" then
+    i = i % count  -- COUNT 1 is one group for every thread
     return wrk.format("POST", string.format("/metrics/job/itops/node/n%d/service/s%d", i % 100, i), textHeaders,
       string.format("itops_service_status %d\n", pass % 2))
   end

@@ -4,6 +4,7 @@
 #
 #   Benchmarks/ingest.sh            # the whole suite (about 3 minutes with DURATION=10)
 #   Benchmarks/ingest.sh --guard    # CI regression guard: /health and health/report flips only, ~1 minute
+#   DATABASE=postgres SKIP_PUSHGATEWAY=1 Benchmarks/ingest.sh   # the same rows on PostgreSQL
 #
 # Builds `itops` in release mode (SKIP_BUILD=1 skips it), installs wrk and prometheus-pushgateway
 # from Debian's packages when missing, starts `itops serve` on 127.0.0.1 with a temporary data dir,
@@ -13,8 +14,16 @@
 # to the first 200 from /ready.
 #
 # Environment: DURATION (10), CONNECTIONS (64), THREADS (2), SYNC (full|normal), PUSH_SERVICES
-# (10000, pushed services flipped), TOTAL_SERVICES (100000), PGW_GROUPS (1000), IDLE_SETTLE (11, seconds
-# before an idle RSS reading), SKIP_BUILD, SKIP_PUSHGATEWAY.
+# (10000, pushed services flipped), TOTAL_SERVICES (100000), PGW_GROUPS ("1 100 1000 10000": one
+# fresh Pushgateway per count, seeded with that many groups), IDLE_SETTLE (11, seconds before an
+# idle RSS reading), SKIP_BUILD, SKIP_PUSHGATEWAY.
+# DATABASE=postgres runs every row against a throw-away PostgreSQL cluster on loopback
+# (scripts/pg-test-cluster.sh: fsync, synchronous_commit and full_page_writes off; PG_DURABLE=1 turns
+# them on, so that a 200 means flushed to disk as with SQLite `full`), stopped again at exit. Each row
+# then also prints the CPU the server and the postgres processes spent during it (CPU=1 prints the
+# server's on SQLite too). PERF_ROW="<row name>" records `perf record -g` of the server during that row
+# into PERF_OUT (/tmp/ingest-<row>.perf.data); PERF_ALL=1 records every process instead (the
+# postgres backends, wrk, the kernel: `perf report --sort comm`).
 # --guard compares the health/report-flip ratio with the `guard-baseline` line of BENCHMARKS.md and
 # exits 1 when it dropped by more than a third, in the first measurement and in one retry.
 set -euo pipefail
@@ -31,6 +40,16 @@ TOTAL_SERVICES=${TOTAL_SERVICES:-100000}
 # Idle means idle: RSS is read this long after the last request (the server trims malloc's heaps every 10 s).
 IDLE_SETTLE=${IDLE_SETTLE:-11}
 if [ "$MODE" = guard ]; then DURATION=${GUARD_DURATION:-5}; PUSH_SERVICES=${GUARD_SERVICES:-2000}; fi
+DATABASE=${DATABASE:-sqlite}
+case "$DATABASE" in
+sqlite) ;;
+postgres) CPU=1 ;;
+*) echo "DATABASE is sqlite or postgres, not $DATABASE" >&2; exit 2 ;;
+esac
+if [ "$MODE" = guard ] && [ "$DATABASE" != sqlite ]; then
+  echo "--guard measures SQLite against its SQLite baseline: run it without DATABASE" >&2
+  exit 2
+fi
 LUA="$ROOT/Benchmarks/ingest.lua"
 BIN="$ROOT/.build/release/itops"
 
@@ -52,12 +71,23 @@ ulimit -n 8192 2>/dev/null || true
 WORK=$(mktemp -d)
 SERVER=""
 GATEWAY=""
+PG_DIR=""
 cleanup() {
   [ -n "$SERVER" ] && kill "$SERVER" 2>/dev/null && wait "$SERVER" 2>/dev/null
   [ -n "$GATEWAY" ] && kill "$GATEWAY" 2>/dev/null && wait "$GATEWAY" 2>/dev/null
+  [ -n "$PG_DIR" ] && "$ROOT/scripts/pg-test-cluster.sh" stop "$PG_DIR"
   rm -rf "$WORK"
 }
 trap cleanup EXIT
+DATABASE_ENV=()
+if [ "$DATABASE" = postgres ]; then
+  eval "$(PG_DURABLE=${PG_DURABLE:-} "$ROOT/scripts/pg-test-cluster.sh" start ITOPS_BENCH)"
+  PG_DIR=$ITOPS_BENCH_PG_DIR
+  PG_URL=$ITOPS_BENCH_DATABASE_URL
+  unset ITOPS_BENCH_DATABASE_URL ITOPS_BENCH_PG_DIR ITOPS_BENCH_PG_RESTART  # itops refuses unknown ITOPS_*
+  DATABASE_ENV=(ITOPS_DATABASE_URL="$PG_URL")
+  psql_value() { psql "$PG_URL" -tAXc "$1"; }
+fi
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 PORT=$(free_port)
 URL="http://127.0.0.1:$PORT"
@@ -66,7 +96,7 @@ KEY=bench-operator-key-0123456789
 start_server() { # sets SERVER and STARTUP_MS (exec to first 200 from /ready)
   local begin end
   begin=$(date +%s%N)
-  ITOPS_PORT=$PORT ITOPS_DATA_DIR="$WORK/data" ITOPS_JWT_SECRET=$(printf 's%.0s' {1..40}) \
+  env "${DATABASE_ENV[@]}" ITOPS_PORT=$PORT ITOPS_DATA_DIR="$WORK/data" ITOPS_JWT_SECRET=$(printf 's%.0s' {1..40}) \
     ITOPS_OPERATOR_API_KEY=$KEY ITOPS_SQLITE_SYNCHRONOUS=$SYNC ITOPS_LOG_LEVEL=warning \
     "$BIN" serve >>"$WORK/server.log" 2>&1 &
   SERVER=$!
@@ -88,18 +118,57 @@ rss_mb() { awk '/VmRSS/ {printf "%.1f", $2 / 1024}' "/proc/$1/status"; }
 # wrk output → "rate p50_ms p99_ms non2xx errors"
 summarize() { awk -f "$ROOT/Benchmarks/wrk-summary.awk"; }
 
+# cpu_ticks PID...: user + system clock ticks of the processes (those gone count 0)
+cpu_ticks() {
+  local total=0 pid
+  for pid in "$@"; do
+    [ -r "/proc/$pid/stat" ] || continue
+    total=$((total + $(awk '{sub(/.*\) /, ""); print $12 + $13}' "/proc/$pid/stat" 2>/dev/null || echo 0)))
+  done
+  echo "$total"
+}
+# postgres_pids: the postmaster and every process it started (backends, walwriter, checkpointer, …)
+postgres_pids() {
+  [ -n "$PG_DIR" ] || return 0
+  local master
+  master=$(head -n 1 "$PG_DIR/data/postmaster.pid" 2>/dev/null) || return 0
+  echo "$master" $(pgrep -P "$master")
+}
+
 HEALTH_RATE=""
 declare -A RESULT
 # run NAME URLBASE PATH [MODE COUNT] [UNIT MULTIPLIER]: one bounded wrk run, printed as one row
 run() {
   local name=$1 base=$2 path=$3 mode=${4:-} count=${5:-0} unit=${6:-} mult=${7:-1}
   local args=(-t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --latency --timeout 5s)
-  local out
+  local out perf="" pg_pids server0=0 pg0=0 began
+  if [ -n "${PERF_ROW:-}" ] && [ "$PERF_ROW" = "$name" ]; then
+    # bounded by the row: starts a second in, stops a second before wrk does
+    local target=(-p "$SERVER")
+    [ -n "${PERF_ALL:-}" ] && target=(-a)
+    (sleep 1; perf record -q -g "${target[@]}" -o "${PERF_OUT:-/tmp/ingest-${name//[^a-z0-9]/-}.perf.data}" \
+      -- sleep $((DURATION > 3 ? DURATION - 2 : 1)) >/dev/null 2>&1) &
+    perf=$!
+  fi
+  if [ -n "${CPU:-}" ]; then
+    pg_pids=$(postgres_pids)
+    server0=$(cpu_ticks "${CPU_PID:-$SERVER}"); pg0=$(cpu_ticks $pg_pids); began=$(date +%s%N)
+  fi
   if [ -n "$mode" ]; then
     out=$(wrk "${args[@]}" -s "$LUA" "$base$path" -- "$mode" "$count" "$KEY" "$THREADS")
   else
     out=$(wrk "${args[@]}" "$base$path")
   fi
+  if [ -n "${CPU:-}" ]; then
+    # CPU of the whole wrk run, in % of one core (200 % = both cores); backends that started during
+    # the row count from zero, those that ended during it are missing (the pool keeps its connections)
+    local ticks elapsed server1 pg1
+    ticks=$(getconf CLK_TCK); elapsed=$(( $(date +%s%N) - began ))
+    server1=$(cpu_ticks "${CPU_PID:-$SERVER}"); pg1=$(cpu_ticks $(postgres_pids))
+    CPU_NOTE=$(python3 -c "import sys; t,e,s,p=map(float,sys.argv[1:5]); print(f'  CPU {sys.argv[6]} {100*s/t/(e/1e9):.0f} %' + (f', postgres {100*p/t/(e/1e9):.0f} %' if sys.argv[5] else ''))" \
+      "$ticks" "$elapsed" $((server1 - server0)) $((pg1 - pg0)) "$PG_DIR" "${CPU_LABEL:-server}")
+  fi
+  [ -n "$perf" ] && wait "$perf"
   read -r rate p50 p99 bad errs <<<"$(summarize <<<"$out")"
   [ -z "$HEALTH_RATE" ] && HEALTH_RATE=$rate
   RESULT[$name]=$rate
@@ -112,12 +181,14 @@ problems = "" if (bad == "0" and errs == "-") else f"  [non-2xx {bad}, socket er
 print(f"{name:<28} {rate:>10,.0f} req/s  p50 {float(p50):7.2f} ms  p99 {float(p99):7.2f} ms  "
       f"ratio {rate / health:6.3f}{extra}{problems}")
 PY
+  [ -z "${CPU:-}" ] || echo "$CPU_NOTE"
 }
 
 # seed URLBASE MODE COUNT: one pass over the items (Benchmarks/ingest-seed.py, 8 connections)
 seed() { python3 "$ROOT/Benchmarks/ingest-seed.py" "$1" "$KEY" "$2" "$3"; }
 
 count_services() {
+  if [ "$DATABASE" = postgres ]; then psql_value "select count(*) from services"; return; fi
   sqlite3_count=$(python3 - "$WORK/data/itops.db" <<'PY'
 import sqlite3, sys
 print(sqlite3.connect(sys.argv[1]).execute("select count(*) from services").fetchone()[0])
@@ -127,7 +198,11 @@ PY
 }
 
 start_server
-echo "itops release build $(git -C "$ROOT" rev-parse --short HEAD)$(git -C "$ROOT" diff --quiet || echo '+changes'), SQLite synchronous=$SYNC"
+if [ "$DATABASE" = postgres ]; then
+  echo "itops release build $(git -C "$ROOT" rev-parse --short HEAD)$(git -C "$ROOT" diff --quiet || echo '+changes'), $(psql_value "select split_part(version(), ' ', 1) || ' ' || current_setting('server_version')") on loopback, fsync=$(psql_value 'show fsync'), synchronous_commit=$(psql_value 'show synchronous_commit'), full_page_writes=$(psql_value 'show full_page_writes')"
+else
+  echo "itops release build $(git -C "$ROOT" rev-parse --short HEAD)$(git -C "$ROOT" diff --quiet || echo '+changes'), SQLite synchronous=$SYNC"
+fi
 echo "wrk -t$THREADS -c$CONNECTIONS -d${DURATION}s per row, loopback, $(nproc) cores shared by server and wrk; load before: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "start-up (empty database): ${STARTUP_MS} ms; RSS idle, empty: $(rss_mb "$SERVER") MB"
 echo
@@ -186,27 +261,52 @@ run "GET /health (again)" "$URL" /health
 if [ -z "${SKIP_PUSHGATEWAY:-}" ]; then
   apt_install prometheus-pushgateway prometheus-pushgateway
   GPORT=$(free_port)
-  prometheus-pushgateway --web.listen-address="127.0.0.1:$GPORT" >"$WORK/pushgateway.log" 2>&1 &
-  GATEWAY=$!
-  for _ in $(seq 100); do curl -sf -o /dev/null "http://127.0.0.1:$GPORT/-/ready" && break; sleep 0.1; done
-  # Each push took 200–400 ms here even on an empty gateway, so seeding 10,000 groups took longer
-  # than the suite may run: PGW_GROUPS (1,000) bounds it.
-  GATEWAY_GROUPS=${PGW_GROUPS:-1000}
-  seed "http://127.0.0.1:$GPORT" pushgateway "$GATEWAY_GROUPS"
-  run "Pushgateway push (flip)" "http://127.0.0.1:$GPORT" /metrics pushgateway "$GATEWAY_GROUPS"
-  echo "Pushgateway RSS with $GATEWAY_GROUPS groups: $(rss_mb "$GATEWAY") MB"
-  # Pushgateway checks every push against all groups it holds: its best case is a small gateway.
-  kill "$GATEWAY"; wait "$GATEWAY" 2>/dev/null || true
-  prometheus-pushgateway --web.listen-address="127.0.0.1:$GPORT" >>"$WORK/pushgateway.log" 2>&1 &
-  GATEWAY=$!
-  for _ in $(seq 100); do curl -sf -o /dev/null "http://127.0.0.1:$GPORT/-/ready" && break; sleep 0.1; done
-  seed "http://127.0.0.1:$GPORT" pushgateway 100
-  run "Pushgateway push, 100 groups" "http://127.0.0.1:$GPORT" /metrics pushgateway 100
-  python3 - "${RESULT[health/report flip]}" "${RESULT[Pushgateway push (flip)]}" \
-    "${RESULT[Pushgateway push, 100 groups]}" "$GATEWAY_GROUPS" <<'PY'
+  GURL="http://127.0.0.1:$GPORT"
+  gateway_groups() {
+    python3 -c 'import json, sys, urllib.request; print(len(json.load(urllib.request.urlopen(sys.argv[1]))["data"]))' \
+      "$GURL/api/v1/metrics"
+  }
+  # One fresh gateway per group count, with a persistence file of its own: Debian's default
+  # --persistence.file is /var/lib/prometheus/pushgateway.data, so a gateway started without the flag
+  # loads every group an earlier run left there (and saves its own at exit): its group count was not
+  # the benchmark's.
+  # Pushgateway checks every push against all the groups it holds (BENCHMARKS.md): its rate falls with
+  # the group count. PGW_PROFILE_DIR=dir saves its CPU profile (/debug/pprof/profile) of each wrk run.
+  # start_gateway [FLAGS...]: sets GATEWAY once /-/ready answers
+  start_gateway() {
+    prometheus-pushgateway --web.listen-address="127.0.0.1:$GPORT" "$@" >>"$WORK/pushgateway.log" 2>&1 &
+    GATEWAY=$!
+    for _ in $(seq 100); do curl -sf -o /dev/null "$GURL/-/ready" && break; sleep 0.1; done
+  }
+  stop_gateway() { kill "$GATEWAY"; wait "$GATEWAY" 2>/dev/null || true; GATEWAY=""; }
+  PGW_LINES=()
+  for groups in ${PGW_GROUPS:-1 100 1000 10000}; do
+    # Seeding through the check costs O(groups²) (10,000 groups: minutes), so a gateway without the
+    # check takes the seed pushes and saves them at exit; the measured gateway loads that file (and
+    # would save it again only after an hour: nothing is written during the run).
+    began=$(date +%s%N)
+    start_gateway --persistence.file="$WORK/pushgateway-$groups.data" --push.disable-consistency-check
+    seed "$GURL" pushgateway "$groups"
+    stop_gateway
+    start_gateway --persistence.file="$WORK/pushgateway-$groups.data" --persistence.interval=1h
+    seeded_ms=$((($(date +%s%N) - began) / 1000000))
+    profile=""
+    if [ -n "${PGW_PROFILE_DIR:-}" ]; then
+      curl -s -o "$PGW_PROFILE_DIR/pushgateway-$groups-groups.pb.gz" \
+        "$GURL/debug/pprof/profile?seconds=$((DURATION > 3 ? DURATION - 2 : 1))" &
+      profile=$!
+    fi
+    CPU_PID=$GATEWAY CPU_LABEL=pushgateway run "Pushgateway, $groups groups" "$GURL" /metrics pushgateway "$groups"
+    [ -n "$profile" ] && wait "$profile"
+    echo "  Pushgateway held $(gateway_groups) groups (seeded and reloaded in $seeded_ms ms); RSS $(rss_mb "$GATEWAY") MB"
+    PGW_LINES+=("$groups ${RESULT[Pushgateway, $groups groups]}")
+    stop_gateway
+  done
+  printf '%s\n' "${PGW_LINES[@]}" | python3 -c '
 import sys
-flip, gateway, small, groups = map(float, sys.argv[1:])
-print(f"health/report flip / Pushgateway push: {flip / gateway:.1f}x against a {groups:,.0f}-group Pushgateway, "
-      f"{flip / small:.1f}x against a 100-group Pushgateway")
-PY
+flip = float(sys.argv[1])
+for line in sys.stdin:
+    groups, rate = line.split()
+    print(f"health/report flip / Pushgateway push: {flip / float(rate):.1f}x against a {int(groups):,}-group Pushgateway")
+' "${RESULT[health/report flip]}"
 fi

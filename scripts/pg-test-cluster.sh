@@ -9,7 +9,8 @@
 #
 # Installs PostgreSQL with apt-get when it is missing. The cluster lives in a temporary directory,
 # listens on 127.0.0.1 on a free port, trusts local connections (it holds nothing but test data), and
-# runs without fsync (a crash of a test cluster loses nothing of value). PostgreSQL refuses to run as
+# runs without fsync (a crash of a test cluster loses nothing of value; PG_DURABLE=1 keeps PostgreSQL's
+# durable defaults instead, for benchmarks that compare with SQLite `full`). PostgreSQL refuses to run as
 # root, so as root the cluster runs as the `postgres` user.
 set -euo pipefail
 
@@ -43,8 +44,10 @@ start)
     as_owner "$bin/initdb" -D "$dir/data" -U itops -A trust -E UTF8 --no-locale >"$dir/initdb.log" 2>&1 \
         || { cat "$dir/initdb.log" >&2; exit 1; }
     port=$(free_port)
+    durability="-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+    [ -n "${PG_DURABLE:-}" ] && durability="-c fsync=on -c synchronous_commit=on -c full_page_writes=on"
     as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
-        -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=400" \
+        -o "-p $port -k $dir -c listen_addresses=127.0.0.1 $durability -c max_connections=400" \
         start >/dev/null 2>&1 || { cat "$dir/server.log" >&2; exit 1; }
     runner=""
     [ "$(id -u)" = 0 ] && runner="runuser -u postgres -- "

@@ -149,39 +149,66 @@ func withLeaseDeadline<T: Sendable>(
                 outcome.finish(.failure(error))
             }
         }
-        Task {
-            try? await Task.sleep(for: limit)
-            if !leased.isSet {
-                outcome.finish(.failure(ITOpsError(.unavailable, "the database did not answer in time")))
+        outcome.arm(
+            Task {
+                do { try await Task.sleep(for: limit) } catch { return }  // cancelled: the work finished
+                if !leased.isSet {
+                    outcome.finish(.failure(ITOpsError(.unavailable, "the database did not answer in time")))
+                    work.cancel()
+                    return
+                }
+                do { try await Task.sleep(for: total - limit) } catch { return }
+                outcome.finish(.failure(ITOpsError(.unavailable, "the database stopped answering")))
                 work.cancel()
-                return
-            }
-            try? await Task.sleep(for: total - limit)
-            outcome.finish(.failure(ITOpsError(.unavailable, "the database stopped answering")))
-            work.cancel()
-        }
+            })
     }
 }
 
-/// Resumes a continuation once, with whichever result arrives first.
+/// Resumes a continuation once, with whichever result arrives first, and cancels the deadline's
+/// timer as soon as there is a result.
+///
+/// The timer must not outlive the work: every statement and every lease has one, and a timer left
+/// sleeping held its task for the whole bound (5 s a statement, 120 s a lease). Under PostgreSQL
+/// ingest that was tens of thousands of sleeping tasks, and an idle RSS of 260–320 MB where SQLite
+/// stays at 60 MB (BENCHMARKS.md, "Ingest on PostgreSQL").
 final class Outcome<T: Sendable>: Sendable {
-    private let state = Mutex<(CheckedContinuation<T, any Error>?, Bool)>((nil, false))
+    private struct State {
+        var continuation: CheckedContinuation<T, any Error>?
+        var finished = false
+        var timer: Task<Void, Never>?
+    }
+    private let state = Mutex(State())
 
     func install(_ continuation: CheckedContinuation<T, any Error>) {
-        state.withLock { $0.0 = continuation }
+        state.withLock { $0.continuation = continuation }
     }
 
-    /// Resumes with `result` unless a result came first; returns whether this one won.
+    /// Hands over the deadline's timer, cancelled at once if a result came first.
+    func arm(_ timer: Task<Void, Never>) {
+        let finished = state.withLock { state in
+            if !state.finished { state.timer = timer }
+            return state.finished
+        }
+        if finished { timer.cancel() }
+    }
+
+    /// Resumes with `result` unless a result came first; returns whether this one won. Cancels the
+    /// timer either way (when the timer itself finishes, that cancels nothing it still needs).
     @discardableResult
     func finish(_ result: Result<T, any Error>) -> Bool {
-        let continuation: CheckedContinuation<T, any Error>? = state.withLock { state in
-            guard !state.1 else { return nil }
-            state.1 = true
-            return state.0
+        let (continuation, timer): (CheckedContinuation<T, any Error>?, Task<Void, Never>?) = state.withLock {
+            state in
+            let timer = state.timer
+            state.timer = nil
+            guard !state.finished else { return (nil, timer) }
+            state.finished = true
+            return (state.continuation, timer)
         }
+        timer?.cancel()
         continuation?.resume(with: result)
         return continuation != nil
     }
+
 }
 
 /// Set once a connection is held.
@@ -254,13 +281,14 @@ func withStatementDeadline<T: Sendable>(
                 outcome.finish(.failure(error))
             }
         }
-        Task {
-            try? await Task.sleep(for: limit)
-            if outcome.finish(.failure(ITOpsError(.unavailable, "the database stopped answering"))) {
-                onTimeout()
-                work.cancel()
-            }
-        }
+        outcome.arm(
+            Task {
+                do { try await Task.sleep(for: limit) } catch { return }  // cancelled: the work finished
+                if outcome.finish(.failure(ITOpsError(.unavailable, "the database stopped answering"))) {
+                    onTimeout()
+                    work.cancel()
+                }
+            })
     }
 }
 
@@ -329,43 +357,107 @@ struct PostgresExclusivity: Exclusivity {
     }
 }
 
+/// The events waiting for `PostgresEventBus`'s sender, oldest first, bounded.
+final class EventBacklog: Sendable {
+    private struct State {
+        var payloads: [String] = []
+        var dropped = 0
+    }
+    private let state = Mutex(State())
+    let limit: Int
+
+    init(limit: Int) { self.limit = limit }
+
+    /// Queues `payloads`; those past the limit are dropped and counted.
+    func append(_ payloads: [String]) {
+        state.withLock { state in
+            let room = max(0, limit - state.payloads.count)
+            state.payloads.append(contentsOf: payloads.prefix(room))
+            state.dropped += max(0, payloads.count - room)
+        }
+    }
+
+    /// Takes up to `count` of the oldest payloads, and the number dropped since the last call.
+    func take(_ count: Int) -> (payloads: [String], dropped: Int) {
+        state.withLock { state in
+            let batch = Array(state.payloads.prefix(count))
+            state.payloads.removeFirst(batch.count)
+            let dropped = state.dropped
+            state.dropped = 0
+            return (batch, dropped)
+        }
+    }
+}
+
 /// Events fan out to local subscribers at once and to other instances through `NOTIFY`; each
 /// instance ignores its own notifications, so every subscriber sees every event exactly once.
+///
+/// One sender forwards what has queued up since its last round trip in one statement (one
+/// `pg_notify` per event, delivered in order at its commit). One round trip per event forwarded about
+/// 2,000 events per second on a 2-core machine, and status churn above that overflowed the queue:
+/// events were dropped for the other instances (BENCHMARKS.md, "Ingest on PostgreSQL").
 final class PostgresEventBus: EventBus {
     static let channel = "itops_events"
+    /// Events waiting to be forwarded at most (a silence sweep of a large node publishes one per
+    /// service at once; about 50 MB of payloads at most); past it new events are dropped, and logged.
+    static let backlogLimit = 100_000
+    /// Events forwarded in one statement at most (each payload is below 8,000 bytes).
+    static let batchLimit = 1_000
 
     private let local = InProcessEventBus()
     private let client: PostgresClient
     private let logger: Logger
     private let instance = UUID().uuidString.lowercased()
-    private let outbox: AsyncStream<String>.Continuation
+    private let backlog: EventBacklog
+    /// Numbers each envelope: PostgreSQL folds identical payloads notified in one transaction.
+    private let serial = Atomic<Int>(0)
+    private let wake: AsyncStream<Void>.Continuation
     private let sender: Task<Void, Never>
 
     init(client: PostgresClient, logger: Logger) {
         self.client = client
         self.logger = logger
-        let (stream, continuation) = AsyncStream<String>.makeStream(bufferingPolicy: .bufferingNewest(10_000))
-        outbox = continuation
+        let (signals, wake) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
+        self.wake = wake
+        let backlog = EventBacklog(limit: Self.backlogLimit)
+        self.backlog = backlog
         // One sender keeps the order of notifications.
         sender = Task {
-            for await payload in stream {
-                // Retry for about half a minute: a restarting database must not drop events.
-                var delay: Duration = .milliseconds(50)
-                for attempt in 1...12 {
-                    do {
-                        try await client.withConnection { connection in
-                            _ = try await connection.query(
-                                "SELECT pg_notify(\(Self.channel), \(payload))", logger: logger)
-                        }
-                        break
-                    } catch {
-                        if attempt == 12 {
-                            logger.error(
-                                "could not forward an event to other instances", metadata: ["error": "\(error)"])
-                        }
-                        try? await Task.sleep(for: delay)
-                        delay = min(delay * 2, .seconds(5))
+            for await _ in signals {
+                await Self.forward(backlog, client: client, logger: logger)
+            }
+            await Self.forward(backlog, client: client, logger: logger)  // what came before close()
+        }
+    }
+
+    /// Forwards the backlog, oldest first, until it is empty.
+    private static func forward(_ backlog: EventBacklog, client: PostgresClient, logger: Logger) async {
+        while true {
+            let (batch, dropped) = backlog.take(batchLimit)
+            if dropped > 0 {
+                logger.error(
+                    "events dropped for other instances: the forwarder fell behind",
+                    metadata: ["dropped": "\(dropped)"])
+            }
+            if batch.isEmpty { return }
+            // Retry for about half a minute: a restarting database must not drop events.
+            var delay: Duration = .milliseconds(50)
+            for attempt in 1...12 {
+                do {
+                    try await client.withConnection { connection in
+                        _ = try await connection.query(
+                            "SELECT pg_notify(\(channel), payload) FROM unnest(\(batch)::text[]) AS payload",
+                            logger: logger)
                     }
+                    break
+                } catch {
+                    if attempt == 12 {
+                        logger.error(
+                            "could not forward events to other instances",
+                            metadata: ["error": "\(error)", "events": "\(batch.count)"])
+                    }
+                    try? await Task.sleep(for: delay)
+                    delay = min(delay * 2, .seconds(5))
                 }
             }
         }
@@ -374,20 +466,28 @@ final class PostgresEventBus: EventBus {
     struct Envelope: Codable {
         var origin: String
         var event: DomainEvent
+        /// Unique per origin (older instances leave it out; decoders ignore it).
+        var serial: Int?
     }
 
     func publish(_ events: [DomainEvent]) {
         local.publish(events)
         let encoder = JSONEncoder()
+        var payloads: [String] = []
         for event in events {
-            guard let data = try? encoder.encode(Envelope(origin: instance, event: event)),
+            let envelope = Envelope(
+                origin: instance, event: event, serial: serial.add(1, ordering: .relaxed).newValue)
+            guard let data = try? encoder.encode(envelope),
                 let text = String(data: data, encoding: .utf8), text.utf8.count < 7900
             else {
                 logger.error("event too large to forward", metadata: ["event": "\(event.name)"])
                 continue
             }
-            outbox.yield(text)
+            payloads.append(text)
         }
+        guard !payloads.isEmpty else { return }
+        backlog.append(payloads)
+        wake.yield()
     }
 
     func subscribe(bufferSize: Int) -> AsyncStream<DomainEvent> { local.subscribe(bufferSize: bufferSize) }
@@ -427,7 +527,7 @@ final class PostgresEventBus: EventBus {
     /// Stops accepting events and forwards those still queued (for at most 5 s), so a graceful
     /// shutdown does not swallow the last events.
     func close() async {
-        outbox.finish()
+        wake.finish()
         let sender = sender
         let flushed = Task { await sender.value }
         let deadline = Task {

@@ -62,6 +62,30 @@ struct MultiInstanceTests {
         try await b.run { _ in }
     }
 
+    @Test("a burst of 30,000 events on instance A reaches instance B complete and in order")
+    func eventBurstAcrossInstances() async throws {
+        // One NOTIFY per event forwarded about 2,000 per second from a buffer of 10,000: a burst (a
+        // silence sweep of a large node, sustained status churn) lost events on the other instances.
+        let a = try await TestApp.make(.postgres)
+        let b = try await TestApp.make(reusing: a)
+        let onB = EventRecorder(b.runtime.events)
+        try await Task.sleep(for: .milliseconds(300))  // B's listener is connected
+        let count = 30_000
+        let at = Date()
+        for first in stride(from: 0, to: count, by: 500) {
+            a.runtime.events.publish(
+                (first..<first + 500).map {
+                    .ticketCreated(TicketEvent(ticketId: UUID(), title: "t\($0)", status: "open", serviceId: nil, at: at))
+                })
+        }
+        let received = await onB.wait(timeout: .seconds(60)) { $0.count >= count }
+        let titles = received.compactMap { if case .ticketCreated(let ticket) = $0 { ticket.title } else { nil } }
+        #expect(titles.count == count)
+        #expect(titles == (0..<count).map { "t\($0)" })
+        try await a.run(keepData: true) { _ in }
+        try await b.run { _ in }
+    }
+
     @Test("a WebSocket subscriber on instance B receives a status change pushed over REST to instance A, once")
     func webSocketAcrossInstances() async throws {
         let a = try await TestApp.make(.postgres)
