@@ -3,7 +3,7 @@
 // Run by Benchmarks/sla-queries.sh; every number is the median of several runs in this process.
 //
 //   itops-sla-bench [--services 10000] [--days 90] [--groups 100]
-//                   [--ratio-services 2000] [--runs 5] [--churn 200] [--month-only]
+//                   [--ratio-services 2000] [--runs 5] [--churn 200] [--month-only | --ratio-only]
 //   itops-sla-bench --guard BENCHMARKS.md   # CI: 10,000 services, 3 days; the dashboard against the
 //                                           # `sla-guard-baseline` line (see Benchmarks/sla-queries.sh)
 import Foundation
@@ -21,12 +21,18 @@ struct Options {
     var churn = 200
     /// `--month-only`: the current-month rows and RSS only (no trends, no 1 vs 12 months ratio).
     var monthOnly = false
+    /// `--ratio-only`: only the 1 vs 12 months of history rows.
+    var ratioOnly = false
     /// `--guard FILE`: the CI regression guard, against the baseline written in FILE.
     var guardFile: String?
 
     init(_ arguments: [String]) {
         var iterator = arguments.dropFirst().makeIterator()
         while let flag = iterator.next() {
+            if flag == "--ratio-only" {
+                ratioOnly = true
+                continue
+            }
             if flag == "--month-only" {
                 monthOnly = true
                 continue
@@ -237,6 +243,35 @@ func report(_ name: String, _ ms: Double) {
 let options = Options(CommandLine.arguments)
 // Memory as `itops serve` keeps it: two malloc arenas.
 MemoryArenas.limit()
+// The same current-month question over 1 month and over 12 months of stored history: the first
+// question (which reads the copy) and later ones with 1 % of the services changed before each.
+func historyCost(days: Int, label: String) async throws -> (first: Double, later: Double, directory: URL) {
+    let (runtime, directory, clock) = try await seed(services: options.ratioServices, days: days, groups: 20, label: label)
+    let start = ContinuousClock.now
+    _ = try await runtime.sla.dashboard()
+    let first = milliseconds(ContinuousClock.now - start)
+    let churn = try await Churn(runtime: runtime, clock: clock)
+    let later = try await median(max(options.runs, 21), before: { try await churn.run(options.ratioServices / 100) }) {
+        _ = try await runtime.sla.dashboard()
+    }
+    await runtime.shutdown()
+    return (first, later, directory)
+}
+func ratioRows() async throws {
+    let short = try await historyCost(days: 30, label: "ratio, 1 month")
+    let long = try await historyCost(days: 365, label: "ratio, 12 months")
+    for directory in [short.directory, long.directory] { try? FileManager.default.removeItem(at: directory) }
+    report("slaDashboardStats, 1 month of history, first question", short.first)
+    report("slaDashboardStats, 12 months of history, first question", long.first)
+    report("slaDashboardStats, 1 month of history, 1 % changed", short.later)
+    report("slaDashboardStats, 12 months of history, 1 % changed", long.later)
+    print(String(format: "ratio 12 months / 1 month: first question %.2f, later %.2f", long.first / short.first, long.later / short.later))
+}
+
+if options.ratioOnly {
+    try await ratioRows()
+    exit(0)
+}
 let (runtime, mainDirectory, mainClock) = try await seed(
     services: options.services, days: options.days, groups: options.groups, label: "main")
 let sla = runtime.sla
@@ -307,15 +342,5 @@ report("  part: transitions since the rollup horizon", try await median(options.
     _ = try await reader.transitions(from: SLAPeriod.date(horizon), to: now)
 })
 await runtime.shutdown()
-
-// The same current-month question over 1 month and over 12 months of stored history.
-let (short, shortDirectory, _) = try await seed(services: options.ratioServices, days: 30, groups: 20, label: "ratio, 1 month")
-let shortTime = try await median(options.runs) { _ = try await short.sla.dashboard() }
-await short.shutdown()
-let (long, longDirectory, _) = try await seed(services: options.ratioServices, days: 365, groups: 20, label: "ratio, 12 months")
-let longTime = try await median(options.runs) { _ = try await long.sla.dashboard() }
-await long.shutdown()
-report("slaDashboardStats, 1 month of history", shortTime)
-report("slaDashboardStats, 12 months of history", longTime)
-print(String(format: "ratio 12 months / 1 month: %.2f", longTime / shortTime))
-for directory in [mainDirectory, shortDirectory, longDirectory] { try? FileManager.default.removeItem(at: directory) }
+try await ratioRows()
+try? FileManager.default.removeItem(at: mainDirectory)
