@@ -56,8 +56,6 @@ final class SLALiveHistory: Sendable {
         var inventory: SLAInventory
         /// By service id; also holds transitions of services the inventory does not know yet.
         var services: [UUID: ServiceState] = [:]
-        /// Where each held transition is, to apply a rewritten one in its place.
-        var held: [UUID: (service: UUID, seq: Int64)] = [:]
         /// Each service's place in `inventory.services`.
         var index: [UUID: Int] = [:]
         /// Each service's definition (from its group's tier or its criticality), by place.
@@ -193,7 +191,7 @@ final class SLALiveHistory: Sendable {
 
 extension SLALiveHistory.State {
     /// Applies transitions from the feed: new ones join their service's history in time order, a
-    /// rewritten one (same id, higher `seq`) replaces the one held, one seen before is skipped.
+    /// rewritten one replaces the one held, one seen before is skipped (`merge`).
     mutating func apply(_ feed: [SequencedTransition], next: SLAFeedCursor) {
         cursor = SLAFeedCursor(position: max(cursor.position, next.position))
         for row in feed {
@@ -204,13 +202,8 @@ extension SLALiveHistory.State {
                 if now.status != t.to { invalidate(t.serviceId) }
             }
             guard at >= lower else { continue }
-            if let place = held[t.id] {
-                guard place.seq < row.seq else { continue }
-                services[place.service]?.changes.removeAll { $0.id == t.id }
-            }
             let change = SLALiveHistory.Change(seq: row.seq, id: t.id, at: at, from: t.from, to: t.to)
-            services[t.serviceId, default: .init()].changes.insertInOrder(change)
-            held[t.id] = (t.serviceId, row.seq)
+            guard services[t.serviceId, default: .init()].changes.merge(change) else { continue }
             invalidate(t.serviceId)
         }
     }
@@ -221,7 +214,6 @@ extension SLALiveHistory.State {
         lower = newLower
         for (id, service) in services {
             guard let first = service.changes.first, first.at < newLower else { continue }
-            for gone in service.changes where gone.at < newLower { held.removeValue(forKey: gone.id) }
             services[id]!.changes.removeAll { $0.at < newLower }
         }
     }
@@ -273,6 +265,24 @@ extension SLALiveHistory.State {
 }
 
 extension Array where Element == SLALiveHistory.Change {
+    /// Takes `change` unless it is held already: a transition read again (PostgreSQL's feed repeats
+    /// recent rows) is skipped, a rewritten one (same id and time, higher `seq`: a relinked
+    /// transition, docs/api.md) replaces the one held. Both are found by time, so the copy needs
+    /// no table of transition ids. Returns whether anything changed.
+    mutating func merge(_ change: Element) -> Bool {
+        var index = firstIndex(after: change.at - 1)
+        while index < endIndex, self[index].at == change.at {
+            if self[index].id == change.id {
+                guard self[index].seq < change.seq else { return false }
+                remove(at: index)
+            } else {
+                index += 1
+            }
+        }
+        insertInOrder(change)
+        return true
+    }
+
     /// Inserts `change` in `(at, seq)` order; nearly always the newest, so found from the end.
     mutating func insertInOrder(_ change: Element) {
         var index = endIndex
