@@ -266,9 +266,8 @@ extension CoverageTimeline {
             for segment in member.segments {
                 guard segment.end > from else { continue }
                 guard segment.start < to else { break }
-                if segment.start <= from {
-                    state = segment.coverage
-                } else {
+                // The segment at `from` was counted above; later ones are moves.
+                if segment.start > from {
                     if let end, end < segment.start {
                         moves.append((end, state, .absent))
                         state = .absent

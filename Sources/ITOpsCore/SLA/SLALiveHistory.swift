@@ -21,10 +21,10 @@ final class SLALiveHistory: Sendable {
     static let slack: Int64 = SLAPeriod.day
 
     private let state = Mutex<State?>(nil)
-    /// Reloads and feed reads, for tests and metrics.
-    private let counters = Mutex((reloads: 0, feedReads: 0))
+    /// How many times the inputs were read (whole or besides the transitions), for tests.
+    private let reloadCount = Mutex(0)
 
-    var reloads: Int { counters.withLock { $0.reloads } }
+    var reloads: Int { reloadCount.withLock { $0 } }
 
     /// One transition as the math needs it.
     struct Change: Sendable {
@@ -142,10 +142,7 @@ final class SLALiveHistory: Sendable {
             // Inputs other than statuses changed: read them again; the transitions held stay right.
             let inputs = current.sameInputs ? nil : try await Inputs.read(reader: reader, engine: engine, lower: keep)
             let feed = try await reader.transitionFeed(after: current.cursor)
-            counters.withLock {
-                $0.feedReads += 1
-                if inputs != nil { $0.reloads += 1 }
-            }
+            if inputs != nil { reloadCount.withLock { $0 += 1 } }
             return try state.withLock { state in
                 // Another question may have moved the copy on meanwhile: the feed applies only
                 // what is newer, and inputs read under an older version are not put back.
@@ -158,7 +155,7 @@ final class SLALiveHistory: Sendable {
             }
         }
         var loaded = try await load(reader: reader, engine: engine, version: version, lower: keep)
-        counters.withLock { $0.reloads += 1 }
+        reloadCount.withLock { $0 += 1 }
         return try state.withLock { state in
             defer { state = loaded }
             return try body(&loaded)
@@ -232,14 +229,23 @@ extension SLALiveHistory.State {
     /// `now` and not stopped before `from`.
     func history(of service: Service, from: Int64, now: Int64, cap: TimeInterval) -> ServiceHistory {
         let held = services[service.id]
-        let own = held?.changes.within(from, through: now) ?? []
-        let initial = own.first.map { $0.from ?? .unknown } ?? held?.current?.status ?? service.status
-        let spans = held?.windows.filter {
-            SLAPeriod.ms($0.startedAt) < now && ($0.endedAt.map { SLAPeriod.ms($0) > from } ?? true)
-        }
-        return ServiceHistory(
-            serviceId: service.id, createdAt: SLAPeriod.ms(service.createdAt), initialStatus: initial,
-            changes: own.map { .init(at: $0.at, status: $0.to) }, exclusions: spans?.map { $0.span(cap: cap) } ?? [])
+        return Self.history(
+            of: service, held: held, changes: held?.changes.within(from, through: now) ?? [],
+            windows: held?.windows.filter {
+                SLAPeriod.ms($0.startedAt) < now && ($0.endedAt.map { SLAPeriod.ms($0) > from } ?? true)
+            } ?? [], cap: cap)
+    }
+
+    /// A service's history from the changes and windows chosen: the status before the first change
+    /// is that change's `from`, or the current status without one.
+    private static func history(
+        of service: Service, held: SLALiveHistory.ServiceState?, changes: ArraySlice<SLALiveHistory.Change>,
+        windows: [ExclusionWindow], cap: TimeInterval
+    ) -> ServiceHistory {
+        ServiceHistory(
+            serviceId: service.id, createdAt: SLAPeriod.ms(service.createdAt),
+            initialStatus: changes.first.map { $0.from ?? .unknown } ?? held?.current?.status ?? service.status,
+            changes: changes.map { .init(at: $0.at, status: $0.to) }, exclusions: windows.map { $0.span(cap: cap) })
     }
 
     /// The timeline of `service` from the cache's `from` to its `to`, whose figures up to any `now`
@@ -253,11 +259,9 @@ extension SLALiveHistory.State {
         let held = services[service.id]
         let own = held?.changes.within(from, through: .max) ?? []
         if let first = own.first, first.at > now { return nil }
-        let spans = held?.windows.filter { $0.endedAt.map { SLAPeriod.ms($0) > from } ?? true }
-        let history = ServiceHistory(
-            serviceId: service.id, createdAt: SLAPeriod.ms(service.createdAt),
-            initialStatus: own.first.map { $0.from ?? .unknown } ?? held?.current?.status ?? service.status,
-            changes: own.map { .init(at: $0.at, status: $0.to) }, exclusions: spans?.map { $0.span(cap: cap) } ?? [])
+        let history = Self.history(
+            of: service, held: held, changes: own,
+            windows: held?.windows.filter { $0.endedAt.map { SLAPeriod.ms($0) > from } ?? true } ?? [], cap: cap)
         let timeline = history.timeline(from: from, to: cache.to, policy: cache.policy)
         cache.services[place] = timeline
         return timeline
