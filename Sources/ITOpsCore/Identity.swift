@@ -36,7 +36,7 @@ public struct PasswordReset: Sendable, Equatable {
     public var expiresAt: Date
     public var usedAt: Date?
 
-    public init(id: UUID = UUID(), userId: UUID, tokenHash: String, createdAt: Date, expiresAt: Date, usedAt: Date? = nil) {
+    public init(id: UUID = UUID.random(), userId: UUID, tokenHash: String, createdAt: Date, expiresAt: Date, usedAt: Date? = nil) {
         self.id = id
         self.userId = userId
         self.tokenHash = tokenHash

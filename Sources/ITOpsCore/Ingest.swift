@@ -142,12 +142,9 @@ extension StoreWriter {
         }
         try await insert(opened.map(\.incident))
         let openedBy = Dictionary(uniqueKeysWithValues: opened.map { ($0.service, $0.incident.id) })
-        // Changes from DOWN share one close time only when they share a timestamp: group by it.
-        var closedBy: [UUID: UUID] = [:]
-        let leavingDown = Dictionary(grouping: changes.filter { $0.from == .down && $0.to != .down }, by: \.at)
-        for (at, group) in leavingDown.sorted(by: { $0.key < $1.key }) {
-            closedBy.merge(try await closeOpenIncidents(serviceIds: group.map(\.service.id), at: at)) { $1 }
-        }
+        // Every change from DOWN closes its service's incident at its own time, in one statement.
+        let closedBy = try await closeOpenIncidents(
+            changes.filter { $0.from == .down && $0.to != .down }.map { (serviceId: $0.service.id, at: $0.at) })
         return changes.map { change in
             var log = EventLog()
             log.append(

@@ -27,7 +27,7 @@ public struct Service: Sendable, Equatable, Identifiable {
     public var createdAt: Date
 
     public init(
-        id: UUID = UUID(), nodeId: NodePath, name: String, status: ServiceStatus, source: ServiceSource,
+        id: UUID = UUID.random(), nodeId: NodePath, name: String, status: ServiceStatus, source: ServiceSource,
         at now: Date
     ) {
         self.id = id
@@ -92,7 +92,7 @@ public struct SLAGroup: Sendable, Equatable, Identifiable {
     public var displayName: String?
     public var tier: Criticality
 
-    public init(id: UUID = UUID(), name: String, displayName: String?, tier: Criticality) {
+    public init(id: UUID = UUID.random(), name: String, displayName: String?, tier: Criticality) {
         self.id = id
         self.name = name
         self.displayName = displayName
@@ -109,7 +109,7 @@ public struct StatusTransition: Sendable, Equatable {
     public var at: Date
     public var message: String?
 
-    public init(id: UUID = UUID(), serviceId: UUID, from: ServiceStatus?, to: ServiceStatus, at: Date, message: String?)
+    public init(id: UUID = UUID.random(), serviceId: UUID, from: ServiceStatus?, to: ServiceStatus, at: Date, message: String?)
     {
         self.id = id
         self.serviceId = serviceId
@@ -128,7 +128,7 @@ public struct Incident: Sendable, Equatable {
     public var closedAt: Date?
     public var message: String?
 
-    public init(id: UUID = UUID(), serviceId: UUID, openedAt: Date, closedAt: Date? = nil, message: String?) {
+    public init(id: UUID = UUID.random(), serviceId: UUID, openedAt: Date, closedAt: Date? = nil, message: String?) {
         self.id = id
         self.serviceId = serviceId
         self.openedAt = openedAt
@@ -139,7 +139,7 @@ public struct Incident: Sendable, Equatable {
 
 /// One backup result as reported, kept for history.
 public struct BackupReport: Sendable, Equatable {
-    public var id: UUID = UUID()
+    public var id: UUID = UUID.random()
     public var serviceId: UUID
     public var status: BackupOutcome
     public var sizeBytes: Int64?
@@ -157,7 +157,7 @@ public struct BackupReport: Sendable, Equatable {
 
 /// One storage measurement, kept for trends.
 public struct StorageReport: Sendable, Equatable {
-    public var id: UUID = UUID()
+    public var id: UUID = UUID.random()
     public var serviceId: UUID
     public var allocatedBytes: Int64
     public var usedBytes: Int64
@@ -203,7 +203,7 @@ public struct User: Sendable, Equatable, Identifiable {
     public var credentialsVersion: Int64
 
     public init(
-        id: UUID = UUID(), email: String, passwordHash: String, role: Role, createdAt: Date,
+        id: UUID = UUID.random(), email: String, passwordHash: String, role: Role, createdAt: Date,
         displayName: String? = nil, provider: String = "local", externalSubject: String? = nil,
         disabled: Bool = false, lastSignInAt: Date? = nil, credentialsVersion: Int64 = 0
     ) {
@@ -241,7 +241,7 @@ public struct APIKey: Sendable, Equatable, Identifiable {
     public var nodeScope: [NodePath]?
 
     public init(
-        id: UUID = UUID(), name: String, keyHash: String, prefix: String, role: Role, createdAt: Date,
+        id: UUID = UUID.random(), name: String, keyHash: String, prefix: String, role: Role, createdAt: Date,
         revokedAt: Date? = nil, bootstrap: Bool = false, expiresAt: Date? = nil, lastUsedAt: Date? = nil,
         nodeScope: [NodePath]? = nil
     ) {
@@ -272,7 +272,7 @@ public struct RefreshToken: Sendable, Equatable {
     public var revokedAt: Date?
 
     public init(
-        id: UUID = UUID(), userId: UUID, tokenHash: String, familyId: UUID, createdAt: Date, expiresAt: Date
+        id: UUID = UUID.random(), userId: UUID, tokenHash: String, familyId: UUID, createdAt: Date, expiresAt: Date
     ) {
         self.id = id
         self.userId = userId

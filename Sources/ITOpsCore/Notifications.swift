@@ -131,7 +131,7 @@ public struct NotificationChannel: Sendable, Equatable, Identifiable {
     public var updatedAt: Date
 
     public init(
-        id: UUID = UUID(), name: String, kind: NotificationChannelKind, enabled: Bool = true,
+        id: UUID = UUID.random(), name: String, kind: NotificationChannelKind, enabled: Bool = true,
         config: NotificationChannelConfig, createdAt: Date, updatedAt: Date
     ) {
         self.id = id
@@ -232,7 +232,7 @@ public struct NotificationRule: Sendable, Equatable, Identifiable {
     public var createdAt: Date
     public var updatedAt: Date
 
-    public init(id: UUID = UUID(), definition: NotificationRuleDefinition, createdAt: Date, updatedAt: Date) {
+    public init(id: UUID = UUID.random(), definition: NotificationRuleDefinition, createdAt: Date, updatedAt: Date) {
         self.id = id
         self.definition = definition
         self.createdAt = createdAt
@@ -337,7 +337,7 @@ public struct NotificationDelivery: Sendable, Equatable, Identifiable {
     public var completedAt: Date?
 
     public init(
-        id: UUID = UUID(), channelId: UUID, ruleId: UUID?, event: String, eventKey: String, message: String,
+        id: UUID = UUID.random(), channelId: UUID, ruleId: UUID?, event: String, eventKey: String, message: String,
         status: DeliveryStatus = .pending, attempt: Int = 0, httpCode: Int? = nil, error: String? = nil,
         durationMs: Int? = nil, createdAt: Date, nextAttemptAt: Date? = nil, leaseUntil: Date? = nil,
         completedAt: Date? = nil

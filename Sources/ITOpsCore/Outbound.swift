@@ -44,7 +44,7 @@ public struct Webhook: Sendable, Equatable, Identifiable {
     public var updatedAt: Date
 
     public init(
-        id: UUID = UUID(), url: String, events: [String], secret: String, enabled: Bool, createdAt: Date,
+        id: UUID = UUID.random(), url: String, events: [String], secret: String, enabled: Bool, createdAt: Date,
         updatedAt: Date
     ) {
         self.id = id
@@ -80,7 +80,7 @@ public struct WebhookDelivery: Sendable, Equatable, Identifiable {
     public var completedAt: Date?
 
     public init(
-        id: UUID = UUID(), webhookId: UUID, event: String, eventKey: String, body: String,
+        id: UUID = UUID.random(), webhookId: UUID, event: String, eventKey: String, body: String,
         status: DeliveryStatus = .pending, attempt: Int = 0, httpCode: Int? = nil, error: String? = nil,
         durationMs: Int? = nil, createdAt: Date, nextAttemptAt: Date? = nil, leaseUntil: Date? = nil,
         completedAt: Date? = nil
@@ -178,7 +178,7 @@ public struct Workflow: Sendable, Equatable, Identifiable {
     public var createdAt: Date
     public var updatedAt: Date
 
-    public init(id: UUID = UUID(), definition: WorkflowDefinition, createdAt: Date, updatedAt: Date) {
+    public init(id: UUID = UUID.random(), definition: WorkflowDefinition, createdAt: Date, updatedAt: Date) {
         self.id = id
         self.definition = definition
         self.createdAt = createdAt
@@ -234,7 +234,7 @@ public struct WorkflowExecution: Sendable, Equatable, Identifiable {
     public var finishedAt: Date?
 
     public init(
-        id: UUID = UUID(), workflowId: UUID, workflowName: String, event: String, eventKey: String, payload: String,
+        id: UUID = UUID.random(), workflowId: UUID, workflowName: String, event: String, eventKey: String, payload: String,
         status: DeliveryStatus = .pending, nextStep: Int = 0, steps: [StepResult] = [], error: String? = nil,
         createdAt: Date, resumeAt: Date? = nil, leaseUntil: Date? = nil, finishedAt: Date? = nil
     ) {

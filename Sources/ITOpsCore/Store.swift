@@ -204,8 +204,9 @@ public protocol StoreWriter: StoreReader, SLAWriter {
     func insert(_ services: [Service]) async throws
     func insert(_ transitions: [StatusTransition]) async throws
     func insert(_ incidents: [Incident]) async throws
-    /// Closes the open incidents of `serviceIds` at `at`; returns each closed incident by service.
-    func closeOpenIncidents(serviceIds: [UUID], at: Date) async throws -> [UUID: UUID]
+    /// Closes the open incident of each service at its time; returns each closed incident by
+    /// service. A service must appear at most once.
+    func closeOpenIncidents(_ closes: [(serviceId: UUID, at: Date)]) async throws -> [UUID: UUID]
     /// Keeps a service's transitions a chain after one was placed at `at`: the first transition
     /// after `at` now starts from `status` (even if it then changes nothing: a later placement may
     /// split the stretch again, and the change it records must still be there).
@@ -258,9 +259,9 @@ extension StoreWriter {
     }
     public func insert(_ incidents: [Incident]) async throws { for incident in incidents { try await insert(incident) } }
 
-    public func closeOpenIncidents(serviceIds: [UUID], at: Date) async throws -> [UUID: UUID] {
+    public func closeOpenIncidents(_ closes: [(serviceId: UUID, at: Date)]) async throws -> [UUID: UUID] {
         var closed: [UUID: UUID] = [:]
-        for id in serviceIds {
+        for (id, at) in closes {
             guard var incident = try await openIncident(serviceId: id) else { continue }
             incident.closedAt = at
             try await update(incident)

@@ -32,9 +32,9 @@ public enum NotificationItems {
                     "\(change.serviceName) is \(change.to.rawValue)\(from)\(change.message.map { ": \($0)" } ?? "")",
                     "Where: \(change.nodeId)", "Since: \(change.at.iso8601)",
                 ]),
-                dedupKey: "itops-service-\(change.serviceId.uuidString.lowercased())", nodeId: change.nodeId.value,
+                dedupKey: "itops-service-\(change.serviceId.stored)", nodeId: change.nodeId.value,
                 serviceName: change.serviceName, at: change.at,
-                link: link("service/\(change.serviceId.uuidString.lowercased())"))
+                link: link("service/\(change.serviceId.stored)"))
         case .slaIncident(let incident):
             let opened = incident.phase == .opened
             return NotificationItem(
@@ -51,9 +51,9 @@ public enum NotificationItems {
                 ]),
                 // The service, not the incident id: one open incident per service, and the resolve must carry
                 // the trigger's key.
-                dedupKey: "itops-incident-\(incident.serviceId.uuidString.lowercased())",
+                dedupKey: "itops-incident-\(incident.serviceId.stored)",
                 nodeId: incident.nodeId.value, serviceName: incident.serviceName, at: incident.at,
-                link: link("service/\(incident.serviceId.uuidString.lowercased())"))
+                link: link("service/\(incident.serviceId.stored)"))
         case .slaAlert(let alert):
             return alertItem(alert, event: event.name, link: link)
         case .licenseUpdated(let change):
@@ -69,17 +69,17 @@ public enum NotificationItems {
             return NotificationItem(
                 event: event.name, action: .info, severity: "info", title: "Ticket \(verb): \(ticket.title)",
                 text: sentences(["Ticket \(verb): \(ticket.title)", "Status: \(ticket.status)", "At: \(ticket.at.iso8601)"]),
-                dedupKey: "itops-ticket-\(ticket.ticketId.uuidString.lowercased())", at: ticket.at,
+                dedupKey: "itops-ticket-\(ticket.ticketId.stored)", at: ticket.at,
                 link: link("tickets"))
         }
     }
 
     private static func alertItem(_ alert: Alert, event: String, link: (String) -> String?) -> NotificationItem {
-        let subject = alert.serviceId?.uuidString.lowercased() ?? alert.nodeId?.value ?? alert.slaGroup ?? "fleet"
+        let subject = alert.serviceId?.stored ?? alert.nodeId?.value ?? alert.slaGroup ?? "fleet"
         var action = NotificationAction.trigger
         var severity = "warning"
         var key = "itops-\(alert.kind.rawValue)-\(subject)"
-        var page = alert.serviceId.map { "service/\($0.uuidString.lowercased())" } ?? "overview"
+        var page = alert.serviceId.map { "service/\($0.stored)" } ?? "overview"
         var heading: String
         switch alert.kind {
         case .nodeSilent:

@@ -57,13 +57,13 @@ public enum NotificationPayloads {
         case .webhook:
             let data = String(decoding: encode(webhookData(message)), as: UTF8.self)
             let body =
-                "{\"createdAt\":\(JSONText.string(delivery.createdAt.iso8601)),\"data\":\(data),\"event\":\"notification\",\"id\":\(JSONText.string(delivery.id.uuidString.lowercased()))}"
+                "{\"createdAt\":\(JSONText.string(delivery.createdAt.iso8601)),\"data\":\(data),\"event\":\"notification\",\"id\":\(JSONText.string(delivery.id.stored))}"
             let bytes = Array(body.utf8)
             return OutboundRequest(
                 method: "POST", url: config.url ?? "",
                 headers: json + [
                     OutboundHeader("X-ITOps-Event", "notification"),
-                    OutboundHeader("X-ITOps-Delivery", delivery.id.uuidString.lowercased()),
+                    OutboundHeader("X-ITOps-Delivery", delivery.id.stored),
                     OutboundHeader("X-ITOps-Attempt", "\(attempt)"),
                     OutboundHeader("X-ITOps-Signature", WebhookSignature.sign(bytes, secret: config.secret ?? "")),
                 ], body: bytes)

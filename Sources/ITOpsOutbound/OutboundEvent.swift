@@ -22,10 +22,10 @@ public struct OutboundEvent: Sendable, Equatable {
     /// The event of a test delivery; its key is unique.
     public static func test(webhookId: UUID, at: Date) -> OutboundEvent {
         let fields: [String: String] = [
-            "message": "test delivery from ITOps", "webhookId": webhookId.uuidString.lowercased(),
+            "message": "test delivery from ITOps", "webhookId": webhookId.stored,
             "at": at.iso8601Text,
         ]
-        return OutboundEvent(name: OutboundEvents.test, data: JSONText.object(fields), key: UUID().uuidString)
+        return OutboundEvent(name: OutboundEvents.test, data: JSONText.object(fields), key: UUID.random().uuidString)
     }
 
     init(name: String, data: String, key: String) {
@@ -36,7 +36,7 @@ public struct OutboundEvent: Sendable, Equatable {
 
     /// The webhook body: `{"createdAt": …, "data": {…}, "event": …, "id": <delivery id>}`.
     public func body(deliveryId: UUID, createdAt: Date) -> String {
-        "{\"createdAt\":\(JSONText.string(createdAt.iso8601Text)),\"data\":\(data),\"event\":\(JSONText.string(name)),\"id\":\(JSONText.string(deliveryId.uuidString.lowercased()))}"
+        "{\"createdAt\":\(JSONText.string(createdAt.iso8601Text)),\"data\":\(data),\"event\":\(JSONText.string(name)),\"id\":\(JSONText.string(deliveryId.stored))}"
     }
 
     private static func payload(of event: DomainEvent, dates: JSONEncoder.DateEncodingStrategy) -> String {

@@ -84,7 +84,7 @@ extension OutboundService {
             let cause = TicketCause(
                 source: .workflow, serviceId: serviceId, title: title.isEmpty ? execution.workflowName : title,
                 detail: description.isEmpty ? "Opened by workflow \(execution.workflowName) on \(execution.event)." : description,
-                priority: .p3, scope: "\(execution.workflowId.uuidString.lowercased()):\(title)")
+                priority: .p3, scope: "\(execution.workflowId.stored):\(title)")
             do {
                 guard let outcome = try await tickets.raise(cause, by: .system("workflow \(execution.workflowName)"))
                 else {

@@ -93,11 +93,11 @@ extension OutboundService: NotificationAdmin {
             event: "notification:test", action: .trigger, severity: "info",
             title: "ITOps test notification for \(channel.name)",
             text: "This is a test message from ITOps: the channel '\(channel.name)' (\(channel.kind.rawValue)) works.",
-            dedupKey: "itops-test-\(channel.id.uuidString.lowercased())", at: now,
+            dedupKey: "itops-test-\(channel.id.stored)", at: now,
             link: settings.publicURL.map { "\($0)/#/notifications" })
         let message = NotificationMessage(title: item.title, items: [item], action: .trigger, rule: nil, test: true)
         let delivery = NotificationDelivery(
-            channelId: id, ruleId: nil, event: "notification:test", eventKey: UUID().uuidString,
+            channelId: id, ruleId: nil, event: "notification:test", eventKey: UUID.random().uuidString,
             message: Self.encodeMessage(message), createdAt: now, nextAttemptAt: now,
             leaseUntil: now.addingTimeInterval(settings.lease))
         try await store.write { try await $0.notificationWriter().insertIfAbsent(delivery) }

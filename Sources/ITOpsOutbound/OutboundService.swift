@@ -148,7 +148,7 @@ public final class OutboundService: OutboundAdmin {
         }
         let now = clock.now()
         let event = OutboundEvent.test(webhookId: id, at: now)
-        let deliveryId = UUID()
+        let deliveryId = UUID.random()
         // Leased from the start: the worker leaves it alone while this call sends it.
         let delivery = WebhookDelivery(
             id: deliveryId, webhookId: id, event: event.name, eventKey: event.key,
@@ -274,7 +274,7 @@ public final class OutboundService: OutboundAdmin {
         try await store.write { writer in
             let records = try writer.outboundWriter()
             for hook in hooks {
-                let id = UUID()
+                let id = UUID.random()
                 try await records.insertIfAbsent(
                     WebhookDelivery(
                         id: id, webhookId: hook.id, event: event.name, eventKey: event.key,
@@ -428,7 +428,7 @@ public final class OutboundService: OutboundAdmin {
             headers: [
                 OutboundHeader("Content-Type", "application/json"),
                 OutboundHeader("X-ITOps-Event", delivery.event),
-                OutboundHeader("X-ITOps-Delivery", delivery.id.uuidString.lowercased()),
+                OutboundHeader("X-ITOps-Delivery", delivery.id.stored),
                 OutboundHeader("X-ITOps-Attempt", "\(done.attempt)"),
                 OutboundHeader("X-ITOps-Signature", WebhookSignature.sign(body, secret: webhook.secret)),
             ], body: body)

@@ -144,7 +144,7 @@ public struct SMTPClient: Sendable {
                 }
                 _ = try await session.command("DATA", expect: 354)
                 let answer = try await session.command(
-                    Self.content(mail, messageId: UUID()) + ".", expect: 250, shown: "the message")
+                    Self.content(mail, messageId: UUID.random()) + ".", expect: 250, shown: "the message")
                 _ = try? await session.command("QUIT", expect: 221)
                 return answer.last ?? ""
             }
@@ -206,7 +206,7 @@ public struct SMTPClient: Sendable {
         let domain = mail.from.split(separator: "@").last.map(String.init) ?? "itops"
         let headers = [
             "From: \(mail.from)", "To: \(mail.to.joined(separator: ", "))", "Subject: \(encodedHeader(mail.subject))",
-            "Date: \(formatter.string(from: date))", "Message-ID: <\(messageId.uuidString.lowercased())@\(domain)>",
+            "Date: \(formatter.string(from: date))", "Message-ID: <\(messageId.stored)@\(domain)>",
             "MIME-Version: 1.0", "Content-Type: text/plain; charset=utf-8", "Content-Transfer-Encoding: 8bit",
             "X-Mailer: ITOps",
         ]

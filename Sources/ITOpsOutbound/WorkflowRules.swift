@@ -145,7 +145,7 @@ public enum WorkflowRules {
             switch name {
             case "event": output += escaped(execution.event)
             case "payload": output += execution.payload
-            case "executionId": output += execution.id.uuidString.lowercased()
+            case "executionId": output += execution.id.stored
             default: output += escaped(fields[name] ?? "")
             }
             rest = rest[close.upperBound...]

@@ -120,7 +120,7 @@ struct ServiceRecord: Codable, Sendable, RowDecodable {
     }
 
     init(_ s: Service) {
-        id = s.id.uuidString.lowercased()
+        id = s.id.stored
         nodeId = s.nodeId.value
         name = s.name
         displayName = s.displayName
@@ -209,7 +209,7 @@ struct GroupRecord: Codable, Sendable {
 
     init(_ g: SLAGroup) {
         name = g.name
-        id = g.id.uuidString.lowercased()
+        id = g.id.stored
         displayName = g.displayName
         tier = g.tier.rawValue
     }
@@ -237,8 +237,8 @@ struct TransitionRecord: Codable, Sendable, RowDecodable {
     }
 
     init(_ t: StatusTransition) {
-        id = t.id.uuidString.lowercased()
-        serviceId = t.serviceId.uuidString.lowercased()
+        id = t.id.stored
+        serviceId = t.serviceId.stored
         fromStatus = t.from?.rawValue
         toStatus = t.to.rawValue
         at = t.at.epochMilliseconds
@@ -260,8 +260,8 @@ struct IncidentRecord: Codable, Sendable {
     var message: String?
 
     init(_ i: Incident) {
-        id = i.id.uuidString.lowercased()
-        serviceId = i.serviceId.uuidString.lowercased()
+        id = i.id.stored
+        serviceId = i.serviceId.stored
         openedAt = i.openedAt.epochMilliseconds
         closedAt = i.closedAt?.epochMilliseconds
         message = i.message
@@ -283,8 +283,8 @@ struct BackupRecord: Codable, Sendable {
     var reportedAt: Int64
 
     init(_ r: BackupReport) {
-        id = r.id.uuidString.lowercased()
-        serviceId = r.serviceId.uuidString.lowercased()
+        id = r.id.stored
+        serviceId = r.serviceId.stored
         status = r.status.rawValue
         sizeBytes = r.sizeBytes
         message = r.message
@@ -312,8 +312,8 @@ struct StorageRecord: Codable, Sendable {
     var reportedAt: Int64
 
     init(_ r: StorageReport) {
-        id = r.id.uuidString.lowercased()
-        serviceId = r.serviceId.uuidString.lowercased()
+        id = r.id.stored
+        serviceId = r.serviceId.stored
         allocatedBytes = r.allocatedBytes
         usedBytes = r.usedBytes
         freePercent = r.freePercent
@@ -347,7 +347,7 @@ struct UserRecord: Codable, Sendable {
     var credentialsVersion: Int64
 
     init(_ u: User) {
-        id = u.id.uuidString.lowercased()
+        id = u.id.stored
         email = u.email
         passwordHash = u.passwordHash
         role = u.role.rawValue
@@ -389,7 +389,7 @@ struct APIKeyRecord: Codable, Sendable {
         nodeScope = k.nodeScope.map { scope in
             (try? JSONEncoder().encode(scope.map(\.value))).map { String(decoding: $0, as: UTF8.self) } ?? "[]"
         }
-        id = k.id.uuidString.lowercased()
+        id = k.id.stored
         name = k.name
         keyHash = k.keyHash
         prefix = k.prefix
@@ -428,10 +428,10 @@ struct RefreshTokenRecord: Codable, Sendable {
     var revokedAt: Int64?
 
     init(_ t: RefreshToken) {
-        id = t.id.uuidString.lowercased()
-        userId = t.userId.uuidString.lowercased()
+        id = t.id.stored
+        userId = t.userId.stored
         tokenHash = t.tokenHash
-        familyId = t.familyId.uuidString.lowercased()
+        familyId = t.familyId.stored
         createdAt = t.createdAt.epochMilliseconds
         expiresAt = t.expiresAt.epochMilliseconds
         usedAt = t.usedAt?.epochMilliseconds
@@ -457,8 +457,8 @@ struct PasswordResetRecord: Codable, Sendable {
     var usedAt: Int64?
 
     init(_ r: PasswordReset) {
-        id = r.id.uuidString.lowercased()
-        userId = r.userId.uuidString.lowercased()
+        id = r.id.stored
+        userId = r.userId.stored
         tokenHash = r.tokenHash
         createdAt = r.createdAt.epochMilliseconds
         expiresAt = r.expiresAt.epochMilliseconds

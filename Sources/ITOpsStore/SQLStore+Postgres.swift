@@ -407,7 +407,7 @@ final class PostgresEventBus: EventBus {
     private let local = InProcessEventBus()
     private let client: PostgresClient
     private let logger: Logger
-    private let instance = UUID().uuidString.lowercased()
+    private let instance = UUID.random().stored
     private let backlog: EventBacklog
     /// Numbers each envelope: PostgreSQL folds identical payloads notified in one transaction.
     private let serial = Atomic<Int>(0)

@@ -84,6 +84,35 @@ struct BatchedIngestTests {
     }
 
     @Test(
+        "pushes leaving DOWN in one batch close each incident at its own report's time",
+        arguments: TestBackend.all)
+    func incidentsCloseAtTheirOwnTimes(_ backend: TestBackend) async throws {
+        let app = try await TestApp.make(backend)
+        let ingest = app.runtime.ingest
+        let names = (0..<64).map { "svc-\($0)" }
+        try await pushAll(ingest, try names.map { try report($0, .operational) })
+        app.clock.advance(by: 10)
+        try await pushAll(ingest, try names.map { try report($0, .down) })
+        app.clock.advance(by: 100)
+        // Each recovery observed at its own second: one statement closes all incidents of a batch,
+        // each at its service's time (they used to be grouped by time, a statement per time).
+        let recoveries = try names.enumerated().map { index, name in
+            var command = try report(name, .operational)
+            command.observedAt = ISO8601DateFormatter().string(from: TestApp.start.addingTimeInterval(Double(11 + index)))
+            return command
+        }
+        try await pushAll(ingest, recoveries)
+        let reader = app.runtime.store.reader
+        for (index, name) in names.enumerated() {
+            let service = try #require(try await reader.service(nodeId: try NodePath(validating: "org/c1"), name: name))
+            let incidents = try await reader.incidents(serviceId: service.id)
+            #expect(incidents.count == 1)
+            #expect(incidents.first?.closedAt == TestApp.start.addingTimeInterval(Double(11 + index)), "\(name)")
+        }
+        try await app.run { _ in }
+    }
+
+    @Test(
         "many pushes on one service at once are recorded as one consistent chain, whatever their order",
         arguments: TestBackend.all)
     func oneServiceManyPushes(_ backend: TestBackend) async throws {

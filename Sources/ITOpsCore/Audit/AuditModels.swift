@@ -96,11 +96,11 @@ public struct AuditDraft: Sendable, Equatable {
         switch principal?.kind {
         case .user(let id, let email):
             actorKind = "user"
-            actorId = id.uuidString.lowercased()
+            actorId = id.stored
             actorName = email
         case .apiKey(let id, let name):
             actorKind = "apikey"
-            actorId = id.uuidString.lowercased()
+            actorId = id.stored
             actorName = name
         case nil:
             actorKind = "anonymous"

@@ -60,7 +60,7 @@ extension SLAEngine {
     public func snapshotTrend(serviceId: UUID, hoursBack: Int) async throws -> [SLAPeriodResult] {
         guard (1...168).contains(hoursBack) else { throw ITOpsError.invalid("hoursBack: must be between 1 and 168") }
         guard let service = try await reader.service(id: serviceId) else {
-            throw ITOpsError.notFound("serviceId: no service \(serviceId.uuidString.lowercased())")
+            throw ITOpsError.notFound("serviceId: no service \(serviceId.stored)")
         }
         let inventory = try await inventory(only: service)
         let now = SLAPeriod.ms(clock.now())
@@ -131,7 +131,7 @@ extension SLAEngine {
         switch scope {
         case .service(let id):
             guard let service = try await reader.service(id: id) else {
-                throw ITOpsError.notFound("serviceId: no service \(id.uuidString.lowercased())")
+                throw ITOpsError.notFound("serviceId: no service \(id.stored)")
             }
             inventory = try await self.inventory(only: service)
             (kind, scopeId, definition, liveServices) = (
@@ -365,11 +365,6 @@ extension SLAEngine {
         }
         return budgets
     }
-}
-
-extension UUID {
-    /// The spelling used in SLA scope ids: lower case.
-    public var stored: String { uuidString.lowercased() }
 }
 
 extension SLAPeriod {

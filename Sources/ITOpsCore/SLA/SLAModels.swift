@@ -13,7 +13,7 @@ public struct ExclusionWindow: Sendable, Equatable, Identifiable {
     public var startedBy: String?
 
     public init(
-        id: UUID = UUID(), serviceId: UUID, reason: String?, startedAt: Date, expectedEndAt: Date?,
+        id: UUID = UUID.random(), serviceId: UUID, reason: String?, startedAt: Date, expectedEndAt: Date?,
         endedAt: Date? = nil, startedBy: String? = nil
     ) {
         self.id = id

@@ -40,7 +40,7 @@ public struct StatusPage: Sendable, Equatable, Identifiable {
     public var updatedAt: Date
 
     public init(
-        id: UUID = UUID(), slug: String, title: String, description: String?, groups: [StatusPageGroup],
+        id: UUID = UUID.random(), slug: String, title: String, description: String?, groups: [StatusPageGroup],
         createdAt: Date, updatedAt: Date
     ) {
         self.id = id

@@ -57,14 +57,14 @@ extension TicketDesk {
                 try await raise(
                     TicketCause(
                         source: .backupOverdue, serviceId: service,
-                        title: "Backup overdue: \(alert.serviceName ?? service.uuidString.lowercased())",
+                        title: "Backup overdue: \(alert.serviceName ?? service.stored)",
                         detail: alert.message, priority: rule.priority))
             case .storageCritical:
                 guard let rule = rules[.storage], let service = alert.serviceId else { return }
                 try await raise(
                     TicketCause(
                         source: .storage, serviceId: service,
-                        title: "Storage critical: \(alert.serviceName ?? service.uuidString.lowercased())",
+                        title: "Storage critical: \(alert.serviceName ?? service.stored)",
                         detail: alert.message, priority: rule.priority))
             case .slaBurnRate:
                 guard let rule = rules[.burnRate] else { return }

@@ -115,9 +115,9 @@ public final class TicketDesk: Sendable {
             record("description", \.description, description) { "\($0.count) characters" }
             record("priority", \.priority, priority) { $0.rawValue }
             record("labels", \.labels, labels) { $0.joined(separator: ", ") }
-            record("serviceId", \.serviceId, serviceId) { $0?.uuidString.lowercased() }
+            record("serviceId", \.serviceId, serviceId) { $0?.stored }
             record("slaGroup", \.slaGroup, slaGroup) { $0 }
-            record("assigneeId", \.assigneeId, assigneeId) { $0?.uuidString.lowercased() }
+            record("assigneeId", \.assigneeId, assigneeId) { $0?.stored }
             if let status, status != ticket.status {
                 guard ticket.status.allowedNext.contains(status) else {
                     throw ITOpsError.invalid(
@@ -299,13 +299,13 @@ public final class TicketDesk: Sendable {
         _ writer: any StoreWriter, serviceId: UUID?, slaGroup: String?, assigneeId: UUID?, prefix: String
     ) async throws {
         if let serviceId, try await writer.service(id: serviceId) == nil {
-            throw ITOpsError.invalid("\(prefix).serviceId: no service \(serviceId.uuidString.lowercased())")
+            throw ITOpsError.invalid("\(prefix).serviceId: no service \(serviceId.stored)")
         }
         if let slaGroup, try await writer.slaGroup(name: slaGroup) == nil {
             throw ITOpsError.invalid("\(prefix).slaGroup: no SLA group '\(slaGroup.prefix(64))'")
         }
         if let assigneeId, try await writer.user(id: assigneeId) == nil {
-            throw ITOpsError.invalid("\(prefix).assigneeId: no user \(assigneeId.uuidString.lowercased())")
+            throw ITOpsError.invalid("\(prefix).assigneeId: no user \(assigneeId.stored)")
         }
     }
 
@@ -381,7 +381,7 @@ extension TicketDesk {
         async throws
     {
         let now = clock.now()
-        var text = "Exclusion window \(window.id.uuidString.lowercased()) on \(service) from \(window.startedAt.iso8601)"
+        var text = "Exclusion window \(window.id.stored) on \(service) from \(window.startedAt.iso8601)"
         if let end = window.expectedEndAt { text += " until \(end.iso8601)" }
         if let reason = window.reason, !reason.isEmpty { text += ": \(reason)" }
         let body = text
@@ -391,7 +391,7 @@ extension TicketDesk {
             try await tickets.insert(
                 TicketTimelineEntry(
                     ticketId: current.id, at: now, actor: actor, kind: .exclusionWindow, field: "exclusionWindow",
-                    after: window.id.uuidString.lowercased(), body: body))
+                    after: window.id.stored, body: body))
             current.updatedAt = now
             try await tickets.update(current)
             return current

@@ -99,7 +99,7 @@ public struct Ticket: Sendable, Equatable, Identifiable {
     public var key: String { Self.keyPrefix + String(number) }
 
     public init(
-        id: UUID = UUID(), number: Int64, title: String, description: String, status: TicketStatus,
+        id: UUID = UUID.random(), number: Int64, title: String, description: String, status: TicketStatus,
         priority: TicketPriority, serviceId: UUID?, slaGroup: String?, assigneeId: UUID?, reporter: TicketActor,
         labels: [String], source: TicketSource, dedupeKey: String?, createdAt: Date, updatedAt: Date,
         acknowledgedAt: Date? = nil, resolvedAt: Date? = nil
@@ -155,7 +155,7 @@ public struct TicketTimelineEntry: Sendable, Equatable, Identifiable {
     public var body: String?
 
     public init(
-        id: UUID = UUID(), ticketId: UUID, at: Date, actor: TicketActor, kind: Kind, field: String? = nil,
+        id: UUID = UUID.random(), ticketId: UUID, at: Date, actor: TicketActor, kind: Kind, field: String? = nil,
         before: String? = nil, after: String? = nil, body: String? = nil
     ) {
         self.id = id
@@ -272,7 +272,7 @@ public struct TicketCause: Sendable, Equatable {
 
     /// One open ticket per (cause kind, service or group).
     public var dedupeKey: String {
-        "\(source.rawValue):" + (serviceId?.uuidString.lowercased() ?? "group:" + (slaGroup ?? "-"))
+        "\(source.rawValue):" + (serviceId?.stored ?? "group:" + (slaGroup ?? "-"))
             + (scope.map { ":" + $0 } ?? "")
     }
 }

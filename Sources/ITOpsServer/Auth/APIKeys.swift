@@ -43,7 +43,7 @@ struct APIKeys: Sendable {
         let key = try await store.write { tx in
             let keys = try await tx.apiKeys()
             let matches = keys.filter {
-                $0.id.uuidString.lowercased() == reference.lowercased() || $0.prefix == reference
+                $0.id.stored == reference.lowercased() || $0.prefix == reference
             }
             guard matches.count == 1, var key = matches.first else {
                 throw matches.isEmpty

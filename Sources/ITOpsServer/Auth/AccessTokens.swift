@@ -35,8 +35,8 @@ struct AccessTokens: Sendable {
         let now = clock.now()
         let expiresAt = now.addingTimeInterval(Self.lifetime)
         let claims = AccessClaims(
-            sub: SubjectClaim(value: user.id.uuidString.lowercased()), email: user.email, role: user.role.rawValue,
-            sid: session.uuidString.lowercased(), ver: user.credentialsVersion, iat: IssuedAtClaim(value: now), exp: ExpirationClaim(value: expiresAt))
+            sub: SubjectClaim(value: user.id.stored), email: user.email, role: user.role.rawValue,
+            sid: session.stored, ver: user.credentialsVersion, iat: IssuedAtClaim(value: now), exp: ExpirationClaim(value: expiresAt))
         return (try await keys.sign(claims), expiresAt)
     }
 

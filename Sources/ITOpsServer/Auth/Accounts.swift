@@ -71,7 +71,7 @@ struct Accounts: Sendable {
         throttle.succeeded(reservation)
         // Said only to whoever knows the password.
         guard !user.disabled else { throw Self.disabledError }
-        return try await openSession(for: user, family: UUID())
+        return try await openSession(for: user, family: UUID.random())
     }
 
     /// A spent refresh token presented again: its whole session was revoked.
@@ -137,7 +137,7 @@ struct Accounts: Sendable {
 
     /// A new session (access and refresh token) for a user another provider signed in (LDAP, OIDC).
     func openSession(for user: User) async throws -> AuthSession {
-        try await openSession(for: user, family: UUID())
+        try await openSession(for: user, family: UUID.random())
     }
 
     private func openSession(for user: User, family: UUID) async throws -> AuthSession {

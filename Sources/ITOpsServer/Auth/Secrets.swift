@@ -7,10 +7,10 @@ import Synchronization
 
 /// Random secrets and their hashes.
 enum Secrets {
-    /// `count` random bytes as lower-case hex.
+    /// `count` random bytes (the kernel's, through `RandomBytes`) as lower-case hex. Every request
+    /// without an `X-Request-ID` pays for one: eight `getrandom(2)` calls before `RandomBytes`.
     static func randomHex(bytes count: Int) -> String {
-        var generator = SystemRandomNumberGenerator()
-        return hex((0..<count).map { _ in UInt8.random(in: .min ... .max, using: &generator) })
+        hex(RandomBytes.bytes(count))
     }
 
     /// SHA-256 as lower-case hex: for high-entropy secrets (API keys, refresh tokens) only.

@@ -101,7 +101,7 @@ final class WebSocketRegistry: Sendable {
 
     /// Registers a session's `close`; when the server is already stopping, calls it at once.
     func register(_ close: @escaping @Sendable () -> Void) -> UUID {
-        let id = UUID()
+        let id = UUID.random()
         let stopping = state.withLock { state in
             if !state.stopping { state.sessions[id] = close }
             return state.stopping

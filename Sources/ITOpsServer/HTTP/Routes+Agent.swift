@@ -39,7 +39,7 @@ struct AgentRoutes {
         var operations: Operations
 
         init(_ s: Service) {
-            id = s.id.uuidString.lowercased()
+            id = s.id.stored
             name = s.name
             nodeId = s.nodeId.value
             displayName = s.displayName
@@ -150,7 +150,7 @@ struct AgentRoutes {
             return try jsonResponse(
                 HealthResponse(
                     message: receipt.created ? "service created" : "status recorded",
-                    serviceId: receipt.serviceId.uuidString.lowercased(),
+                    serviceId: receipt.serviceId.stored,
                     serviceName: receipt.serviceName, nodeId: receipt.nodeId.value, status: receipt.status.rawValue,
                     created: receipt.created))
         }
