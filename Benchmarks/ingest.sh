@@ -16,7 +16,8 @@
 # Environment: DURATION (10), CONNECTIONS (64), THREADS (2), SYNC (full|normal), PUSH_SERVICES
 # (10000, pushed services flipped), TOTAL_SERVICES (100000), PGW_GROUPS ("1 100 1000 10000": one
 # fresh Pushgateway per count, seeded with that many groups), IDLE_SETTLE (11, seconds before an
-# idle RSS reading), SKIP_BUILD, SKIP_PUSHGATEWAY.
+# idle RSS reading), SKIP_BUILD, SKIP_PUSHGATEWAY, SERVER_BIN (another `itops` binary, e.g. a copy of
+# an earlier commit's release build, to compare two builds in one hour; implies SKIP_BUILD).
 # DATABASE=postgres runs every row against a throw-away PostgreSQL cluster on loopback
 # (scripts/pg-test-cluster.sh: fsync, synchronous_commit and full_page_writes off; PG_DURABLE=1 turns
 # them on, so that a 200 means flushed to disk as with SQLite `full`), stopped again at exit. Each row
@@ -51,7 +52,8 @@ if [ "$MODE" = guard ] && [ "$DATABASE" != sqlite ]; then
   exit 2
 fi
 LUA="$ROOT/Benchmarks/ingest.lua"
-BIN="$ROOT/.build/release/itops"
+BIN="${SERVER_BIN:-$ROOT/.build/release/itops}"
+[ -n "${SERVER_BIN:-}" ] && SKIP_BUILD=1
 
 apt_install() { # $1 = command, $2 = Debian package
   command -v "$1" >/dev/null && return
@@ -201,7 +203,7 @@ start_server
 if [ "$DATABASE" = postgres ]; then
   echo "itops release build $(git -C "$ROOT" rev-parse --short HEAD)$(git -C "$ROOT" diff --quiet || echo '+changes'), $(psql_value "select split_part(version(), ' ', 1) || ' ' || current_setting('server_version')") on loopback, fsync=$(psql_value 'show fsync'), synchronous_commit=$(psql_value 'show synchronous_commit'), full_page_writes=$(psql_value 'show full_page_writes')"
 else
-  echo "itops release build $(git -C "$ROOT" rev-parse --short HEAD)$(git -C "$ROOT" diff --quiet || echo '+changes'), SQLite synchronous=$SYNC"
+  echo "itops release build ${SERVER_BIN:-$(git -C "$ROOT" rev-parse --short HEAD)$(git -C "$ROOT" diff --quiet || echo '+changes')}, SQLite synchronous=$SYNC"
 fi
 echo "wrk -t$THREADS -c$CONNECTIONS -d${DURATION}s per row, loopback, $(nproc) cores shared by server and wrk; load before: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "start-up (empty database): ${STARTUP_MS} ms; RSS idle, empty: $(rss_mb "$SERVER") MB"
