@@ -40,6 +40,8 @@ public struct Config: Sendable {
     public var sweepInterval: TimeInterval = 15
     /// SQLite durability: `full` (default, survives power loss) or `normal`.
     public var sqliteSynchronous = SQLiteDurability.full
+    /// The SQLite writer connection's page cache, in MiB.
+    public var sqliteCacheMiB = 32
     /// bcrypt cost for password hashes (4–31, default 12).
     public var bcryptCost = 12
     /// GraphQL limits (depth, cost, size, rate, WebSocket buffers), the same on HTTP and WebSocket.
@@ -136,6 +138,10 @@ public struct Config: Sendable {
             "how long public status pages, their JSON, feed and badges are served from memory before they are recomputed (1s–10m)"
         ),
         ("ITOPS_SQLITE_SYNCHRONOUS", "full", "`full` (survives power loss) or `normal` (survives a killed process)"),
+        (
+            "ITOPS_SQLITE_CACHE_MB", "32",
+            "page cache of SQLite's writer connection in MiB, 1–4096: what every write touches (services and their indexes) should fit"
+        ),
         ("ITOPS_BCRYPT_COST", "12", "bcrypt cost of password hashes, 4–31"),
         (
             "ITOPS_GRAPHQL_RATE_LIMIT", "50",
@@ -334,6 +340,10 @@ public struct Config: Sendable {
             }
             config.sqliteSynchronous = mode
         }
+        read("ITOPS_SQLITE_CACHE_MB") { value throws(ConfigProblem) in
+            guard let mib = Int(value), (1...4096).contains(mib) else { throw ConfigProblem("must be 1–4096 (MiB)") }
+            config.sqliteCacheMiB = mib
+        }
         read("ITOPS_BCRYPT_COST") { value throws(ConfigProblem) in
             guard let cost = Int(value), (4...31).contains(cost) else { throw ConfigProblem("must be 4–31") }
             config.bcryptCost = cost
@@ -404,12 +414,13 @@ public struct Config: Sendable {
     /// Where the store lives.
     public var storeLocation: StoreLocation {
         if let url = databaseURL, url.hasPrefix("sqlite://") {
-            return .sqlite(path: String(url.dropFirst("sqlite://".count)), durability: sqliteSynchronous)
+            return .sqlite(
+                path: String(url.dropFirst("sqlite://".count)), durability: sqliteSynchronous, cacheMiB: sqliteCacheMiB)
         }
         if let url = databaseURL { return .postgres(url: url) }
         return .sqlite(
             path: URL(fileURLWithPath: dataDirectory).appendingPathComponent("itops.db").path,
-            durability: sqliteSynchronous)
+            durability: sqliteSynchronous, cacheMiB: sqliteCacheMiB)
     }
 }
 

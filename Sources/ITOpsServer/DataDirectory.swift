@@ -13,7 +13,7 @@ enum DataDirectory {
         // The data directory is used for the generated JWT secret and the default SQLite file.
         var directories = config.jwtSecret == nil ? [config.dataDirectory] : []
         var files: [String] = []
-        if case .sqlite(let path, _) = config.storeLocation {
+        if case .sqlite(let path, _, _) = config.storeLocation {
             directories.append(URL(fileURLWithPath: path).deletingLastPathComponent().path)
             files = [path, path + "-wal", path + "-shm"]
         }

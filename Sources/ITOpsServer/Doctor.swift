@@ -113,7 +113,7 @@ public enum Doctor {
             let path = URL(fileURLWithPath: directory).appendingPathComponent(name).path
             if manager.fileExists(atPath: path) { paths.append((path, 0o600, "chmod 600 \(path)")) }
         }
-        if case .sqlite(let path, _) = config.storeLocation, !path.hasPrefix(directory), manager.fileExists(atPath: path) {
+        if case .sqlite(let path, _, _) = config.storeLocation, !path.hasPrefix(directory), manager.fileExists(atPath: path) {
             paths.append((path, 0o600, "chmod 600 \(path)"))
         }
         var findings: [Finding] = []

@@ -20,7 +20,7 @@ import ServiceLifecycle
 public func serve(config: Config, logger: Logger) async throws {
     MemoryArenas.limit()
     var lock: DatabaseLock?
-    if case .sqlite(let path, _) = config.storeLocation { lock = try DatabaseLock.acquire(databasePath: path) }
+    if case .sqlite(let path, _, _) = config.storeLocation { lock = try DatabaseLock.acquire(databasePath: path) }
     defer { lock?.release() }
     let runtime = try await ITOpsRuntime.start(config: config, logger: logger)
     let app = buildApplication(runtime: runtime)

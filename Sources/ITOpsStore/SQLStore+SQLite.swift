@@ -8,8 +8,9 @@ import SQLiteKit
 
 // SQLite specifics: file, pragmas, and the immediate write lock. Everything else is shared SQL.
 extension SQLStore {
-    static func openSQLite(path: String, durability: SQLiteDurability, clock: any WallClock, logger: Logger)
-        async throws -> SQLStore
+    static func openSQLite(
+        path: String, durability: SQLiteDurability, cacheMiB: Int, clock: any WallClock, logger: Logger
+    ) async throws -> SQLStore
     {
         let directory = URL(fileURLWithPath: path).deletingLastPathComponent()
         // Private: the database holds password hashes and webhook secrets.
@@ -41,11 +42,17 @@ extension SQLStore {
         let writerConnection: SQLiteConnection
         let readerConnection: SQLiteConnection
         do {
+            // The writer's page cache holds what every write touches: the services table and its
+            // indexes, the tails of the transition indexes. With SQLite's default (2,000 KiB) an
+            // operator sync at 20,000 services spent 14 % of its CPU re-reading pages it had just
+            // evicted and spilling dirty ones mid-transaction (`pagerStress`, `readDbPage`;
+            // Benchmarks/profile-row.sh operator-flip). The reader keeps the default: its large
+            // reads are scans, which a cache does not help.
             writerConnection = try await openConnection(
-                path: path, durability: durability, thread: writerThread, logger: logger)
+                path: path, durability: durability, cacheKiB: cacheMiB * 1024, thread: writerThread, logger: logger)
             opened.append(writerConnection)
             readerConnection = try await openConnection(
-                path: path, durability: durability, thread: readerThread, logger: logger)
+                path: path, durability: durability, cacheKiB: nil, thread: readerThread, logger: logger)
             opened.append(readerConnection)
             _ = try await Migrations.apply(on: writerConnection.sql(queryLogLevel: .trace), now: clock.now(), logger: logger)
         } catch {
@@ -64,7 +71,7 @@ extension SQLStore {
     }
 
     private static func openConnection(
-        path: String, durability: SQLiteDurability, thread: NIOThreadPool, logger: Logger
+        path: String, durability: SQLiteDurability, cacheKiB: Int?, thread: NIOThreadPool, logger: Logger
     ) async throws -> SQLiteConnection {
         let connection = try await SQLiteConnection.open(
             storage: .file(path: path), threadPool: thread, logger: logger,
@@ -77,6 +84,7 @@ extension SQLStore {
             try await db.raw("PRAGMA foreign_keys=ON").run()
             // Statement journals (a multi-row UPDATE inside a transaction keeps one) need no disk.
             try await db.raw("PRAGMA temp_store=MEMORY").run()
+            if let cacheKiB { try await db.raw("PRAGMA cache_size=-\(unsafeRaw: String(cacheKiB))").run() }
         } catch {
             try? await connection.close()
             throw error

@@ -12,3 +12,13 @@ extension SQLStore {
         }
     }
 }
+
+extension SQLStore {
+    /// The value of `PRAGMA name` on the writer connection, for tests of its settings.
+    func writerPragmaForTesting(_ name: String) async throws -> Int {
+        try await write { writer in
+            guard let access = writer as? SQLAccess else { return 0 }
+            return try await access.db.raw("PRAGMA \(unsafeRaw: name)").first()?.decode(column: name, as: Int.self) ?? 0
+        }
+    }
+}

@@ -6,8 +6,9 @@ import Synchronization
 
 /// Where the store keeps its data.
 public enum StoreLocation: Sendable, Equatable {
-    /// An SQLite file (created with its directory if missing).
-    case sqlite(path: String, durability: SQLiteDurability)
+    /// An SQLite file (created with its directory if missing); `cacheMiB` is the writer
+    /// connection's page cache.
+    case sqlite(path: String, durability: SQLiteDurability, cacheMiB: Int = 32)
     /// A PostgreSQL database: `postgres://user:pass@host:port/db`.
     case postgres(url: String)
 }
@@ -44,8 +45,9 @@ public final class SQLStore: Store {
     /// Opens the database at `location`, applies pending migrations, and returns the store.
     public static func open(_ location: StoreLocation, clock: any WallClock, logger: Logger) async throws -> SQLStore {
         switch location {
-        case .sqlite(let path, let durability):
-            return try await openSQLite(path: path, durability: durability, clock: clock, logger: logger)
+        case .sqlite(let path, let durability, let cacheMiB):
+            return try await openSQLite(
+                path: path, durability: durability, cacheMiB: cacheMiB, clock: clock, logger: logger)
         case .postgres(let url):
             return try await openPostgres(url: url, clock: clock, logger: logger)
         }
@@ -111,7 +113,7 @@ extension SQLStore {
     /// `itops migrate --dry-run` and `itops doctor`.
     public static func inspect(_ location: StoreLocation, logger: Logger) async throws -> DatabaseInspection {
         switch location {
-        case .sqlite(let path, _):
+        case .sqlite(let path, _, _):
             return try await inspectSQLite(path: path, logger: logger)
         case .postgres(let url):
             return try await inspectPostgres(url: url, logger: logger)

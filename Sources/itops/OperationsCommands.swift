@@ -12,7 +12,7 @@ func printError(_ message: String) {
 
 /// The SQLite file of `config`, or exit 2 with PostgreSQL guidance.
 func sqlitePath(_ config: Config, command: String) throws -> String {
-    guard case .sqlite(let path, _) = config.storeLocation else {
+    guard case .sqlite(let path, _, _) = config.storeLocation else {
         printError(
             "itops \(command) handles the embedded SQLite database; for PostgreSQL use pg_dump / pg_restore or point-in-time recovery (docs/operations.md)"
         )

@@ -43,7 +43,7 @@ struct UpgradeTests {
         let future = known + 1
         let fake = "INSERT INTO schema_migrations (version, name, applied_at) VALUES (\(future), 'from-the-future', 0)"
         switch location {
-        case .sqlite(let path, _): try await sqliteExec(path, fake)
+        case .sqlite(let path, _, _): try await sqliteExec(path, fake)
         case .postgres(let url): try TemplateDatabase.runPSQL(url, fake)
         }
         let inspection = try await SQLStore.inspect(location, logger: Logger(label: "test"))
