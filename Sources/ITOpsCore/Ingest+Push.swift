@@ -245,10 +245,11 @@ struct PushOutcome: Sendable {
 }
 
 /// Health pushes as data: the pushes of one group-commit batch on services this process knows
-/// become one compare-and-set statement, one insert of transitions and one of incidents. Pushes
-/// the shortcut cannot take — a new service, a stale hint, a second push on one service in the
-/// batch, a report older than the service's latest change — run one by one after it, in the same
-/// transaction.
+/// become one compare-and-set statement, one insert of transitions and one of incidents; the first
+/// pushes of new services become one insert of services and one of their first transitions.
+/// Pushes neither shortcut can take — a stale hint, a service this process has not seen yet that
+/// exists, a second push on one service in the batch, a report older than the service's latest
+/// change — run one by one after them, in the same transaction.
 struct HealthPushes: BatchedWrite {
     func run(_ items: [HealthPush], in tx: any StoreWriter) async throws -> [PushOutcome] {
         let groups = Set(items.compactMap(\.group))
@@ -285,10 +286,49 @@ struct HealthPushes: BatchedWrite {
         for (change, log) in zip(changes, try await tx.recordChanges(changes.map(\.change))) {
             outcomes[change.index]?.log = log
         }
+        try await Self.createNew(items, &outcomes, in: tx)
         for index in items.indices where outcomes[index] == nil {
             outcomes[index] = try await Self.runAlone(items[index], in: tx)
         }
         return outcomes.map { $0! }
+    }
+
+    /// New services as data: the first push of each service this process does not know whose
+    /// service does not exist either. One read tells which exist, one which of their nodes do; then
+    /// one insert of the services and one of their first transitions (and incidents). A service
+    /// that exists, or a second push on a new one, is left to `runAlone`.
+    private static func createNew(
+        _ items: [HealthPush], _ outcomes: inout [PushOutcome?], in tx: any StoreWriter
+    ) async throws {
+        var firsts: [Int] = []
+        var keys = Set<ServiceKey>()
+        for index in items.indices where outcomes[index] == nil && items[index].known == nil {
+            if keys.insert(ServiceKey(nodeId: items[index].nodeId, name: items[index].name)).inserted {
+                firsts.append(index)
+            }
+        }
+        guard !firsts.isEmpty else { return }
+        let existing = try await tx.existingServices(keys)
+        let fresh = firsts.filter { !existing.contains(ServiceKey(nodeId: items[$0].nodeId, name: items[$0].name)) }
+        guard !fresh.isEmpty else { return }
+        let nodes = Set(fresh.map { items[$0].nodeId })
+        let knownNodes = try await tx.existingNodes(nodes)
+        for index in fresh where !knownNodes.contains(items[index].nodeId) {
+            _ = try await tx.ensureNodeChain(items[index].nodeId, at: items[index].now)
+        }
+        let services = fresh.map { index in
+            let item = items[index]
+            return item.fields.applied(
+                to: Service(nodeId: item.nodeId, name: item.name, status: item.status, source: .push, at: item.at))
+        }
+        try await tx.insert(services)
+        for ((index, service), log) in zip(zip(fresh, services), try await tx.recordChanges(services.map(\.creation))) {
+            outcomes[index] = PushOutcome(
+                receipt: HealthReceipt(
+                    serviceId: service.id, nodeId: service.nodeId, serviceName: service.name, status: service.status,
+                    created: true),
+                log: log)
+        }
     }
 
     /// The push the long way: read the service, then update, place in history, or create it.

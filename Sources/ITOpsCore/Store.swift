@@ -98,6 +98,21 @@ public protocol StoreReader: SLAReader {
 
     /// Which of the SLA groups `names` exist: one read for a whole list (no N+1).
     func existingSLAGroups(named names: Set<String>) async throws -> Set<String>
+    /// Which of the nodes `ids` exist: one read for a whole list.
+    func existingNodes(_ ids: Set<NodePath>) async throws -> Set<NodePath>
+    /// Which of the services named by `keys` (node and name) exist: one read for a whole list.
+    func existingServices(_ keys: Set<ServiceKey>) async throws -> Set<ServiceKey>
+}
+
+/// A service's natural key: its node and its name.
+public struct ServiceKey: Hashable, Sendable {
+    public var nodeId: NodePath
+    public var name: String
+
+    public init(nodeId: NodePath, name: String) {
+        self.nodeId = nodeId
+        self.name = name
+    }
 }
 
 extension StoreReader {
@@ -105,6 +120,20 @@ extension StoreReader {
     public func existingSLAGroups(named names: Set<String>) async throws -> Set<String> {
         var found = Set<String>()
         for name in names where try await slaGroup(name: name) != nil { found.insert(name) }
+        return found
+    }
+
+    /// One look-up per node; SQL stores answer in one query.
+    public func existingNodes(_ ids: Set<NodePath>) async throws -> Set<NodePath> {
+        var found = Set<NodePath>()
+        for id in ids where try await node(id) != nil { found.insert(id) }
+        return found
+    }
+
+    /// One look-up per service; SQL stores answer in one query.
+    public func existingServices(_ keys: Set<ServiceKey>) async throws -> Set<ServiceKey> {
+        var found = Set<ServiceKey>()
+        for key in keys where try await service(nodeId: key.nodeId, name: key.name) != nil { found.insert(key) }
         return found
     }
 }

@@ -208,6 +208,34 @@ struct SQLAccess: StoreWriter {
         return found
     }
 
+    func existingNodes(_ ids: Set<NodePath>) async throws -> Set<NodePath> {
+        var found = Set<NodePath>()
+        for chunk in Self.chunks(ids.map(\.value).sorted()) {
+            for row in try await db.raw("SELECT id FROM nodes WHERE id IN (\(binds: Array(chunk)))").all() {
+                found.insert(.stored(try row.decode(column: "id", as: String.self)))
+            }
+        }
+        return found
+    }
+
+    func existingServices(_ keys: Set<ServiceKey>) async throws -> Set<ServiceKey> {
+        var found = Set<ServiceKey>()
+        let sorted = keys.sorted { ($0.nodeId.value, $0.name) < ($1.nodeId.value, $1.name) }
+        for chunk in Self.chunks(sorted) {
+            // A row-value IN list: SQLite (3.15+) and PostgreSQL alike.
+            let sql: SQLQueryString =
+                "SELECT node_id, name FROM services WHERE (node_id, name) IN (VALUES "
+                + Self.rows(chunk) { "\(bind: $0.nodeId.value), \(bind: $0.name)" } + ")"
+            for row in try await db.raw(sql).all() {
+                found.insert(
+                    ServiceKey(
+                        nodeId: .stored(try row.decode(column: "node_id", as: String.self)),
+                        name: try row.decode(column: "name", as: String.self)))
+            }
+        }
+        return found
+    }
+
     func node(_ id: NodePath) async throws -> Node? {
         try await first("SELECT * FROM nodes WHERE id = \(bind: id.value)", as: NodeRecord.self)?.domain
     }

@@ -84,6 +84,54 @@ struct BatchedIngestTests {
     }
 
     @Test(
+        "first pushes of new services share batches: each service, node, creation transition and incident is written once",
+        arguments: TestBackend.all)
+    func batchedCreation(_ backend: TestBackend) async throws {
+        let app = try await TestApp.make(backend)
+        let ingest = app.runtime.ingest
+        let store = try #require(app.runtime.store as? SQLStore)
+        let recorder = EventRecorder(app.runtime.events)
+        // 60 new services on 6 new nodes, half born DOWN; each pushed twice at once (the second
+        // push of a new service in the same batch updates what the first created).
+        let reports = try (0..<60).flatMap { i -> [Commands.HealthReport] in
+            let status: ServiceStatus = i % 2 == 0 ? .down : .operational
+            let node = "org/new/n\(i % 6)"
+            return [try report("svc-\(i)", status, node: node), try report("svc-\(i)", status, node: node)]
+        }
+        let before = await store.commitStatistics()
+        let receipts = try await withThrowingTaskGroup(of: HealthReceipt.self) { group in
+            for command in reports { group.addTask { try await ingest.recordHealth(command) } }
+            var all: [HealthReceipt] = []
+            for try await receipt in group { all.append(receipt) }
+            return all
+        }
+        let after = await store.commitStatistics()
+        #expect(after.batches - before.batches < 120)
+        // Exactly one push per service says it created it, and both name the same service.
+        for (name, pair) in Dictionary(grouping: receipts, by: \.serviceName) {
+            #expect(pair.count == 2 && pair.filter(\.created).count == 1, "\(name)")
+            #expect(Set(pair.map(\.serviceId)).count == 1, "\(name)")
+        }
+        let reader = app.runtime.store.reader
+        for n in 0..<6 { #expect(try await reader.node(try NodePath(validating: "org/new/n\(n)")) != nil) }
+        for i in 0..<60 {
+            let service = try #require(
+                try await reader.service(nodeId: try NodePath(validating: "org/new/n\(i % 6)"), name: "svc-\(i)"))
+            let born: ServiceStatus = i % 2 == 0 ? .down : .operational
+            #expect(service.status == born && service.source == .push)
+            let transitions = try await chain(app, service.id).map { "\($0.from?.rawValue ?? "-")>\($0.to.rawValue)" }
+            #expect(transitions == ["->\(born.rawValue)"], "svc-\(i)")
+            #expect(try await reader.incidents(serviceId: service.id).count == (born == .down ? 1 : 0), "svc-\(i)")
+        }
+        let events = await recorder.wait { events in
+            events.filter { if case .serviceStatusChanged = $0 { true } else { false } }.count >= 60
+        }
+        #expect(events.filter { if case .serviceStatusChanged = $0 { true } else { false } }.count == 60)
+        #expect(events.filter { if case .slaIncident = $0 { true } else { false } }.count == 30)
+        try await app.run { _ in }
+    }
+
+    @Test(
         "pushes leaving DOWN in one batch close each incident at its own report's time",
         arguments: TestBackend.all)
     func incidentsCloseAtTheirOwnTimes(_ backend: TestBackend) async throws {
