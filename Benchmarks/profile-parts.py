@@ -1,14 +1,16 @@
 #!/usr/bin/env python3
 """Sorts the samples of a server profile into the parts of a write request, as shares of all samples.
 
-    profile-parts.py SAMPLES
+    profile-parts.py SAMPLES [REQUESTS]
 
 SAMPLES is `perf script -F comm,ip,sym | swift demangle --simplified` of a `perf record -g` of
 `itops serve` (Benchmarks/profile-row.sh makes it). Each sample counts once, for the first part in
 the table's order that its thread or call stack matches: SQLite's writer and reader threads
 (NIOThreadPool, `TP-`), the NIO event loops (`NIO-`), then by the functions on the stack of the
 cooperative pool's threads. "No frame of ours" is what is left: task switches and wake-ups of the
-Swift concurrency runtime and async frames perf could not walk.
+Swift concurrency runtime and async frames perf could not walk. With REQUESTS (how many requests
+the profiled window served), it also prints the server's CPU time per request: perf's cpu-clock
+samples each carry their period in nanoseconds (`perf script -F …,period`).
 """
 import collections
 import sys
@@ -34,32 +36,40 @@ PARTS = [
 
 
 def samples(path):
-    comm, frames = None, []
+    """(thread name, stack, period in ns) per sample; the period is 0 when the header lacks it."""
+    comm, period, frames = None, 0, []
     for line in open(path, errors="replace"):
         line = line.rstrip("\n")
         if not line.strip():
             if comm is not None:
-                yield comm, " ".join(frames)
-            comm, frames = None, []
+                yield comm, " ".join(frames), period
+            comm, period, frames = None, 0, []
         elif not line[0].isspace():
-            comm, frames = line.split()[0], []
+            fields = line.split()
+            comm, frames = fields[0], []
+            period = int(fields[-1]) if fields[-1].isdigit() else 0
         else:
             parts = line.split(None, 1)
             frames.append(parts[1] if len(parts) > 1 else "?")
     if comm is not None:
-        yield comm, " ".join(frames)
+        yield comm, " ".join(frames), period
 
 
 def main():
     counts = collections.Counter()
     total = 0
-    for comm, stack in samples(sys.argv[1]):
+    nanoseconds = 0
+    for comm, stack, period in samples(sys.argv[1]):
         total += 1
+        nanoseconds += period
         for name, matches in PARTS:
             if matches(comm, stack):
                 counts[name] += 1
                 break
-    print(f"{total} samples")
+    print(f"{total} samples, {nanoseconds / 1e9:.2f} s of the server's CPU")
+    if len(sys.argv) > 2 and nanoseconds:
+        requests = float(sys.argv[2])
+        print(f"server CPU per request: {nanoseconds / 1e3 / requests:,.0f} µs ({requests:,.0f} requests)")
     print("| part | share of the server's CPU |")
     print("|---|---|")
     for name, _ in PARTS:

@@ -41,9 +41,10 @@ esac
 PERF=$!
 SCRIPT=(-s "$ROOT/Benchmarks/ingest.lua" "$URL$PATH_" -- "$MODE" "$COUNT" "$KEY" 2)
 [ "$MODE" = health ] && SCRIPT=("$URL$PATH_")
-wrk -t2 -c"$CONNECTIONS" -d8s --latency "${SCRIPT[@]}" |
-  awk '/Requests\/sec/ {print "'"$MODE"': " $2 " req/s during the profile (the profiler costs some)"}'
+RATE=$(wrk -t2 -c"$CONNECTIONS" -d8s --latency "${SCRIPT[@]}" | awk '/Requests\/sec/ {print $2}')
+echo "$MODE: $RATE req/s during the profile (the profiler costs some)"
 wait "$PERF"
-perf script -i "$WORK/perf.data" -F comm,ip,sym 2>/dev/null | swift demangle --simplified >"$WORK/samples.txt"
-python3 "$ROOT/Benchmarks/profile-parts.py" "$WORK/samples.txt"
+perf script -i "$WORK/perf.data" -F comm,ip,sym,period 2>/dev/null | swift demangle --simplified >"$WORK/samples.txt"
+# perf samples the server for 6 s of the row: requests in that window ≈ rate × 6
+python3 "$ROOT/Benchmarks/profile-parts.py" "$WORK/samples.txt" "$(python3 -c "print(float('$RATE') * 6)")"
 if [ -n "${KEEP:-}" ]; then mkdir -p "$KEEP" && cp "$WORK/perf.data" "$WORK/samples.txt" "$KEEP/"; fi
