@@ -115,7 +115,7 @@ extension Ingest {
                 }
             }
             try await tx.insert(created)
-            try await tx.update(changed)
+            try await tx.update(changed, from: changed.map { stored[$0.name]! })
             try await tx.touchServices(unchanged, at: now)
             for change in try await tx.recordChanges(changes) {
                 for event in change.events { log.append(event) }

@@ -230,6 +230,9 @@ public protocol StoreWriter: StoreReader, SLAWriter {
     func updateServices(_ changes: [ServiceCompareAndSet]) async throws -> Set<UUID>
     /// Rewrites many whole service rows.
     func update(_ services: [Service]) async throws
+    /// Writes many services read in this transaction (`previous`, in the same order), setting only
+    /// the columns that changed.
+    func update(_ services: [Service], from previous: [Service]) async throws
     func insert(_ services: [Service]) async throws
     func insert(_ transitions: [StatusTransition]) async throws
     func insert(_ incidents: [Incident]) async throws
@@ -282,6 +285,7 @@ extension StoreWriter {
     }
 
     public func update(_ services: [Service]) async throws { for service in services { try await update(service) } }
+    public func update(_ services: [Service], from previous: [Service]) async throws { try await update(services) }
     public func insert(_ services: [Service]) async throws { for service in services { try await insert(service) } }
     public func insert(_ transitions: [StatusTransition]) async throws {
         for transition in transitions { try await insert(transition) }

@@ -60,6 +60,24 @@ extension SQLRow {
     }
 }
 
+/// A column of `services` that an update may change: its name, its SQL type (for casts of `VALUES`
+/// columns), how to bind its value and whether two records differ in it.
+struct UpdatableColumn: Sendable {
+    let name: String
+    let type: String
+    let bind: @Sendable (ServiceRecord) -> SQLQueryString
+    let differs: @Sendable (ServiceRecord, ServiceRecord) -> Bool
+
+    init<V: Encodable & Equatable & Sendable>(
+        _ name: String, _ type: String, _ value: @escaping @Sendable (ServiceRecord) -> V
+    ) {
+        self.name = name
+        self.type = type
+        bind = { "\(bind: value($0))" }
+        differs = { value($0) != value($1) }
+    }
+}
+
 struct ServiceRecord: Codable, Sendable, RowDecodable {
     var id: String
     var nodeId: String
@@ -118,6 +136,32 @@ struct ServiceRecord: Codable, Sendable, RowDecodable {
         statusChangedAt = try value("status_changed_at")
         createdAt = try value("created_at")
     }
+
+    /// Every column but the identity (id, node, name) and the creation time.
+    static let updatable: [UpdatableColumn] = [
+        UpdatableColumn("display_name", "TEXT") { $0.displayName },
+        UpdatableColumn("status", "TEXT") { $0.status },
+        UpdatableColumn("message", "TEXT") { $0.message },
+        UpdatableColumn("criticality", "TEXT") { $0.criticality },
+        UpdatableColumn("service_type", "TEXT") { $0.serviceType },
+        UpdatableColumn("tags", "TEXT") { $0.tags },
+        UpdatableColumn("namespace", "TEXT") { $0.namespace },
+        UpdatableColumn("workload_type", "TEXT") { $0.workloadType },
+        UpdatableColumn("replicas", "INTEGER") { $0.replicas },
+        UpdatableColumn("ready_replicas", "INTEGER") { $0.readyReplicas },
+        UpdatableColumn("sla_group", "TEXT") { $0.slaGroup },
+        UpdatableColumn("source", "TEXT") { $0.source },
+        UpdatableColumn("registered", "BOOLEAN") { $0.registered },
+        UpdatableColumn("backup_expected", "BOOLEAN") { $0.backupExpected },
+        UpdatableColumn("backup_max_age_days", "INTEGER") { $0.backupMaxAgeDays },
+        UpdatableColumn("last_backup_at", "BIGINT") { $0.lastBackupAt },
+        UpdatableColumn("last_backup_status", "TEXT") { $0.lastBackupStatus },
+        UpdatableColumn("last_backup_success_at", "BIGINT") { $0.lastBackupSuccessAt },
+        UpdatableColumn("backup_overdue", "BOOLEAN") { $0.backupOverdue },
+        UpdatableColumn("expected_interval_seconds", "INTEGER") { $0.expectedIntervalSeconds },
+        UpdatableColumn("last_seen_at", "BIGINT") { $0.lastSeenAt },
+        UpdatableColumn("status_changed_at", "BIGINT") { $0.statusChangedAt },
+    ]
 
     init(_ s: Service) {
         id = s.id.stored

@@ -57,6 +57,29 @@ extension SQLAccess {
         return applied
     }
 
+    func update(_ services: [Service], from previous: [Service]) async throws {
+        precondition(services.count == previous.count, "update(_:from:) pairs each service with its previous row")
+        let pairs = zip(services.map(ServiceRecord.init), previous.map(ServiceRecord.init)).map { ($0, $1) }
+        for chunk in Self.chunks(pairs) {
+            // Only the columns some row of the chunk changes: an operator sync flipping 200 services
+            // rewrote every column and so every index of `services` for each (the whole-row upsert).
+            let columns = ServiceRecord.updatable.filter { column in chunk.contains { column.differs($0.0, $0.1) } }
+            guard !columns.isEmpty else { continue }
+            // VALUES columns are column1 (the id), column2… in both dialects; the casts type
+            // PostgreSQL's (an all-NULL column would be text).
+            let set = columns.enumerated().map { index, column in
+                "\(column.name) = CAST(v.column\(index + 2) AS \(column.type))"
+            }.joined(separator: ", ")
+            let sql: SQLQueryString =
+                "UPDATE services SET \(unsafeRaw: set) FROM (VALUES "
+                + Self.rows(chunk) { pair in
+                    columns.reduce("\(bind: pair.0.id)") { row, column in row + ", " + column.bind(pair.0) }
+                }
+                + ") AS v WHERE services.id = v.column1"
+            try await db.raw(sql).run()
+        }
+    }
+
     func update(_ services: [Service]) async throws {
         // An upsert of rows read in this transaction: one statement, typed by the table's columns.
         for chunk in Self.chunks(services.map(ServiceRecord.init)) {

@@ -229,6 +229,51 @@ struct BatchedIngestTests {
     }
 
     @Test(
+        "an operator sync writes exactly the fields it changes and keeps the rest (backup settings, registration)",
+        arguments: TestBackend.all)
+    func syncWritesChangedFields(_ backend: TestBackend) async throws {
+        let app = try await TestApp.make(backend)
+        try await app.run { (client: Client) async throws in
+            let register = """
+                {"name": "db", "nodeId": "org/k8s", "criticality": "critical",
+                 "operations": {"backup": {"expected": true, "maxAgeDays": 3}}}
+                """
+            #expect(try await client.post("/api/v1/operator/register", register).status == .created)
+            let full = """
+                {"nodeId": "org/k8s", "services": [
+                  {"name": "db", "status": "DOWN", "message": "crash loop", "displayName": "DB", "replicas": 3,
+                   "readyReplicas": 1, "slaGroup": "g1", "workloadType": "StatefulSet", "namespace": "data",
+                   "serviceType": "postgres", "tags": ["x", "y"]},
+                  {"name": "cache", "status": "OPERATIONAL", "replicas": 2, "readyReplicas": 2}]}
+                """
+            app.clock.advance(by: 10)
+            #expect(try await client.post("/api/v1/operator/status", full).status == .ok)
+            // Only readiness and status change; everything else must stay as the first sync left it.
+            let partial = """
+                {"nodeId": "org/k8s", "services": [{"name": "db", "status": "OPERATIONAL", "readyReplicas": 3},
+                  {"name": "cache", "status": "OPERATIONAL", "readyReplicas": 1}]}
+                """
+            app.clock.advance(by: 10)
+            #expect(try await client.post("/api/v1/operator/status", partial).status == .ok)
+            let node = try NodePath(validating: "org/k8s")
+            let reader = app.runtime.store.reader
+            let db = try #require(try await reader.service(nodeId: node, name: "db"))
+            #expect(db.status == .operational && db.message == "crash loop")
+            #expect(db.statusChangedAt == TestApp.start.addingTimeInterval(20))
+            #expect(db.lastSeenAt == TestApp.start.addingTimeInterval(20))
+            #expect(db.displayName == "DB" && db.replicas == 3 && db.readyReplicas == 3)
+            #expect(db.slaGroup == "g1" && db.workloadType == "StatefulSet" && db.namespace == "data")
+            #expect(db.serviceType == "postgres" && db.tags == ["x", "y"] && db.criticality == .critical)
+            #expect(db.registered && db.backup.expected && db.backup.maxAgeDays == 3)
+            #expect(db.source == .register && db.createdAt == TestApp.start)
+            let cache = try #require(try await reader.service(nodeId: node, name: "cache"))
+            #expect(cache.status == .operational && cache.replicas == 2 && cache.readyReplicas == 1)
+            #expect(cache.statusChangedAt == TestApp.start.addingTimeInterval(10))
+            #expect(try await chain(app, db.id).map(\.to) == [.unknown, .down, .operational])
+        }
+    }
+
+    @Test(
         "an operator sync flipping 300 services writes every transition and incident, and marks the missing UNKNOWN",
         arguments: TestBackend.all)
     func largeSync(_ backend: TestBackend) async throws {
