@@ -10,6 +10,8 @@
 --   push-same    health/report of s<i> on bench/push/n<i mod 100>, OPERATIONAL as seeded: nothing
 --                changes but the last-seen time
 --   push-flip    health/report alternating DEGRADED / OPERATIONAL: every request is a status change
+--   push-refused the same request with the status BOGUS: refused with 400 after authentication and
+--                JSON decoding, before any database work (the request path's own ceiling)
 --   push-create  health/report of a new service every request (c<thread>-<n> on bench/new/n<n mod 100>)
 --   backup       backup/report (service mode, success) for the pushed services
 --   operator     operator/status of node bench/op/n<i> with 200 services, statuses unchanged
@@ -51,8 +53,8 @@ function request()
   local pass = math.floor(counter / per)
   counter = counter + 1
   local flip = (pass % 2 == 0) and "DEGRADED" or "OPERATIONAL"
-  if mode == "push-same" or mode == "push-flip" then
-    local status = mode == "push-flip" and flip or "OPERATIONAL"
+  if mode == "push-same" or mode == "push-flip" or mode == "push-refused" then
+    local status = mode == "push-flip" and flip or (mode == "push-refused" and "BOGUS" or "OPERATIONAL")
     return wrk.format("POST", "/api/v1/health/report", jsonHeaders, string.format(
       '{"service":"s%d","nodeId":"bench/push/n%d","status":"%s","message":"pass %d"}', i, i % 100, status,
       mode == "push-flip" and pass or 0))
