@@ -34,6 +34,7 @@ SERVER=""
 cleanup() {
   jobs -p | xargs -r kill 2>/dev/null || true
   [ -n "$SERVER" ] && kill "$SERVER" 2>/dev/null && wait "$SERVER" 2>/dev/null
+  [ -z "${SERVER_LOG:-}" ] || cp "$WORK/server.log" "$SERVER_LOG"
   rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -51,7 +52,7 @@ done
 rss_mb() { awk '/VmRSS/ {printf "%.1f", $2 / 1024}' "/proc/$SERVER/status"; }
 summarize() { awk -f "$ROOT/Benchmarks/wrk-summary.awk"; }
 
-# RSS_TRACE=FILE: VmRSS every second from here to the end, "seconds MB" per line (where the samples
+# SERVER_LOG=FILE keeps the server's log. RSS_TRACE=FILE: VmRSS every second from here to the end, "seconds MB" per line (where the samples
 # every 10 s fall between malloc trims, the trace shows the bursts and what stays).
 if [ -n "${RSS_TRACE:-}" ]; then
   : >"$RSS_TRACE"
