@@ -3,6 +3,8 @@
 #
 #   Benchmarks/mixed.sh                   # DURATION=120 per phase: about 6 minutes with seeding
 #   DURATION=600 Benchmarks/mixed.sh      # the 10-minute run
+#   BIN=/path/to/itops SKIP_BUILD=1 …      # another build (before/after pairs); RSS_TRACE=FILE and
+#                                         # SERVER_LOG=FILE keep a per-second RSS trace and the log
 #
 # Release build (SKIP_BUILD=1 skips it), SQLite `full`, loopback. Seeds PUSH_SERVICES (35,000) pushed
 # services and enough operator nodes of 200 services to reach TOTAL_SERVICES (100,000). Then two phases

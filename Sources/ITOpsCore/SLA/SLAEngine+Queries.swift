@@ -313,10 +313,9 @@ extension SLAEngine {
                 definition: inventory.definition(of: service))
         }
         var groups: [String: SLAPeriodResult] = [:]
-        let members = inventory.membersByGroup
         for (name, group) in inventory.groups {
             var figures = closedGroups[name] ?? AvailabilityFigures()
-            let memberTimelines = (members[name] ?? []).compactMap { timelines[$0.id] }
+            let memberTimelines = (inventory.memberIndices[name] ?? []).compactMap { timelines[inventory.services[$0].id] }
             if horizon < now, !memberTimelines.isEmpty {
                 figures += CoverageTimeline.group(memberTimelines, from: horizon, to: now).figures()
             }

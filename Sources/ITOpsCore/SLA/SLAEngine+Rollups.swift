@@ -93,8 +93,8 @@ extension SLAEngine {
                     tier: inventory.tier(of: service)?.rawValue ?? noSLATier))
         }
         var groups: [SLARollup] = []
-        for (name, members) in inventory.membersByGroup {
-            let memberTimelines = members.compactMap { timelines[$0.id] }
+        for (name, members) in inventory.memberIndices {
+            let memberTimelines = members.compactMap { timelines[inventory.services[$0].id] }
             guard !memberTimelines.isEmpty else { continue }
             groups.append(
                 SLARollup(
