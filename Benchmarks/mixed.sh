@@ -3,6 +3,8 @@
 #
 #   Benchmarks/mixed.sh                   # DURATION=120 per phase: about 6 minutes with seeding
 #   DURATION=600 Benchmarks/mixed.sh      # the issue's 10-minute run
+#   BIN=/path/to/itops SKIP_BUILD=1 …      # another build (before/after pairs); RSS_TRACE=FILE and
+#                                         # SERVER_LOG=FILE keep a per-second RSS trace and the log
 #
 # Release build (SKIP_BUILD=1 skips it), SQLite `full`, loopback. Seeds PUSH_SERVICES (35,000) pushed
 # services and enough operator nodes of 200 services to reach TOTAL_SERVICES (100,000). Then two phases
@@ -18,7 +20,7 @@ DURATION=${DURATION:-120}
 PUSH_SERVICES=${PUSH_SERVICES:-35000}
 TOTAL_SERVICES=${TOTAL_SERVICES:-100000}
 VIEWERS=${VIEWERS:-4}
-BIN="$ROOT/.build/release/itops"
+BIN=${BIN:-"$ROOT/.build/release/itops"}
 LUA="$ROOT/Benchmarks/ingest.lua"
 command -v wrk >/dev/null || {
   sudo=""; [ "$(id -u)" = 0 ] || sudo=sudo
@@ -34,6 +36,7 @@ SERVER=""
 cleanup() {
   jobs -p | xargs -r kill 2>/dev/null || true
   [ -n "$SERVER" ] && kill "$SERVER" 2>/dev/null && wait "$SERVER" 2>/dev/null
+  [ -z "${SERVER_LOG:-}" ] || cp "$WORK/server.log" "$SERVER_LOG"
   rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -51,11 +54,18 @@ done
 rss_mb() { awk '/VmRSS/ {printf "%.1f", $2 / 1024}' "/proc/$SERVER/status"; }
 summarize() { awk -f "$ROOT/Benchmarks/wrk-summary.awk"; }
 
+# SERVER_LOG=FILE keeps the server's log. RSS_TRACE=FILE: VmRSS every second from here to the end, "seconds MB" per line (where the samples
+# every 10 s fall between malloc trims, the trace shows the bursts and what stays).
+if [ -n "${RSS_TRACE:-}" ]; then
+  : >"$RSS_TRACE"
+  (start=$(date +%s); while kill -0 "$SERVER" 2>/dev/null; do echo "$(($(date +%s) - start)) $(rss_mb)" >>"$RSS_TRACE"; sleep 1; done) &
+fi
+
 NODES=$(((TOTAL_SERVICES - PUSH_SERVICES) / 200))
 begin=$(date +%s)
 python3 "$ROOT/Benchmarks/ingest-seed.py" "$URL" "$KEY" push "$PUSH_SERVICES"
 python3 "$ROOT/Benchmarks/ingest-seed.py" "$URL" "$KEY" operator "$NODES"
-echo "itops release build $(git -C "$ROOT" rev-parse --short HEAD)$(git -C "$ROOT" diff --quiet || echo '+changes'), $(nproc) cores shared by server, wrk and viewers; load before: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "$BIN: itops release build $(git -C "$ROOT" rev-parse --short HEAD)$(git -C "$ROOT" diff --quiet || echo '+changes'), $(nproc) cores shared by server, wrk and viewers; load before: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "seeded $PUSH_SERVICES pushed + $((NODES * 200)) operator services in $(($(date +%s) - begin)) s; RSS $(rss_mb) MB"
 
 # phase NAME VIEWERS: pushes and syncs for DURATION seconds (with VIEWERS dashboard viewers); prints a row
@@ -97,7 +107,7 @@ for name, prate, pp50, pp99, pbad, perr, srate, sp99, sbad, serr, dash, rss in r
     if samples:
         spread = (max(samples) - min(samples)) / min(samples) * 100
         print(f"       RSS every 10 s: first {samples[0]:.0f} MB, last {samples[-1]:.0f} MB, min {min(samples):.0f}, "
-              f"max {max(samples):.0f} (spread {spread:.0f} %)")
+              f"max {max(samples):.0f} (spread {spread:.0f} %): {' '.join(f'{x:.0f}' for x in samples)}")
 solo, mixed = phases["solo"], phases["mixed"]
 print(f"mixed / solo: pushes {mixed['push'] / solo['push']:.2f}, syncs {mixed['sync'] / solo['sync']:.2f} (target >= 0.8)")
 PY

@@ -3,7 +3,7 @@
 // Run by Benchmarks/sla-queries.sh; every number is the median of several runs in this process.
 //
 //   itops-sla-bench [--services 10000] [--days 90] [--groups 100]
-//                   [--ratio-services 2000] [--runs 5] [--churn 200] [--month-only | --ratio-only]
+//                   [--ratio-services 2000] [--runs 5] [--churn 200] [--month-only | --ratio-only | --exit-after-month]
 //   itops-sla-bench --guard BENCHMARKS.md   # CI: 10,000 services, 3 days; the dashboard against the
 //                                           # `sla-guard-baseline` line (see Benchmarks/sla-queries.sh)
 import Foundation
@@ -21,6 +21,9 @@ struct Options {
     var churn = 200
     /// `--month-only`: the current-month rows and RSS only (no trends, no 1 vs 12 months ratio).
     var monthOnly = false
+    /// `--exit-after-month`: exit right after the month rows' RSS line, holding everything (for
+    /// `heaptrack`: what is allocated at exit is what the copy and the questions keep).
+    var exitAfterMonth = false
     /// `--ratio-only`: only the 1 vs 12 months of history rows.
     var ratioOnly = false
     /// `--guard FILE`: the CI regression guard, against the baseline written in FILE.
@@ -31,6 +34,11 @@ struct Options {
         while let flag = iterator.next() {
             if flag == "--ratio-only" {
                 ratioOnly = true
+                continue
+            }
+            if flag == "--exit-after-month" {
+                monthOnly = true
+                exitAfterMonth = true
                 continue
             }
             if flag == "--month-only" {
@@ -236,6 +244,16 @@ func residentMB() -> Double {
     return (Double(line.split(separator: " ").dropFirst().first ?? "0") ?? 0) / 1024
 }
 
+/// The RSS line: resident memory after `malloc_trim`, and malloc's own account of its heaps.
+func memoryLine(_ when: String) -> String {
+    let rss = residentMB()
+    guard let heap = MemoryArenas.usage() else { return String(format: "RSS of this process \(when): %.1f MB", rss) }
+    let mb = { (bytes: Int) in Double(bytes) / 1_048_576 }
+    return String(
+        format: "RSS of this process \(when): %.1f MB (malloc: %.1f MB in use, %.1f MB kept free in %.1f MB of heap)",
+        rss, mb(heap.inUse), mb(heap.free), mb(heap.heap + heap.mmapped))
+}
+
 func report(_ name: String, _ ms: Double) {
     print(name.padding(toLength: 52, withPad: " ", startingAt: 0) + String(format: "%9.1f ms", ms))
 }
@@ -304,20 +322,33 @@ if let guardFile = options.guardFile {
     try? FileManager.default.removeItem(at: mainDirectory)
     exit(passed ? 0 : 1)
 }
-print(String(format: "RSS of this process before the first question: %.1f MB", residentMB()))
+print(memoryLine("before the first question"))
 let coldStart = ContinuousClock.now
 _ = try await sla.dashboard()
 report("slaDashboardStats, first question (loads the copy)", milliseconds(ContinuousClock.now - coldStart))
+print(memoryLine("after the first question"))
 report("slaDashboardStats, nothing changed", try await median(options.runs) { _ = try await sla.dashboard() })
 report("slaGroups (status, currentUptime of all groups)", try await median(options.runs) { _ = try await sla.currentMonth() })
 let churn = try await Churn(runtime: runtime, clock: mainClock)
 report(
     "slaDashboardStats, \(options.churn) changes since the last",
     try await median(options.runs, before: { try await churn.run(options.churn) }) { _ = try await sla.dashboard() })
+print(memoryLine("after the dashboards with changes"))
 report(
     "burn-rate evaluation, \(options.churn) changes since the last",
     try await median(options.runs, before: { try await churn.run(options.churn) }) { _ = try await sla.evaluateBurnRates() })
-print(String(format: "RSS of this process after the month questions: %.1f MB", residentMB()))
+print(memoryLine("after the month questions"))
+for item in sla.liveFootprint() {
+    print(
+        "  copy: " + item.name.padding(toLength: 58, withPad: " ", startingAt: 0)
+            + String(
+                format: "%9d × %5.0f B = %7.1f MB", item.count,
+                item.count == 0 ? 0 : Double(item.bytes) / Double(item.count), Double(item.bytes) / 1_048_576))
+}
+if options.exitAfterMonth {
+    // For a heap profiler: what is still allocated at exit is what the month questions left.
+    exit(0)
+}
 if options.monthOnly {
     await runtime.shutdown()
     try? FileManager.default.removeItem(at: mainDirectory)

@@ -88,6 +88,9 @@ struct SLAJob: ServiceLifecycle.Service {
             runtime.metrics.slaJobRan(at: Date(), failed: true)
             runtime.logger.error("sla job failed", metadata: ["error": "\(error)"])
         }
+        // The pass's transient memory (a first read of the live copy, a day closed over the whole
+        // inventory) goes back now, not at the next tick of `MemoryTrimJob`.
+        MemoryArenas.trim()
     }
 }
 

@@ -42,6 +42,53 @@ public enum MemoryArenas {
     }
 }
 
+extension MemoryArenas {
+    /// malloc's account of its heaps (`malloc_info`): what the program holds and what malloc keeps
+    /// free for reuse. Free chunks whose pages `trim()` handed back still count as free here, so
+    /// `inUse` is the figure to compare; the RSS adds code, stacks and SQLite's page cache.
+    public struct Usage: Sendable {
+        /// Bytes of the arenas' heaps (not counting chunks mmapped on their own).
+        public var heap: Int
+        /// Free bytes in those heaps (fast bins and the rest).
+        public var free: Int
+        /// Bytes in chunks mmapped on their own (large allocations, all in use).
+        public var mmapped: Int
+        /// Bytes the program holds.
+        public var inUse: Int { heap - free + mmapped }
+    }
+
+    /// The heaps' usage now; `nil` without glibc.
+    public static func usage() -> Usage? {
+        #if canImport(Glibc)
+        typealias MallocInfo = @convention(c) (Int32, UnsafeMutablePointer<FILE>?) -> Int32
+        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "malloc_info") else { return nil }
+        var buffer: UnsafeMutablePointer<CChar>?
+        var length = 0
+        guard let file = open_memstream(&buffer, &length) else { return nil }
+        _ = unsafeBitCast(symbol, to: MallocInfo.self)(0, file)
+        fclose(file)
+        guard let buffer else { return nil }
+        defer { Glibc.free(buffer) }
+        let xml = String(cString: buffer)
+        // The totals over every arena follow the last `</heap>`.
+        let totals = xml.range(of: "</heap>", options: .backwards).map { xml[$0.upperBound...] } ?? xml[...]
+        func size(_ tag: String) -> Int {
+            guard let start = totals.range(of: tag) else { return 0 }
+            let rest = totals[start.upperBound...]
+            guard let open = rest.range(of: "size=\""), let close = rest[open.upperBound...].firstIndex(of: "\"")
+            else { return 0 }
+            return Int(rest[open.upperBound..<close]) ?? 0
+        }
+        return Usage(
+            heap: size("<system type=\"current\""),
+            free: size("<total type=\"fast\"") + size("<total type=\"rest\""),
+            mmapped: size("<total type=\"mmap\""))
+        #else
+        return nil
+        #endif
+    }
+}
+
 /// Trims malloc's heaps every `interval` (see `MemoryArenas`): after a burst, the idle RSS falls back
 /// within one interval instead of staying at the burst's peak.
 struct MemoryTrimJob: ServiceLifecycle.Service {

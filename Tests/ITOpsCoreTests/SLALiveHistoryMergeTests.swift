@@ -13,6 +13,23 @@ struct SLALiveHistoryMergeTests {
         SLALiveHistory.Change(seq: seq, id: id, at: at, from: from, to: to)
     }
 
+    private func tags(_ ids: UUID...) -> [UInt64] { ids.map(SLALiveHistory.Change.tag) }
+
+    @Test func aChangeKeepsItsSequenceAndBothStatusesIn24Bytes() {
+        #expect(MemoryLayout<SLALiveHistory.Change>.stride == 24)
+        let id = UUID()
+        for from in ServiceStatus.allCases.map(Optional.some) + [nil] {
+            for to in ServiceStatus.allCases {
+                for seq: Int64 in [0, 1, 255, 256, 1 << 40, (1 << 55) - 1] {
+                    let made = change(seq, id, at: -5, from: from, to: to)
+                    #expect(made.seq == seq && made.from == from && made.to == to && made.at == -5)
+                    #expect(made.tag == SLALiveHistory.Change.tag(id))
+                }
+            }
+        }
+        #expect(SLALiveHistory.Change.tag(UUID()) != SLALiveHistory.Change.tag(UUID()))
+    }
+
     @Test func repeatedRowsAreSkippedAndRewrittenOnesReplaced() {
         let (a, b, c) = (UUID(), UUID(), UUID())
         var changes: [SLALiveHistory.Change] = []
@@ -28,12 +45,12 @@ struct SLALiveHistoryMergeTests {
         // Same instant, another transition: both kept, in sequence order.
         took = changes.merge(change(3, c, at: 200, from: .down, to: .degraded))
         #expect(took)
-        #expect(changes.map(\.id) == [a, b, c])
+        #expect(changes.map(\.tag) == tags(a, b, c))
         // b relinked: same id and time, a higher sequence and another `from`; it takes b's place by
         // (time, sequence), after c.
         took = changes.merge(change(7, b, at: 200, from: .maintenance, to: .down))
         #expect(took)
-        #expect(changes.map(\.id) == [a, c, b])
+        #expect(changes.map(\.tag) == tags(a, c, b))
         #expect(changes.last?.from == .maintenance)
         // An older version of b arriving late is ignored.
         took = changes.merge(change(2, b, at: 200, from: .operational, to: .down))

@@ -48,6 +48,12 @@ struct SLALiveHistoryTests {
             var random = SystemRandomNumberGenerator()
             var names = (0..<6).map { "svc\($0)" }
             for name in names { try await push(client, name, "OPERATIONAL", group: Self.groups.randomElement()) }
+            // Without an SLA and outside every group until a step gives them one: the summary and
+            // the burn-rate pass skip them, the per-service month does not.
+            for name in ["plain0", "plain1"] {
+                try await push(client, name, "OPERATIONAL")
+                names.append(name)
+            }
             try await expectSame(engine, "at the start")
             for step in 0..<60 {
                 let name = names.randomElement(using: &random)!

@@ -73,31 +73,39 @@ extension SLAEngine {
     ) {
         let now = SLAPeriod.ms(nowDate)
         let longest = rules.map(\.long).max() ?? 0
-        let inventory: SLAInventory
-        // Aligned with `inventory.services`.
-        let timelines: [CoverageTimeline?]
         // The copy keeps the standard rules' reach; a longer custom window reads the tables.
         if fromStore || longest > SLALiveHistory.burnRateReach {
-            inventory = try await self.inventory()
+            let inventory = try await self.inventory()
             let byId = try await liveTimelines(of: inventory.services, from: now - longest, now: now)
-            timelines = inventory.services.map { byId[$0.id] }
-        } else {
-            let version = try await reader.rollupVersion(policy: policy)
-            let monthStart = SLAPeriod.monthStart(now)
-            let (policy, cap) = (self.policy, self.cap)
-            (inventory, timelines) = try await live.withCurrent(
-                reader: reader, engine: self, monthFrom: max(monthStart, version.horizon ?? monthStart), now: now
-            ) { live in
-                guard longest > 0 else { return (live.inventory, live.inventory.services.map { _ in nil }) }
-                return (
-                    live.inventory,
-                    live.inventory.services.map {
-                        live.history(of: $0, from: now - longest, now: now, cap: cap)
-                            .timeline(from: now - longest, to: now, policy: policy)
-                    }
-                )
-            }
+            return (
+                inventory,
+                Self.firing(rules: rules, inventory: inventory, now: now, at: nowDate) { byId[inventory.services[$0].id] }
+            )
         }
+        let version = try await reader.rollupVersion(policy: policy)
+        let monthStart = SLAPeriod.monthStart(now)
+        let (policy, cap) = (self.policy, self.cap)
+        return try await live.withCurrent(
+            reader: reader, engine: self, monthFrom: max(monthStart, version.horizon ?? monthStart), now: now
+        ) { live in
+            // Timelines are built group by group and dropped after it (`firing`), and only for
+            // services the rules look at: a pass allocates one group's worth at a time.
+            let firing = Self.firing(rules: rules, inventory: live.inventory, now: now, at: nowDate) { place in
+                guard longest > 0, live.matters(place) else { return nil }
+                return live.history(at: place, from: now - longest, now: now, cap: cap)
+                    .timeline(from: now - longest, to: now, policy: policy)
+            }
+            return (live.inventory, firing)
+        }
+    }
+
+    /// The rules firing for every service with an SLA and every group, from each service's timeline
+    /// over the longest window (`timeline(place)`, `nil` for none), asked for once per service.
+    private static func firing(
+        rules: [BurnRateRule], inventory: SLAInventory, now: Int64, at nowDate: Date,
+        timeline: (Int) -> CoverageTimeline?
+    ) -> [BurnAlertState: (Alert, Double)] {
+        let longest = rules.map(\.long).max() ?? 0
         var firing: [BurnAlertState: (Alert, Double)] = [:]
         func evaluate(
             _ timeline: CoverageTimeline, definition: SLADefinition, kind: SLAScopeKind, id: @autoclosure () -> String,
@@ -112,10 +120,9 @@ extension SLAEngine {
                 firing[state.key] = (describe(rule, long), long)
             }
         }
-        for (index, service) in inventory.services.enumerated() {
-            guard let definition = inventory.definition(of: service), let timeline = timelines[index] else {
-                continue
-            }
+        func evaluate(service place: Int, _ timeline: CoverageTimeline?) {
+            let service = inventory.services[place]
+            guard let definition = inventory.definition(of: service), let timeline else { return }
             evaluate(timeline, definition: definition, kind: .service, id: service.id.stored) { rule, rate in
                 Alert(
                     kind: .slaBurnRate, nodeId: service.nodeId, serviceId: service.id, serviceName: service.name,
@@ -124,14 +131,21 @@ extension SLAEngine {
                     at: nowDate, slaGroup: service.slaGroup, rule: rule.name, burnRate: rate)
             }
         }
+        var inGroup = [Bool](repeating: false, count: inventory.services.count)
         for (name, members) in inventory.memberIndices {
-            guard let group = inventory.groups[name], let definition = inventory.definitions[group.tier] else {
-                continue
+            var memberTimelines: [CoverageTimeline] = []
+            memberTimelines.reserveCapacity(members.count)
+            for place in members {
+                inGroup[place] = true
+                let made = timeline(place)
+                evaluate(service: place, made)
+                if let made { memberTimelines.append(made) }
             }
-            let memberTimelines = members.compactMap { timelines[$0] }
-            guard !memberTimelines.isEmpty else { continue }
-            let timeline = CoverageTimeline.group(memberTimelines, from: now - longest, to: now)
-            evaluate(timeline, definition: definition, kind: .group, id: name) { rule, rate in
+            guard let group = inventory.groups[name], let definition = inventory.definitions[group.tier],
+                !memberTimelines.isEmpty
+            else { continue }
+            let combined = CoverageTimeline.group(memberTimelines, from: now - longest, to: now)
+            evaluate(combined, definition: definition, kind: .group, id: name) { rule, rate in
                 Alert(
                     kind: .slaBurnRate, nodeId: nil, serviceId: nil, serviceName: nil,
                     message:
@@ -139,7 +153,10 @@ extension SLAEngine {
                     at: nowDate, slaGroup: name, rule: rule.name, burnRate: rate)
             }
         }
-        return (inventory, firing)
+        for place in inventory.services.indices where !inGroup[place] && inventory.definition(of: inventory.services[place]) != nil {
+            evaluate(service: place, timeline(place))
+        }
+        return firing
     }
 }
 

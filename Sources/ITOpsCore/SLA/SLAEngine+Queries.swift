@@ -241,12 +241,15 @@ extension SLAEngine {
             // By place, touching a service's row only when its timeline must be built: copying a
             // `Service` retains a dozen strings, the loop's main cost at 100,000 services.
             for place in inventory.services.indices {
+                // Without an SLA and outside every group a service counts only in the per-service
+                // results: the summary neither builds nor caches its timeline.
+                if !perService, !live.matters(place) { continue }
                 var figures = closed[place]
                 if horizon < now {
                     if let cached = live.monthTimeline(at: place, now: now, cap: cap) {
                         figures += cached.figures(from: horizon, to: now)
                     } else {
-                        let made = live.history(of: inventory.services[place], from: horizon, now: now, cap: cap)
+                        let made = live.history(at: place, from: horizon, now: now, cap: cap)
                             .timeline(from: horizon, to: now, policy: policy)
                         uncached[place] = made
                         figures += made.figures()
@@ -310,10 +313,9 @@ extension SLAEngine {
                 definition: inventory.definition(of: service))
         }
         var groups: [String: SLAPeriodResult] = [:]
-        let members = inventory.membersByGroup
         for (name, group) in inventory.groups {
             var figures = closedGroups[name] ?? AvailabilityFigures()
-            let memberTimelines = (members[name] ?? []).compactMap { timelines[$0.id] }
+            let memberTimelines = (inventory.memberIndices[name] ?? []).compactMap { timelines[inventory.services[$0].id] }
             if horizon < now, !memberTimelines.isEmpty {
                 figures += CoverageTimeline.group(memberTimelines, from: horizon, to: now).figures()
             }
@@ -337,9 +339,8 @@ extension SLAEngine {
         async let groupRows = reader.rollups(
             kind: .group, scopeId: nil, monthly: true, from: monthStart, to: monthStart + 1, policy: policy)
         let figures = ClosedMonthCache.Figures(
-            services: Dictionary(
-                try await serviceRows.compactMap { row in UUID(parsing: row.scopeId).map { ($0, row.figures) } },
-                uniquingKeysWith: +),
+            services: ClosedMonthCache.FiguresById(
+                try await serviceRows.compactMap { row in UUID(parsing: row.scopeId).map { ($0, row.figures) } }),
             groups: Dictionary(try await groupRows.map { ($0.scopeId, $0.figures) }, uniquingKeysWith: +))
         // Kept only if the rollups did not move while they were read.
         if try await reader.rollupVersion(policy: policy) == version { closedMonths.keep(figures, for: key) }

@@ -26,16 +26,44 @@ final class SLALiveHistory: Sendable {
 
     var reloads: Int { reloadCount.withLock { $0 } }
 
-    /// One transition as the math needs it.
-    struct Change: Sendable {
-        var seq: Int64
-        var id: UUID
+    /// What the copy holds, structure by structure (`SLAEngine.liveFootprint`).
+    func footprint() -> [SLAFootprintItem] { state.withLock { $0?.footprint() ?? [] } }
+
+    /// One transition as the math needs it, in 24 bytes (a copy holds millions: BENCHMARKS.md, "RSS at
+    /// 100,000 services"): the time, the feed's sequence with both statuses in its low byte, and
+    /// 64 bits of the transition's id — enough to tell a transition read again from another one of
+    /// the same service in the same millisecond (`merge`).
+    struct Change: Sendable, Equatable {
         var at: Int64
-        var from: ServiceStatus?
-        var to: ServiceStatus
+        /// `seq << 8 | from << 3 | to`, statuses by `Change.code` (`from` 7: none).
+        private var packed: UInt64
+        /// Half of the id's bits, folded (`Change.tag`).
+        var tag: UInt64
+
+        init(seq: Int64, id: UUID, at: Int64, from: ServiceStatus?, to: ServiceStatus) {
+            precondition(seq >= 0 && seq < 1 << 55, "transition sequence out of range")
+            self.at = at
+            packed = UInt64(seq) << 8 | UInt64(from.map(Self.code) ?? 7) << 3 | UInt64(Self.code(to))
+            tag = Self.tag(id)
+        }
+
+        var seq: Int64 { Int64(packed >> 8) }
+        var from: ServiceStatus? {
+            let code = Int(packed >> 3 & 7)
+            return code == 7 ? nil : Self.statuses[code]
+        }
+        var to: ServiceStatus { Self.statuses[Int(packed & 7)] }
+
+        private static let statuses = ServiceStatus.allCases.map { $0 }
+        private static func code(_ status: ServiceStatus) -> Int { statuses.firstIndex(of: status)! }
+
+        /// The id's two halves folded into one: transition ids are random (version 4) UUIDs.
+        static func tag(_ id: UUID) -> UInt64 {
+            withUnsafeBytes(of: id.uuid) { $0.load(fromByteOffset: 0, as: UInt64.self) ^ $0.load(fromByteOffset: 8, as: UInt64.self) }
+        }
     }
 
-    /// What the copy holds of one service.
+    /// What the copy holds of one service (32 bytes).
     struct ServiceState: Sendable {
         /// Transitions with `at >= lower`, in `(at, seq)` order.
         var changes: [Change] = []
@@ -44,8 +72,6 @@ final class SLALiveHistory: Sendable {
         /// The current status and when it was taken: the latest transition's (a report placed
         /// into history is older than it and leaves the status alone, docs/api.md).
         var current: (at: Int64, status: ServiceStatus)?
-        /// The SLA group, to drop the group's cached timeline when this service changes.
-        var group: String?
     }
 
     struct State: Sendable {
@@ -54,14 +80,18 @@ final class SLALiveHistory: Sendable {
         /// Transitions with `at >= lower` are held.
         var lower: Int64
         var inventory: SLAInventory
-        /// By service id; also holds transitions of services the inventory does not know yet.
-        var services: [UUID: ServiceState] = [:]
+        /// What is held of each service, by place in `inventory.services`.
+        var held: [ServiceState] = []
+        /// Transitions of services the inventory does not know (yet), by id.
+        var strays: [UUID: ServiceState] = [:]
         /// Each service's place in `inventory.services`.
         var index: [UUID: Int] = [:]
         /// Each service's definition (from its group's tier or its criticality), by place.
         var definitions: [SLADefinition?] = []
         /// The two terms of each definition the status needs, by place.
         var budgets: [(ppm: Int64, atRisk: Double)?] = []
+        /// Whether the service belongs to an existing SLA group, by place.
+        var grouped: [Bool] = []
         /// The closed part of the month of every service, by place, and the month rows it came from.
         var closed: (key: ClosedMonthCache.Key, figures: [AvailabilityFigures])?
         /// Month timelines (`from` to `to`), by service and by group, and what they were built over.
@@ -76,23 +106,38 @@ final class SLALiveHistory: Sendable {
         /// Takes inputs read afresh; the transitions held stay.
         mutating func replace(_ inputs: Inputs, version: Int64) {
             inputsVersion = version
+            let (previous, previousIndex) = (inventory, index)
             inventory = inputs.inventory
-            for id in services.keys {
-                services[id]!.windows = []
-                services[id]!.current = nil
-                services[id]!.group = nil
-            }
-            services.reserveCapacity(inventory.services.count)
-            for service in inventory.services {
-                services[service.id, default: ServiceState()].current = (
-                    SLAPeriod.ms(service.statusChangedAt), service.status
-                )
-                services[service.id]!.group = service.slaGroup
-            }
-            for window in inputs.windows { services[window.serviceId, default: ServiceState()].windows.append(window) }
             index = Dictionary(inventory.services.enumerated().map { ($1.id, $0) }) { first, _ in first }
+            var old = held
+            held = []
+            held.reserveCapacity(inventory.services.count)
+            for service in inventory.services {
+                var state = ServiceState()
+                if let place = previousIndex[service.id], place < old.count {
+                    swap(&state.changes, &old[place].changes)
+                } else if let stray = strays.removeValue(forKey: service.id) {
+                    state.changes = stray.changes
+                }
+                state.current = (SLAPeriod.ms(service.statusChangedAt), service.status)
+                held.append(state)
+            }
+            // Services gone from the inventory keep their transitions, as strays.
+            for (place, state) in old.enumerated() where !state.changes.isEmpty && index[previous.services[place].id] == nil {
+                strays[previous.services[place].id] = ServiceState(changes: state.changes)
+            }
+            for id in strays.keys { strays[id]!.windows = [] }
+            for window in inputs.windows {
+                if let place = index[window.serviceId] {
+                    held[place].windows.append(window)
+                } else {
+                    strays[window.serviceId, default: ServiceState()].windows.append(window)
+                }
+            }
             definitions = inventory.services.map { inventory.definition(of: $0) }
             budgets = definitions.map { $0.map { ($0.budgetPPM, $0.atRiskBudgetFraction) } }
+            grouped = Array(repeating: false, count: inventory.services.count)
+            for members in inventory.memberIndices.values { for place in members { grouped[place] = true } }
             closed = nil
             cache = TimelineCache()
             cache.services = Array(repeating: nil, count: inventory.services.count)
@@ -105,6 +150,9 @@ final class SLALiveHistory: Sendable {
             closed = (key, figures)
             return figures
         }
+
+        /// Whether a question needs the service's figures: it has an SLA or is counted in a group's.
+        func matters(_ place: Int) -> Bool { budgets[place] != nil || grouped[place] }
     }
 
     struct TimelineCache: Sendable {
@@ -169,7 +217,9 @@ final class SLALiveHistory: Sendable {
         var live = State(
             inputsVersion: version, cursor: cursor, lower: lower,
             inputs: try await Inputs.read(reader: reader, engine: engine, lower: lower))
-        live.apply(try await reader.sequencedTransitions(from: lower), next: cursor)
+        let rows = try await reader.sequencedTransitions(from: lower)
+        live.reserve(for: rows)
+        live.apply(rows, next: cursor)
         return live
     }
 
@@ -187,6 +237,18 @@ final class SLALiveHistory: Sendable {
 }
 
 extension SLALiveHistory.State {
+    /// Gives every service's list room for exactly the rows about to be applied: grown one append at
+    /// a time, the lists kept a third of their room empty.
+    mutating func reserve(for feed: [SequencedTransition]) {
+        var counts = [Int](repeating: 0, count: held.count)
+        for row in feed where row.transition.at.epochMilliseconds >= lower {
+            if let place = index[row.transition.serviceId] { counts[place] += 1 }
+        }
+        for place in held.indices where counts[place] > 0 {
+            held[place].changes.reserveCapacity(held[place].changes.count + counts[place])
+        }
+    }
+
     /// Applies transitions from the feed: new ones join their service's history in time order, a
     /// rewritten one replaces the one held, one seen before is skipped (`merge`).
     mutating func apply(_ feed: [SequencedTransition], next: SLAFeedCursor) {
@@ -194,14 +256,20 @@ extension SLALiveHistory.State {
         for row in feed {
             let t = row.transition
             let at = t.at.epochMilliseconds
-            if let now = services[t.serviceId]?.current, at >= now.at {
-                services[t.serviceId]!.current = (at, t.to)
-                if now.status != t.to { invalidate(t.serviceId) }
+            guard let place = index[t.serviceId] else {
+                guard at >= lower else { continue }
+                let change = SLALiveHistory.Change(seq: row.seq, id: t.id, at: at, from: t.from, to: t.to)
+                _ = strays[t.serviceId, default: .init()].changes.merge(change)
+                continue
+            }
+            if let now = held[place].current, at >= now.at {
+                held[place].current = (at, t.to)
+                if now.status != t.to { invalidate(place) }
             }
             guard at >= lower else { continue }
             let change = SLALiveHistory.Change(seq: row.seq, id: t.id, at: at, from: t.from, to: t.to)
-            guard services[t.serviceId, default: .init()].changes.merge(change) else { continue }
-            invalidate(t.serviceId)
+            guard held[place].changes.merge(change) else { continue }
+            invalidate(place)
         }
     }
 
@@ -209,42 +277,44 @@ extension SLALiveHistory.State {
     mutating func prune(below newLower: Int64) {
         guard newLower > lower else { return }
         lower = newLower
-        for (id, service) in services {
-            guard let first = service.changes.first, first.at < newLower else { continue }
-            services[id]!.changes.removeAll { $0.at < newLower }
+        for place in held.indices {
+            guard let first = held[place].changes.first, first.at < newLower else { continue }
+            held[place].changes.removeAll { $0.at < newLower }
+        }
+        for (id, stray) in strays {
+            guard let first = stray.changes.first, first.at < newLower else { continue }
+            strays[id]!.changes.removeAll { $0.at < newLower }
+            if strays[id]!.changes.isEmpty, strays[id]!.windows.isEmpty { strays.removeValue(forKey: id) }
         }
     }
 
-    private mutating func invalidate(_ service: UUID) {
-        guard let place = index[service], cache.services[place] != nil else { return }
+    private mutating func invalidate(_ place: Int) {
+        guard cache.services[place] != nil else { return }
         cache.services[place] = nil
-        if let group = services[service]?.group { cache.groups.removeValue(forKey: group) }
+        if let group = inventory.services[place].slaGroup { cache.groups.removeValue(forKey: group) }
     }
 
-    /// The status of `service` now.
-    func status(of service: Service) -> ServiceStatus { services[service.id]?.current?.status ?? service.status }
-
-    /// The history of `service` over `[from, now]` exactly as the engine reads it from the tables
-    /// (`SLAEngine.liveHistories`): transitions with `from <= at <= now`, windows started before
-    /// `now` and not stopped before `from`.
-    func history(of service: Service, from: Int64, now: Int64, cap: TimeInterval) -> ServiceHistory {
-        let held = services[service.id]
+    /// The history of the service at `place` over `[from, now]` exactly as the engine reads it from
+    /// the tables (`SLAEngine.liveHistories`): transitions with `from <= at <= now`, windows started
+    /// before `now` and not stopped before `from`.
+    func history(at place: Int, from: Int64, now: Int64, cap: TimeInterval) -> ServiceHistory {
+        let held = held[place]
         return Self.history(
-            of: service, held: held, changes: held?.changes.within(from, through: now) ?? [],
-            windows: held?.windows.filter {
+            of: inventory.services[place], held: held, changes: held.changes.within(from, through: now),
+            windows: held.windows.filter {
                 SLAPeriod.ms($0.startedAt) < now && ($0.endedAt.map { SLAPeriod.ms($0) > from } ?? true)
-            } ?? [], cap: cap)
+            }, cap: cap)
     }
 
     /// A service's history from the changes and windows chosen: the status before the first change
     /// is that change's `from`, or the current status without one.
     private static func history(
-        of service: Service, held: SLALiveHistory.ServiceState?, changes: ArraySlice<SLALiveHistory.Change>,
+        of service: Service, held: SLALiveHistory.ServiceState, changes: ArraySlice<SLALiveHistory.Change>,
         windows: [ExclusionWindow], cap: TimeInterval
     ) -> ServiceHistory {
         ServiceHistory(
             serviceId: service.id, createdAt: SLAPeriod.ms(service.createdAt),
-            initialStatus: changes.first.map { $0.from ?? .unknown } ?? held?.current?.status ?? service.status,
+            initialStatus: changes.first.map { $0.from ?? .unknown } ?? held.current?.status ?? service.status,
             changes: changes.map { .init(at: $0.at, status: $0.to) }, exclusions: windows.map { $0.span(cap: cap) })
     }
 
@@ -254,14 +324,13 @@ extension SLALiveHistory.State {
     /// `now` and is the first of the period — the engine then starts from the current status.
     mutating func monthTimeline(at place: Int, now: Int64, cap: TimeInterval) -> CoverageTimeline? {
         if let cached = cache.services[place] { return cached }
-        let service = inventory.services[place]
         let from = cache.from
-        let held = services[service.id]
-        let own = held?.changes.within(from, through: .max) ?? []
+        let held = held[place]
+        let own = held.changes.within(from, through: .max)
         if let first = own.first, first.at > now { return nil }
         let history = Self.history(
-            of: service, held: held, changes: own,
-            windows: held?.windows.filter { $0.endedAt.map { SLAPeriod.ms($0) > from } ?? true } ?? [], cap: cap)
+            of: inventory.services[place], held: held, changes: own,
+            windows: held.windows.filter { $0.endedAt.map { SLAPeriod.ms($0) > from } ?? true }, cap: cap)
         let timeline = history.timeline(from: from, to: cache.to, policy: cache.policy)
         cache.services[place] = timeline
         return timeline
@@ -272,11 +341,12 @@ extension Array where Element == SLALiveHistory.Change {
     /// Takes `change` unless it is held already: a transition read again (PostgreSQL's feed repeats
     /// recent rows) is skipped, a rewritten one (same id and time, higher `seq`: a relinked
     /// transition, docs/api.md) replaces the one held. Both are found by time, so the copy needs
-    /// no table of transition ids. Returns whether anything changed.
+    /// no table of transition ids; ids are compared by their 64-bit tag, among the service's own
+    /// transitions of the same millisecond. Returns whether anything changed.
     mutating func merge(_ change: Element) -> Bool {
         var index = firstIndex(after: change.at - 1)
         while index < endIndex, self[index].at == change.at {
-            if self[index].id == change.id {
+            if self[index].tag == change.tag {
                 guard self[index].seq < change.seq else { return false }
                 remove(at: index)
             } else {

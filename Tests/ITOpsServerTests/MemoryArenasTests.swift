@@ -1,0 +1,24 @@
+import Foundation
+import ITOpsServer
+import Testing
+
+/// malloc's account of its heaps, as `itops-sla-bench` prints it beside the RSS (issue 19).
+@Suite("Memory arenas")
+struct MemoryArenasTests {
+    @Test("the heap in use follows what the program holds")
+    func usageFollowsAllocations() throws {
+        #if canImport(Glibc)
+        let before = try #require(MemoryArenas.usage())
+        #expect(before.inUse > 0 && before.heap >= before.free)
+        // 16,000 blocks of 8 KiB (125 MiB) (below glibc's mmap threshold: in the arenas' heaps), held.
+        let blocks = (0..<16_000).map { _ in UnsafeMutableRawPointer.allocate(byteCount: 8_192, alignment: 16) }
+        for block in blocks { block.storeBytes(of: 1, as: UInt8.self) }
+        let held = try #require(MemoryArenas.usage())
+        #expect(held.inUse - before.inUse >= 64_000_000)
+        for block in blocks { block.deallocate() }
+        MemoryArenas.trim()
+        let after = try #require(MemoryArenas.usage())
+        #expect(held.inUse - after.inUse >= 64_000_000)
+        #endif
+    }
+}
