@@ -311,11 +311,13 @@ struct HealthPushes: BatchedWrite {
         let existing = try await tx.existingServices(keys)
         let fresh = firsts.filter { !existing.contains(ServiceKey(nodeId: items[$0].nodeId, name: items[$0].name)) }
         guard !fresh.isEmpty else { return }
-        let nodes = Set(fresh.map { items[$0].nodeId })
-        let knownNodes = try await tx.existingNodes(nodes)
-        for index in fresh where !knownNodes.contains(items[index].nodeId) {
-            _ = try await tx.ensureNodeChain(items[index].nodeId, at: items[index].now)
+        // Each missing node once, created at the time of the first push that names it.
+        var firstPush: [NodePath: Date] = [:]
+        for index in fresh where firstPush[items[index].nodeId] == nil {
+            firstPush[items[index].nodeId] = items[index].now
         }
+        let knownNodes = try await tx.existingNodes(Set(firstPush.keys))
+        for (node, now) in firstPush where !knownNodes.contains(node) { _ = try await tx.ensureNodeChain(node, at: now) }
         let services = fresh.map { index in
             let item = items[index]
             return item.fields.applied(

@@ -10,6 +10,19 @@ extension SQLAccess {
     /// Rows per statement.
     static let bulkChunk = 400
 
+    /// The compare-and-set's optional columns: name, the `VALUES` column it takes, whether a patch sets it.
+    private static let patchColumns: [(column: String, value: String, setBy: @Sendable (ServicePatch) -> Bool)] = [
+        ("status_changed_at", "CAST(v.column5 AS BIGINT)", { $0.statusChangedAt != nil }),
+        ("message", "v.column6", { $0.message != nil }),
+        ("display_name", "v.column7", { $0.displayName != nil }),
+        ("criticality", "v.column8", { $0.criticality != nil }),
+        ("sla_group", "v.column9", { $0.slaGroup != nil }),
+        ("namespace", "v.column10", { $0.namespace != nil }),
+        ("service_type", "v.column11", { $0.serviceType != nil }),
+        ("tags", "v.column12", { $0.tags != nil }),
+        ("expected_interval_seconds", "CAST(v.column13 AS INTEGER)", { $0.expectedIntervalSeconds != nil }),
+    ]
+
     func updateServices(_ changes: [ServiceCompareAndSet]) async throws -> Set<UUID> {
         var applied = Set<UUID>()
         for chunk in Self.chunks(changes) {
@@ -18,19 +31,8 @@ extension SQLAccess {
             // left out. A column no push of the chunk sets is left out of SET: SQLite rewrites
             // the entries of every index on a column that SET names, whatever the value (a
             // push names neither group nor namespace, mostly), and the SLA triggers test it.
-            let optional: [(column: String, value: String, setBy: (ServicePatch) -> Bool)] = [
-                ("status_changed_at", "CAST(v.column5 AS BIGINT)", { $0.statusChangedAt != nil }),
-                ("message", "v.column6", { $0.message != nil }),
-                ("display_name", "v.column7", { $0.displayName != nil }),
-                ("criticality", "v.column8", { $0.criticality != nil }),
-                ("sla_group", "v.column9", { $0.slaGroup != nil }),
-                ("namespace", "v.column10", { $0.namespace != nil }),
-                ("service_type", "v.column11", { $0.serviceType != nil }),
-                ("tags", "v.column12", { $0.tags != nil }),
-                ("expected_interval_seconds", "CAST(v.column13 AS INTEGER)", { $0.expectedIntervalSeconds != nil }),
-            ]
             var set = "last_seen_at = CAST(v.column3 AS BIGINT), status = v.column4"
-            for (column, value, setBy) in optional where chunk.contains(where: { setBy($0.patch) }) {
+            for (column, value, setBy) in Self.patchColumns where chunk.contains(where: { setBy($0.patch) }) {
                 set += ", \(column) = COALESCE(\(value), services.\(column))"
             }
             var sql: SQLQueryString = "UPDATE services SET \(unsafeRaw: set) FROM (VALUES "

@@ -23,23 +23,23 @@ extension SLAEngine {
         // One inventory for the whole pass: the days it closes are past, so later services do not count.
         // Read only when a day is to be closed: the SLA job calls this every minute, and reading
         // 100,000 services for nothing left about 100 MB of freed heap behind each time (BENCHMARKS.md).
-        var inventory: SLAInventory?
+        var read: SLAInventory?
+        func inventory() async throws -> SLAInventory {
+            if let read { return read }
+            let inventory = try await self.inventory()
+            read = inventory
+            return inventory
+        }
         if let stored {
             horizon = stored
         } else {
             // First run (or a new policy): start at the first day any service existed.
-            let read = try await self.inventory()
-            inventory = read
-            horizon = read.services.map { SLAPeriod.dayStart(SLAPeriod.ms($0.createdAt)) }.min() ?? closable
+            let services = try await inventory().services
+            horizon = services.map { SLAPeriod.dayStart(SLAPeriod.ms($0.createdAt)) }.min() ?? closable
         }
         var closed = 0
         while horizon < closable, closed < maxDays {
-            let pass: SLAInventory
-            if let inventory { pass = inventory } else {
-                pass = try await self.inventory()
-                inventory = pass
-            }
-            let day = try await computeDay(horizon, inventory: pass)
+            let day = try await computeDay(horizon, inventory: try await inventory())
             let next = horizon + SLAPeriod.day
             let policy = self.policy
             try await store.write { tx in
