@@ -181,8 +181,14 @@ extension SQLAccess {
 
     /// `(…), (…), …`: one parenthesised row of a multi-row `VALUES` list per item.
     static func rows<C: Collection>(_ items: C, _ row: (C.Element) -> SQLQueryString) -> SQLQueryString {
+        // `+=` appends in place; `+` nests both sides in a new string, and a statement of a few
+        // hundred rows became a tree as deep as its rows, walked again to serialise it.
         var sql: SQLQueryString = ""
-        for (index, item) in items.enumerated() { sql = sql + (index == 0 ? "(" : ", (") + row(item) + ")" }
+        for (index, item) in items.enumerated() {
+            sql += index == 0 ? "(" : ", ("
+            sql += row(item)
+            sql += ")"
+        }
         return sql
     }
 

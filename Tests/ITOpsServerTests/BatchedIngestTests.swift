@@ -34,7 +34,7 @@ struct BatchedIngestTests {
     func concurrentFlips(_ backend: TestBackend) async throws {
         let app = try await TestApp.make(backend)
         let ingest = app.runtime.ingest
-        let store = try #require(app.runtime.store as? SQLStore)
+        let store = app.runtime.store
         let names = (0..<64).map { "svc-\($0)" }
         try await pushAll(ingest, try names.map { try report($0, .operational) })
         let recorder = EventRecorder(app.runtime.events)
@@ -89,7 +89,7 @@ struct BatchedIngestTests {
     func batchedCreation(_ backend: TestBackend) async throws {
         let app = try await TestApp.make(backend)
         let ingest = app.runtime.ingest
-        let store = try #require(app.runtime.store as? SQLStore)
+        let store = app.runtime.store
         let recorder = EventRecorder(app.runtime.events)
         // 60 new services on 6 new nodes, half born DOWN; each pushed twice at once (the second
         // push of a new service in the same batch updates what the first created).
