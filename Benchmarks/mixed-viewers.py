@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Dashboard viewers for Benchmarks/mixed.sh: VIEWERS threads, each on its own keep-alive connection,
 asking the console overview's SLA questions (slaDashboardStats and every group's status) back to back
-for SECONDS, then printing one line: answers, answers/s, p50 and p99 in ms, errors, timeouts.
+for SECONDS, then printing one line: answers, answers/s, p50 and p99 in ms, errors, timeouts, p99.9 and the slowest in ms.
 
     mixed-viewers.py URL KEY VIEWERS SECONDS
 """
@@ -59,6 +59,6 @@ def percentile(p):
 
 
 print(f"{len(latencies)} {len(latencies) / seconds:.2f} {percentile(0.5):.1f} {percentile(0.99):.1f} "
-      f"{len(errors)} {timeouts[0]}")
+      f"{len(errors)} {timeouts[0]} {percentile(0.999):.1f} {percentile(1.0):.1f}")
 if errors:
     print("first error:", errors[0], file=sys.stderr)

@@ -12,8 +12,8 @@
 #   solo:  8 wrk connections flipping health/report across the pushed services, 1 syncing operator nodes;
 #   mixed: the same, plus VIEWERS (4) dashboard viewers asking slaDashboardStats + slaGroups back to back.
 # Prints each phase's push and sync rates, the mixed/solo ratio (target ≥ 0.8), timeouts (target 0), the
-# dashboard's answers/s, p50 and p99 (target p99 ≤ 50 ms), and VmRSS sampled every 10 s over the mixed
-# phase (target ≤ 300 MB, flat within ± 10 %).
+# dashboard's answers/s, p50, p99 (target p99 ≤ 50 ms), p99.9 and the slowest answer, and VmRSS sampled
+# every 10 s over the mixed phase (target ≤ 300 MB, flat within ± 10 %).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 DURATION=${DURATION:-120}
@@ -100,9 +100,9 @@ for name, prate, pp50, pp99, pbad, perr, srate, sp99, sbad, serr, dash, rss in r
     print(f"{name:<6} health/report flips {float(prate):8,.0f} req/s (p50 {float(pp50):.1f} ms, p99 {float(pp99):.1f} ms); "
           f"operator/status {float(srate):6,.1f} syncs/s = {float(srate) * 200:8,.0f} service updates/s (p99 {float(sp99):.1f} ms){problems}")
     if dash:
-        answers, rate, p50, p99, errors, timeouts = dash.split()
+        answers, rate, p50, p99, errors, timeouts, p999, slowest = dash.split()
         print(f"       dashboards: {int(answers):,} answers in {duration:.0f} s = {float(rate):.2f}/s, p50 {float(p50):.1f} ms, "
-              f"p99 {float(p99):.1f} ms, errors {errors}, timeouts {timeouts}")
+              f"p99 {float(p99):.1f} ms, p99.9 {float(p999):.1f} ms, slowest {float(slowest):.1f} ms, errors {errors}, timeouts {timeouts}")
     samples = [float(x) for x in rss.split()]
     if samples:
         spread = (max(samples) - min(samples)) / min(samples) * 100
@@ -111,3 +111,17 @@ for name, prate, pp50, pp99, pbad, perr, srate, sp99, sbad, serr, dash, rss in r
 solo, mixed = phases["solo"], phases["mixed"]
 print(f"mixed / solo: pushes {mixed['push'] / solo['push']:.2f}, syncs {mixed['sync'] / solo['sync']:.2f} (target >= 0.8)")
 PY
+# The heap trims of the whole run (`itops_memory_trim_duration_seconds`): malloc_trim holds an arena's
+# lock while it works, so a slow one is a pause for every thread allocating from that arena.
+curl -s "$URL/metrics" -H "X-API-Key: $KEY" | python3 -c '
+import re, sys
+text = sys.stdin.read()
+def value(name):
+    m = re.search(r"^" + name + r" ([0-9.e+-]+)$", text, re.M)
+    return float(m.group(1)) if m else 0.0
+count, total = value("itops_memory_trim_duration_seconds_count"), value("itops_memory_trim_duration_seconds_sum")
+buckets = {float(le): float(n) for le, n in re.findall(r"^itops_memory_trim_duration_seconds_bucket\{le=\"([0-9.e+-]+)\"\} ([0-9.e+-]+)$", text, re.M)}
+over = {f"{le * 1000:g} ms": int(count - n) for le, n in sorted(buckets.items()) if le >= 0.01}
+if count:
+    print(f"malloc trims: {int(count)}, mean {total / count * 1000:.1f} ms; slower than: {over}")
+'

@@ -32,7 +32,7 @@ public func serve(config: Config, logger: Logger) async throws {
                 service: ShutdownWatchdog(runtime: runtime, timeout: timeout, logger: logger),
                 serviceName: "shutdown-watchdog"),
             // The process's own heap: only the server process trims it (see `MemoryArenas`).
-            .init(service: MemoryTrimJob(), serviceName: "memory-trim"),
+            .init(service: MemoryTrimJob(metrics: runtime.metrics), serviceName: "memory-trim"),
         ],
         gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
     // The graceful part gets most of the budget; cancellation the rest (at most 5 s).

@@ -91,15 +91,25 @@ extension MemoryArenas {
 
 /// Trims malloc's heaps every `interval` (see `MemoryArenas`): after a burst, the idle RSS falls back
 /// within one interval instead of staying at the burst's peak.
+/// Each trim's duration goes to `itops_memory_trim_duration_seconds`: `malloc_trim` holds an arena's
+/// lock while it hands pages back, and the threads allocating from that arena wait for it.
 struct MemoryTrimJob: ServiceLifecycle.Service {
+    let metrics: ITOpsMetrics
     var interval: Duration = .seconds(10)
 
     func run() async throws {
         await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 try? await Task.sleep(for: interval)
-                MemoryArenas.trim()
+                trimOnce()
             }
         }
+    }
+
+    /// One trim, timed.
+    func trimOnce() {
+        let clock = ContinuousClock()
+        let duration = clock.measure { MemoryArenas.trim() }
+        metrics.memoryTrimmed(duration: duration)
     }
 }

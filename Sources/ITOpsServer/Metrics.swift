@@ -37,6 +37,10 @@ struct ITOpsMetrics: Sendable {
         Counter(label: "itops_status_changes_total", dimensions: [("to", status)], factory: factory).increment()
     }
 
+    func memoryTrimmed(duration: Duration) {
+        Timer(label: "itops_memory_trim_duration_seconds", factory: factory).recordNanoseconds(duration.nanoseconds)
+    }
+
     func sweep(duration: Duration, failed: Bool) {
         Timer(label: "itops_sweep_duration_seconds", factory: factory).recordNanoseconds(duration.nanoseconds)
         if failed { Counter(label: "itops_sweep_failures_total", factory: factory).increment() }
@@ -122,6 +126,7 @@ struct ITOpsMetrics: Sendable {
         "itops_status_changes_total": "Service status transitions, by new status.",
         "itops_sweep_duration_seconds": "Duration of the silence sweep.",
         "itops_sweep_failures_total": "Silence sweeps that failed.",
+        "itops_memory_trim_duration_seconds": "Time malloc_trim took to hand free heap pages back to the system.",
         "itops_database_errors_total": "Requests answered 503 because the database did not answer.",
         "itops_events_dropped": "Events lost by subscribers that fell behind their buffer.",
         "itops_graphql_ws_slow_consumers_total": "GraphQL WebSockets closed for falling behind.",

@@ -1,5 +1,5 @@
 import Foundation
-import ITOpsServer
+@testable import ITOpsServer
 import Testing
 
 /// malloc's account of its heaps, as `itops-sla-bench` prints it beside the RSS (issue 19).
@@ -20,5 +20,16 @@ struct MemoryArenasTests {
         let after = try #require(MemoryArenas.usage())
         #expect(held.inUse - after.inUse >= 64_000_000)
         #endif
+    }
+
+    @Test("every trim of the heaps is timed in itops_memory_trim_duration_seconds")
+    func trimsAreTimed() {
+        let metrics = ITOpsMetrics()
+        let job = MemoryTrimJob(metrics: metrics)
+        job.trimOnce()
+        job.trimOnce()
+        let text = metrics.render()
+        #expect(text.contains("# HELP itops_memory_trim_duration_seconds"))
+        #expect(text.contains("itops_memory_trim_duration_seconds_count 2"), "\(text)")
     }
 }

@@ -1,6 +1,8 @@
 import Foundation
 @testable import ITOpsCore
+import ITOpsGraphQL
 import ITOpsServer
+import Synchronization
 import Testing
 
 /// The SLA engine answers questions about now from a copy of its inputs kept in memory and brought
@@ -179,5 +181,56 @@ struct SLALiveHistoryTests {
             #expect(try await second.runtime.sla.currentMonth().groups["payments"]?.figures.downMs == 900_000)
         }
         try await second.run { _ in }
+    }
+
+    @Test(
+        "a burn-rate pass reads a snapshot: a dashboard asked while it reads is answered, and sees what the pass does not",
+        arguments: TestBackend.all)
+    func passHoldsUpNoQuestion(_ backend: TestBackend) async throws {
+        let app = try await TestApp.make(backend)
+        let engine = app.runtime.sla
+        try await app.run { (client: Client) async throws in
+            for name in ["a", "b", "c"] { try await push(client, name, "OPERATIONAL", group: "payments") }
+            #expect(try await engine.monthSummary().dashboard.totalServices == 3)
+            let probe = PassProbe()
+            // The pass blocks a thread while it reads: it runs on GraphQL's, as in the server.
+            let pass = Task(executorPreference: GraphQLExecutor.workers) {
+                try await engine.burnRates(rules: BurnRateRule.standard, at: engine.clock.now()) {
+                    // A new service and a dashboard while the pass reads. Before the snapshot,
+                    // the pass held the copy's lock all along: the dashboard waited for its end.
+                    Task { [self] in
+                        try await push(client, "d", "DOWN", group: "payments")
+                        probe.answer(services: try await engine.monthSummary().dashboard.totalServices)
+                    }
+                    probe.waitForAnswer(seconds: 20)
+                }
+            }
+            let firing = try await pass.value
+            #expect(probe.answeredWhileReading)
+            #expect(probe.services == 4)
+            // The pass read the copy as it was when it started: three services.
+            #expect(firing.inventory.services.count == 3)
+        }
+    }
+}
+
+/// What a dashboard asked during a burn-rate pass saw, and whether it was answered before the pass
+/// stopped waiting for it.
+private final class PassProbe: Sendable {
+    private let answered = DispatchSemaphore(value: 0)
+    private let state = Mutex<(inTime: Bool, services: Int)>((false, 0))
+
+    var answeredWhileReading: Bool { state.withLock { $0.inTime } }
+    var services: Int { state.withLock { $0.services } }
+
+    func answer(services: Int) {
+        state.withLock { $0.services = services }
+        answered.signal()
+    }
+
+    /// Blocks the calling thread until `answer` or the timeout.
+    func waitForAnswer(seconds: Int) {
+        let inTime = answered.wait(timeout: .now() + .seconds(seconds)) == .success
+        state.withLock { $0.inTime = inTime }
     }
 }

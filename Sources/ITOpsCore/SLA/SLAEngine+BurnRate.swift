@@ -68,7 +68,10 @@ extension SLAEngine {
     /// The rules firing at `nowDate` for every service and group, keyed by alert identity, with the
     /// alert each would raise and its long-window burn rate. The windows come from the copy in
     /// memory (`SLALiveHistory`), or from the tables when `fromStore` (what tests check it against).
-    func burnRates(rules: [BurnRateRule], at nowDate: Date, fromStore: Bool = false) async throws -> (
+    /// `reading`, a seam for tests, runs while the pass reads the copy.
+    func burnRates(
+        rules: [BurnRateRule], at nowDate: Date, fromStore: Bool = false, reading: (() -> Void)? = nil
+    ) async throws -> (
         inventory: SLAInventory, firing: [BurnAlertState: (Alert, Double)]
     ) {
         let now = SLAPeriod.ms(nowDate)
@@ -85,18 +88,19 @@ extension SLAEngine {
         let version = try await reader.rollupVersion(policy: policy)
         let monthStart = SLAPeriod.monthStart(now)
         let (policy, cap) = (self.policy, self.cap)
-        return try await live.withCurrent(
-            reader: reader, engine: self, monthFrom: max(monthStart, version.horizon ?? monthStart), now: now
-        ) { live in
-            // Timelines are built group by group and dropped after it (`firing`), and only for
-            // services the rules look at: a pass allocates one group's worth at a time.
-            let firing = Self.firing(rules: rules, inventory: live.inventory, now: now, at: nowDate) { place in
-                guard longest > 0, live.matters(place) else { return nil }
-                return live.history(at: place, from: now - longest, now: now, cap: cap)
-                    .timeline(from: now - longest, to: now, policy: policy)
-            }
-            return (live.inventory, firing)
+        // A pass reads for half a second at 100,000 services: it reads a snapshot, so that the
+        // dashboards asked meanwhile are not held up behind the copy's lock.
+        let live = try await live.snapshot(
+            reader: reader, engine: self, monthFrom: max(monthStart, version.horizon ?? monthStart), now: now)
+        reading?()
+        // Timelines are built group by group and dropped after it (`firing`), and only for
+        // services the rules look at: a pass allocates one group's worth at a time.
+        let firing = Self.firing(rules: rules, inventory: live.inventory, now: now, at: nowDate) { place in
+            guard longest > 0, live.matters(place) else { return nil }
+            return live.history(at: place, from: now - longest, now: now, cap: cap)
+                .timeline(from: now - longest, to: now, policy: policy)
         }
+        return (live.inventory, firing)
     }
 
     /// The rules firing for every service with an SLA and every group, from each service's timeline

@@ -210,6 +210,14 @@ final class SLALiveHistory: Sendable {
         }
     }
 
+    /// The copy brought up to date, as a value to read outside the lock: a question that reads
+    /// for long (the burn-rate pass) then holds up no other. The snapshot shares the copy's
+    /// storage; whatever a later question changes in the copy is copied then, once (copy on write),
+    /// and the snapshot keeps what it saw.
+    func snapshot(reader: any StoreReader, engine: SLAEngine, monthFrom: Int64, now: Int64) async throws -> State {
+        try await withCurrent(reader: reader, engine: engine, monthFrom: monthFrom, now: now) { $0 }
+    }
+
     /// Reads the whole copy. The feed cursor and the inputs version are read first: whatever is
     /// written while the rest is read comes again through them.
     private func load(reader: any StoreReader, engine: SLAEngine, version: Int64, lower: Int64) async throws -> State {
