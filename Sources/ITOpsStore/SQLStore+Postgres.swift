@@ -16,6 +16,10 @@ extension SQLStore {
     /// How long the writer may wait for the cross-instance write lock: another instance's batch can
     /// legitimately hold it longer than one statement takes on a busy machine.
     static let lockWaitTimeout: Duration = .seconds(30)
+    /// How often a running statement checks that its connection is still open: a query on a connection
+    /// that closed never answers (see `StatementDeadline`), so it fails at the next check instead of at
+    /// its deadline.
+    static let closedConnectionCheck: Duration = .milliseconds(100)
 
     /// Advisory-lock keys (arbitrary constants, ITOps's own namespace).
     enum LockKey {
@@ -220,10 +224,17 @@ final class LeaseFlag: Sendable {
 
 /// A leased connection whose every statement must answer within `SQLStore.statementTimeout`.
 ///
-/// Right after a server restart a pooled connection can wedge: a statement sent on it never answers.
-/// A statement past its bound fails with `unavailable` and closes the connection, so the pool drops
-/// it instead of handing it out again. Bounding statements rather than whole transactions keeps a
-/// large group-commit batch on a busy machine from being mistaken for a wedge.
+/// A statement on a connection that has closed fails with `unavailable` at once: postgres-nio (1.33)
+/// drops a query written to a closed connection without ever answering it, and while PostgreSQL
+/// restarts its pool can hand out a connection that closed a moment earlier (or the connection closes
+/// between the check and the write), so a running statement also checks every
+/// `SQLStore.closedConnectionCheck`. Unchecked, such a statement waited out its whole bound — 30 s
+/// for the writer's opening statements, which held every write queued behind them.
+///
+/// A connection that stays open but never answers still wedges: a statement past its bound fails with
+/// `unavailable` and closes the connection, so the pool drops it instead of handing it out again.
+/// Bounding statements rather than whole transactions keeps a large group-commit batch on a busy
+/// machine from being mistaken for a wedge.
 struct StatementDeadline: SQLDatabase, LockWaitingDatabase {
     let connection: PostgresConnection
     let database: any SQLDatabase
@@ -247,10 +258,11 @@ struct StatementDeadline: SQLDatabase, LockWaitingDatabase {
     }
 
     func execute(sql query: any SQLExpression, _ onRow: @escaping @Sendable (any SQLRow) -> Void) async throws {
+        guard !connection.isClosed else { throw ITOpsError(.unavailable, "the database closed the connection") }
         let box = UncheckedSendableExpression(query)
         let database = database
         let connection = connection
-        try await withStatementDeadline(limit) {
+        try await withStatementDeadline(limit, closed: { connection.isClosed }) {
             try await database.execute(sql: box.expression, onRow)
         } onTimeout: {
             Task { try? await connection.close() }
@@ -267,9 +279,12 @@ extension StatementDeadline {
 }
 
 /// Runs `body`, answering `unavailable` if it takes longer than `limit`; `onTimeout` then runs once
-/// and the abandoned work is cancelled.
+/// and the abandoned work is cancelled. While `body` runs, `closed` is asked every
+/// `SQLStore.closedConnectionCheck`: once it answers true, so does the statement (`unavailable`, work
+/// cancelled, no `onTimeout`: the connection is already gone).
 func withStatementDeadline<T: Sendable>(
-    _ limit: Duration, _ body: @escaping @Sendable () async throws -> T, onTimeout: @escaping @Sendable () -> Void
+    _ limit: Duration, closed: @escaping @Sendable () -> Bool = { false },
+    _ body: @escaping @Sendable () async throws -> T, onTimeout: @escaping @Sendable () -> Void
 ) async throws -> T {
     let outcome = Outcome<T>()
     return try await withCheckedThrowingContinuation { continuation in
@@ -283,7 +298,18 @@ func withStatementDeadline<T: Sendable>(
         }
         outcome.arm(
             Task {
-                do { try await Task.sleep(for: limit) } catch { return }  // cancelled: the work finished
+                let deadline = ContinuousClock.now + limit
+                while ContinuousClock.now < deadline {
+                    let check = ContinuousClock.now + SQLStore.closedConnectionCheck
+                    // Cancelled: the work finished.
+                    do { try await Task.sleep(until: min(check, deadline)) } catch { return }
+                    if closed() {
+                        if outcome.finish(.failure(ITOpsError(.unavailable, "the database closed the connection"))) {
+                            work.cancel()
+                        }
+                        return
+                    }
+                }
                 if outcome.finish(.failure(ITOpsError(.unavailable, "the database stopped answering"))) {
                     onTimeout()
                     work.cancel()
@@ -560,5 +586,18 @@ extension SQLStore {
                 schema: Migrations.state(applied: applied),
                 serverTime: milliseconds.map { Date(timeIntervalSince1970: Double($0) / 1000) })
         }
+    }
+}
+
+extension SQLStore {
+    /// Opens one connection to `url`, closes it, and runs `SELECT 1` on it through `StatementDeadline`
+    /// with the writer's lock-wait bound: for the test that a statement on a closed connection fails at
+    /// once. Internal, reached only through `@testable import`.
+    static func statementOnClosedConnectionForTesting(url: String, logger: Logger) async throws {
+        let configuration = try SQLPostgresConfiguration(url: url)
+        let connection = try await PostgresConnection.connect(
+            configuration: configuration.coreConfiguration, id: 1, logger: logger)
+        try await connection.close()
+        try await StatementDeadline(connection: connection).waitingForLocks().raw("SELECT 1").run()
     }
 }

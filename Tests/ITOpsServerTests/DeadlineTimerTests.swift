@@ -1,3 +1,5 @@
+import ITOpsCore
+import Logging
 import Testing
 
 @testable import ITOpsStore
@@ -58,5 +60,39 @@ struct DeadlineTimerTests {
             }, onTimeout: {})
         }
         #expect(ContinuousClock.now - started < .seconds(10))
+    }
+
+    @Test("a statement whose connection closes while it waits is answered at once, not at its deadline")
+    func abandonedWhenTheConnectionCloses() async throws {
+        let closed = StopFlag()
+        Task {
+            try? await Task.sleep(for: .milliseconds(50))
+            closed.set()
+        }
+        let started = ContinuousClock.now
+        await #expect(throws: ITOpsError.self) {
+            try await withStatementDeadline(.seconds(30), closed: { closed.isSet }) {
+                try await Task.sleep(for: .seconds(30))
+                return 0
+            } onTimeout: {
+            }
+        }
+        // The closure is seen at the next check (every `SQLStore.closedConnectionCheck`, 0.1 s), not after 30 s.
+        #expect(ContinuousClock.now - started < .seconds(2))
+    }
+
+    /// postgres-nio 1.33 drops a query written to a connection that has already closed: it never answers.
+    /// Its pool can hand out a connection that closed a moment earlier (seen while PostgreSQL restarts),
+    /// and the writer's opening statements, bounded at 30 s, then held the whole write queue.
+    @Test(
+        "a statement on a connection that has closed fails at once, even one with the lock-wait bound",
+        .enabled(if: TestDatabase.adminURL != nil, "needs ITOPS_TEST_DATABASE_URL"))
+    func closedConnection() async throws {
+        let admin = try #require(TestDatabase.adminURL)
+        let started = ContinuousClock.now
+        await #expect(throws: ITOpsError.self) {
+            try await SQLStore.statementOnClosedConnectionForTesting(url: admin, logger: Logger(label: "test"))
+        }
+        #expect(ContinuousClock.now - started < .seconds(2))
     }
 }
