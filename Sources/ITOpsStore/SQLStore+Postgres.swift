@@ -357,19 +357,26 @@ struct PostgresExclusivity: Exclusivity {
     func run<T: Sendable>(_ name: String, _ body: @Sendable () async throws -> T) async throws -> T? {
         let key = Self.key(name)
         return try await pool.withRawConnection { connection in
-            let rows = try await connection.query("SELECT pg_try_advisory_lock(\(key)) AS locked", logger: pool.logger)
-            var locked = false
-            for try await row in rows { locked = try row.decode(Bool.self) }
-            guard locked else { return nil }
+            guard try await Self.tryLock(key, on: connection, logger: pool.logger) else { return nil }
             do {
                 let value = try await body()
-                _ = try? await connection.query("SELECT pg_advisory_unlock(\(key))", logger: pool.logger)
+                try? await connection.bounded("SELECT pg_advisory_unlock(\(key))", logger: pool.logger)
                 return value
             } catch {
-                _ = try? await connection.query("SELECT pg_advisory_unlock(\(key))", logger: pool.logger)
+                try? await connection.bounded("SELECT pg_advisory_unlock(\(key))", logger: pool.logger)
                 throw error
             }
         }
+    }
+
+    /// Takes the session lock `key` if it is free. Bounded like every statement: on a connection that
+    /// closed, an unbounded query never answered and wedged the job's loop for good.
+    static func tryLock(_ key: Int64, on connection: PostgresConnection, logger: Logger) async throws -> Bool {
+        let locked = LockAnswer()
+        try await connection.bounded("SELECT pg_try_advisory_lock(\(key)) AS locked", logger: logger) { row in
+            locked.set(try row.decode(Bool.self))
+        }
+        return locked.value
     }
 
     /// A stable 64-bit key for a job name (FNV-1a).
@@ -471,9 +478,7 @@ final class PostgresEventBus: EventBus {
             for attempt in 1...12 {
                 do {
                     try await client.withConnection { connection in
-                        _ = try await connection.query(
-                            "SELECT pg_notify(\(channel), payload) FROM unnest(\(batch)::text[]) AS payload",
-                            logger: logger)
+                        try await notify(batch, on: connection, logger: logger)
                     }
                     break
                 } catch {
@@ -487,6 +492,13 @@ final class PostgresEventBus: EventBus {
                 }
             }
         }
+    }
+
+    /// Sends `payloads` on the events channel, in order, in one statement (bounded: a query on a
+    /// connection that closed never answered, and the sender, which keeps the order, stopped for good).
+    static func notify(_ payloads: [String], on connection: PostgresConnection, logger: Logger) async throws {
+        try await connection.bounded(
+            "SELECT pg_notify(\(channel), payload) FROM unnest(\(payloads)::text[]) AS payload", logger: logger)
     }
 
     struct Envelope: Codable {
@@ -529,6 +541,9 @@ final class PostgresEventBus: EventBus {
         while !Task.isCancelled {
             do {
                 try await client.withConnection { connection in
+                    // A LISTEN written to a connection that closed would never answer (see
+                    // `PostgresConnection.bounded`): take another one.
+                    guard !connection.isClosed else { throw ITOpsError(.unavailable, "the database closed the connection") }
                     try await connection.listen(on: Self.channel) { notifications in
                         delay = .milliseconds(100)
                         for try await notification in notifications {
@@ -599,5 +614,48 @@ extension SQLStore {
             configuration: configuration.coreConfiguration, id: 1, logger: logger)
         try await connection.close()
         try await StatementDeadline(connection: connection).waitingForLocks().raw("SELECT 1").run()
+    }
+}
+
+extension PostgresConnection {
+    /// Runs `query` on this raw connection within `SQLStore.statementTimeout`, like the statements of
+    /// `StatementDeadline`: refused at once if the connection has closed (postgres-nio drops a query
+    /// written to a closed connection without ever answering it), failed as soon as it closes while the
+    /// query runs, and the connection closed if it stays silent past the bound. `onRow` sees each row.
+    func bounded(
+        _ query: PostgresQuery, logger: Logger, onRow: @escaping @Sendable (PostgresRow) throws -> Void = { _ in }
+    ) async throws {
+        guard !isClosed else { throw ITOpsError(.unavailable, "the database closed the connection") }
+        try await withStatementDeadline(SQLStore.statementTimeout, closed: { self.isClosed }) {
+            for try await row in try await self.query(query, logger: logger) { try onRow(row) }
+        } onTimeout: {
+            Task { try? await self.close() }
+        }
+    }
+}
+
+/// The answer of `pg_try_advisory_lock`, carried out of the bounded query's row handler.
+final class LockAnswer: Sendable {
+    private let state = Mutex(false)
+    var value: Bool { state.withLock { $0 } }
+    func set(_ value: Bool) { state.withLock { $0 = value } }
+}
+
+extension SQLStore {
+    /// Test seam: the job lock and the event forwarder's statement on a connection that has closed;
+    /// each must fail at once rather than wait for an answer that never comes.
+    static func rawStatementsOnClosedConnectionForTesting(url: String, logger: Logger) async throws -> [String] {
+        let configuration = try SQLPostgresConfiguration(url: url)
+        let connection = try await PostgresConnection.connect(
+            configuration: configuration.coreConfiguration, id: 2, logger: logger)
+        try await connection.close()
+        var failures: [String] = []
+        do { _ = try await PostgresExclusivity.tryLock(1, on: connection, logger: logger) } catch {
+            failures.append("tryLock: \(error)")
+        }
+        do { try await PostgresEventBus.notify(["{}"], on: connection, logger: logger) } catch {
+            failures.append("notify: \(error)")
+        }
+        return failures
     }
 }

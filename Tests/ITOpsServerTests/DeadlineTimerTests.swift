@@ -95,4 +95,23 @@ struct DeadlineTimerTests {
         }
         #expect(ContinuousClock.now - started < .seconds(2))
     }
+
+    /// The same driver behaviour on the raw connections that bypass `StatementDeadline`: the job lock
+    /// (a wedged `pg_try_advisory_lock` stopped that job — the silence sweep, say — for good) and the
+    /// event forwarder (its sender keeps the order of notifications, so one lost answer stopped every
+    /// later event from reaching the other instances).
+    @Test(
+        "the job lock and the event forwarder fail at once on a connection that has closed",
+        .enabled(if: TestDatabase.adminURL != nil, "needs ITOPS_TEST_DATABASE_URL"))
+    func rawStatementsOnClosedConnection() async throws {
+        let admin = try #require(TestDatabase.adminURL)
+        let started = ContinuousClock.now
+        // Bounded here too, so that a regression fails this test instead of hanging the suite.
+        let failures = try await withStatementDeadline(.seconds(20)) {
+            try await SQLStore.rawStatementsOnClosedConnectionForTesting(url: admin, logger: Logger(label: "test"))
+        } onTimeout: {}
+        #expect(failures.count == 2, "\(failures)")
+        #expect(failures.allSatisfy { $0.contains("closed the connection") }, "\(failures)")
+        #expect(ContinuousClock.now - started < .seconds(2))
+    }
 }
