@@ -1,12 +1,14 @@
 #!/usr/bin/env python3
 """Dashboard viewers for Benchmarks/mixed.sh: VIEWERS threads, each on its own keep-alive connection,
 asking the console overview's SLA questions (slaDashboardStats and every group's status) back to back
-for SECONDS, then printing one line: answers, answers/s, p50 and p99 in ms, errors, timeouts, p99.9 and the slowest in ms.
+for SECONDS, then printing one line: answers, answers/s, p50 and p99 in ms, errors, timeouts, p99.9 and the slowest in ms,
+and the viewers' own CPU seconds (they share the machine's cores with the server).
 
     mixed-viewers.py URL KEY VIEWERS SECONDS
 """
 import http.client
 import json
+import resource
 import sys
 import threading
 import time
@@ -59,6 +61,7 @@ def percentile(p):
 
 
 print(f"{len(latencies)} {len(latencies) / seconds:.2f} {percentile(0.5):.1f} {percentile(0.99):.1f} "
-      f"{len(errors)} {timeouts[0]} {percentile(0.999):.1f} {percentile(1.0):.1f}")
+      f"{len(errors)} {timeouts[0]} {percentile(0.999):.1f} {percentile(1.0):.1f} "
+      f"{resource.getrusage(resource.RUSAGE_SELF).ru_utime + resource.getrusage(resource.RUSAGE_SELF).ru_stime:.1f}")
 if errors:
     print("first error:", errors[0], file=sys.stderr)

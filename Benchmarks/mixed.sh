@@ -52,6 +52,7 @@ for _ in $(seq 3000); do
   sleep 0.01
 done
 rss_mb() { awk '/VmRSS/ {printf "%.1f", $2 / 1024}' "/proc/$SERVER/status"; }
+cpu_s() { awk '{printf "%.1f", ($14 + $15) / 100}' "/proc/$SERVER/stat"; }  # the server's CPU so far (clock ticks of 10 ms)
 summarize() { awk -f "$ROOT/Benchmarks/wrk-summary.awk"; }
 
 # SERVER_LOG=FILE keeps the server's log. RSS_TRACE=FILE: VmRSS every second from here to the end, "seconds MB" per line (where the samples
@@ -70,7 +71,8 @@ echo "seeded $PUSH_SERVICES pushed + $((NODES * 200)) operator services in $(($(
 
 # phase NAME VIEWERS: pushes and syncs for DURATION seconds (with VIEWERS dashboard viewers); prints a row
 phase() {
-  local name=$1 viewers=$2 pushes syncs dash="" rss=()
+  local name=$1 viewers=$2 pushes syncs dash="" rss=() cpu_before
+  cpu_before=$(cpu_s)
   wrk -t2 -c8 -d"${DURATION}s" --latency --timeout 5s -s "$LUA" "$URL/api/v1/health/report" -- push-flip "$PUSH_SERVICES" "$KEY" 2 >"$WORK/push.out" &
   local push_pid=$!
   wrk -t1 -c1 -d"${DURATION}s" --latency --timeout 5s -s "$LUA" "$URL/api/v1/operator/status" -- operator "$NODES" "$KEY" 1 >"$WORK/sync.out" &
@@ -85,7 +87,9 @@ phase() {
   [ -n "$viewer_pid" ] && wait "$viewer_pid" && dash=$(cat "$WORK/viewers.out")
   read -r prate pp50 pp99 pbad perr <<<"$(summarize <"$WORK/push.out")"
   read -r srate _ sp99 sbad serr <<<"$(summarize <"$WORK/sync.out")"
-  echo "$name|$prate|$pp50|$pp99|$pbad|$perr|$srate|$sp99|$sbad|$serr|$dash|${rss[*]}" >>"$WORK/rows"
+  local cpu
+  cpu=$(python3 -c "print(f'{$(cpu_s) - $cpu_before:.1f}')")
+  echo "$name|$prate|$pp50|$pp99|$pbad|$perr|$srate|$sp99|$sbad|$serr|$dash|${rss[*]}|$cpu" >>"$WORK/rows"
 }
 phase solo 0
 phase mixed "$VIEWERS"
@@ -94,15 +98,18 @@ import sys
 rows = [line.rstrip("\n").split("|") for line in open(sys.argv[1])]
 duration = float(sys.argv[2])
 phases = {}
-for name, prate, pp50, pp99, pbad, perr, srate, sp99, sbad, serr, dash, rss in rows:
+for name, prate, pp50, pp99, pbad, perr, srate, sp99, sbad, serr, dash, rss, cpu in rows:
     phases[name] = dict(push=float(prate), sync=float(srate))
     problems = "" if (pbad, perr, sbad, serr) == ("0", "-", "0", "-") else f"  [non-2xx {pbad}/{sbad}, socket errors {perr}/{serr}]"
     print(f"{name:<6} health/report flips {float(prate):8,.0f} req/s (p50 {float(pp50):.1f} ms, p99 {float(pp99):.1f} ms); "
           f"operator/status {float(srate):6,.1f} syncs/s = {float(srate) * 200:8,.0f} service updates/s (p99 {float(sp99):.1f} ms){problems}")
     if dash:
-        answers, rate, p50, p99, errors, timeouts, p999, slowest = dash.split()
+        answers, rate, p50, p99, errors, timeouts, p999, slowest, viewer_cpu = dash.split()
         print(f"       dashboards: {int(answers):,} answers in {duration:.0f} s = {float(rate):.2f}/s, p50 {float(p50):.1f} ms, "
               f"p99 {float(p99):.1f} ms, p99.9 {float(p999):.1f} ms, slowest {float(slowest):.1f} ms, errors {errors}, timeouts {timeouts}")
+        print(f"       the viewers' own CPU (Python clients on the same cores): {float(viewer_cpu):.1f} s = "
+              f"{float(viewer_cpu) / duration:.2f} of a core")
+    print(f"       the server's CPU: {float(cpu):.1f} s = {float(cpu) / duration:.2f} of the 2 cores' 2.00")
     samples = [float(x) for x in rss.split()]
     if samples:
         spread = (max(samples) - min(samples)) / min(samples) * 100
