@@ -45,10 +45,10 @@ public final class GraphQLExecutor: Sendable {
 
     /// The threads GraphQL work runs on: as many as the machine has cores, shared by every
     /// executor of the process, apart from the cooperative pool that serves everything else. They
-    /// run at nice 10: a busy dashboard takes what the cores have left after ingest, instead of
+    /// run at nice 19, the lowest: a busy dashboard takes what the cores have left after ingest, instead of
     /// half of them (Benchmarks/mixed.sh, BENCHMARKS.md "Mixed load").
     public static let workers = WorkerExecutor(
-        threads: ProcessInfo.processInfo.activeProcessorCount, name: "itops-graphql", niceness: 10)
+        threads: ProcessInfo.processInfo.activeProcessorCount, name: "itops-graphql", niceness: 19)
 
     /// The schema and its resolvers.
     public let api: ITOpsAPI

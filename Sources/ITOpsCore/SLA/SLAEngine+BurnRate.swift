@@ -31,7 +31,7 @@ extension SLAEngine {
     @discardableResult
     public func evaluateBurnRates(rules: [BurnRateRule] = BurnRateRule.standard) async throws -> [Alert] {
         let nowDate = clock.now()
-        // On the compute threads (GraphQL's, at nice 10 in the server), like the dashboards: at
+        // On the compute threads (GraphQL's, at nice 19 in the server), like the dashboards: at
         // 100,000 services a pass builds every service's timeline, and ingest comes first.
         let (inventory, firing) = try await withTaskExecutorPreference(settings.computeExecutor) {
             try await burnRates(rules: rules, at: nowDate)
