@@ -20,6 +20,8 @@ extension SQLStore {
     /// that closed never answers (see `StatementDeadline`), so it fails at the next check instead of at
     /// its deadline.
     static let closedConnectionCheck: Duration = .milliseconds(100)
+    /// What a statement on a connection that has closed answers (a 503).
+    static let connectionClosed = ITOpsError(.unavailable, "the database closed the connection")
 
     /// Advisory-lock keys (arbitrary constants, ITOps's own namespace).
     enum LockKey {
@@ -258,7 +260,7 @@ struct StatementDeadline: SQLDatabase, LockWaitingDatabase {
     }
 
     func execute(sql query: any SQLExpression, _ onRow: @escaping @Sendable (any SQLRow) -> Void) async throws {
-        guard !connection.isClosed else { throw ITOpsError(.unavailable, "the database closed the connection") }
+        guard !connection.isClosed else { throw SQLStore.connectionClosed }
         let box = UncheckedSendableExpression(query)
         let database = database
         let connection = connection
@@ -304,7 +306,7 @@ func withStatementDeadline<T: Sendable>(
                     // Cancelled: the work finished.
                     do { try await Task.sleep(until: min(check, deadline)) } catch { return }
                     if closed() {
-                        if outcome.finish(.failure(ITOpsError(.unavailable, "the database closed the connection"))) {
+                        if outcome.finish(.failure(SQLStore.connectionClosed)) {
                             work.cancel()
                         }
                         return
@@ -372,11 +374,11 @@ struct PostgresExclusivity: Exclusivity {
     /// Takes the session lock `key` if it is free. Bounded like every statement: on a connection that
     /// closed, an unbounded query never answered and wedged the job's loop for good.
     static func tryLock(_ key: Int64, on connection: PostgresConnection, logger: Logger) async throws -> Bool {
-        let locked = LockAnswer()
-        try await connection.bounded("SELECT pg_try_advisory_lock(\(key)) AS locked", logger: logger) { row in
-            locked.set(try row.decode(Bool.self))
+        try await connection.bounded("SELECT pg_try_advisory_lock(\(key)) AS locked", logger: logger) { rows in
+            var locked = false
+            for try await row in rows { locked = try row.decode(Bool.self) }
+            return locked
         }
-        return locked.value
     }
 
     /// A stable 64-bit key for a job name (FNV-1a).
@@ -543,7 +545,7 @@ final class PostgresEventBus: EventBus {
                 try await client.withConnection { connection in
                     // A LISTEN written to a connection that closed would never answer (see
                     // `PostgresConnection.bounded`): take another one.
-                    guard !connection.isClosed else { throw ITOpsError(.unavailable, "the database closed the connection") }
+                    guard !connection.isClosed else { throw SQLStore.connectionClosed }
                     try await connection.listen(on: Self.channel) { notifications in
                         delay = .milliseconds(100)
                         for try await notification in notifications {
@@ -609,10 +611,7 @@ extension SQLStore {
     /// with the writer's lock-wait bound: for the test that a statement on a closed connection fails at
     /// once. Internal, reached only through `@testable import`.
     static func statementOnClosedConnectionForTesting(url: String, logger: Logger) async throws {
-        let configuration = try SQLPostgresConfiguration(url: url)
-        let connection = try await PostgresConnection.connect(
-            configuration: configuration.coreConfiguration, id: 1, logger: logger)
-        try await connection.close()
+        let connection = try await closedConnectionForTesting(url: url, logger: logger)
         try await StatementDeadline(connection: connection).waitingForLocks().raw("SELECT 1").run()
     }
 }
@@ -622,33 +621,26 @@ extension PostgresConnection {
     /// `StatementDeadline`: refused at once if the connection has closed (postgres-nio drops a query
     /// written to a closed connection without ever answering it), failed as soon as it closes while the
     /// query runs, and the connection closed if it stays silent past the bound. `onRow` sees each row.
-    func bounded(
-        _ query: PostgresQuery, logger: Logger, onRow: @escaping @Sendable (PostgresRow) throws -> Void = { _ in }
-    ) async throws {
-        guard !isClosed else { throw ITOpsError(.unavailable, "the database closed the connection") }
-        try await withStatementDeadline(SQLStore.statementTimeout, closed: { self.isClosed }) {
-            for try await row in try await self.query(query, logger: logger) { try onRow(row) }
+    /// `read` consumes the rows and gives the answer.
+    @discardableResult
+    func bounded<T: Sendable>(
+        _ query: PostgresQuery, logger: Logger,
+        read: @escaping @Sendable (PostgresRowSequence) async throws -> T = { _ in () }
+    ) async throws -> T {
+        guard !isClosed else { throw SQLStore.connectionClosed }
+        return try await withStatementDeadline(SQLStore.statementTimeout, closed: { self.isClosed }) {
+            try await read(try await self.query(query, logger: logger))
         } onTimeout: {
             Task { try? await self.close() }
         }
     }
 }
 
-/// The answer of `pg_try_advisory_lock`, carried out of the bounded query's row handler.
-final class LockAnswer: Sendable {
-    private let state = Mutex(false)
-    var value: Bool { state.withLock { $0 } }
-    func set(_ value: Bool) { state.withLock { $0 = value } }
-}
-
 extension SQLStore {
     /// Test seam: the job lock and the event forwarder's statement on a connection that has closed;
     /// each must fail at once rather than wait for an answer that never comes.
     static func rawStatementsOnClosedConnectionForTesting(url: String, logger: Logger) async throws -> [String] {
-        let configuration = try SQLPostgresConfiguration(url: url)
-        let connection = try await PostgresConnection.connect(
-            configuration: configuration.coreConfiguration, id: 2, logger: logger)
-        try await connection.close()
+        let connection = try await closedConnectionForTesting(url: url, logger: logger)
         var failures: [String] = []
         do { _ = try await PostgresExclusivity.tryLock(1, on: connection, logger: logger) } catch {
             failures.append("tryLock: \(error)")
@@ -657,5 +649,14 @@ extension SQLStore {
             failures.append("notify: \(error)")
         }
         return failures
+    }
+
+    /// A connection to `url`, opened and closed again.
+    private static func closedConnectionForTesting(url: String, logger: Logger) async throws -> PostgresConnection {
+        let configuration = try SQLPostgresConfiguration(url: url)
+        let connection = try await PostgresConnection.connect(
+            configuration: configuration.coreConfiguration, id: 1, logger: logger)
+        try await connection.close()
+        return connection
     }
 }
