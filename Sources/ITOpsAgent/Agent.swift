@@ -44,7 +44,7 @@ public final class Agent: ServiceLifecycle.Service, Sendable {
                 "services": "\(config.services.count)", "buffered": "\(outbox.buffer.count)",
             ])
         // A graceful shutdown (SIGTERM) cancels every loop; what is buffered stays on disk for the next start.
-        try? await cancelWhenGracefulShutdown { await self.runLoops() }
+        await cancelWhenGracefulShutdown { await self.runLoops() }
         logger.info("itops-agent stopped", metadata: ["buffered": "\(outbox.buffer.count)"])
     }
 

@@ -224,8 +224,13 @@ public final class ITOpsRuntime: Sendable {
         try FileManager.default.createDirectory(
             at: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         let secret = Secrets.randomHex(bytes: 32)
-        FileManager.default.createFile(
-            atPath: file.path, contents: Data(secret.utf8), attributes: [.posixPermissions: 0o600])
+        // Unwritten, the secret would change at every start and sign every user out.
+        guard
+            FileManager.default.createFile(
+                atPath: file.path, contents: Data(secret.utf8), attributes: [.posixPermissions: 0o600])
+        else {
+            throw ITOpsError(.unavailable, "could not write the JWT secret to \(file.path): check the data directory's permissions")
+        }
         logger.warning(
             "ITOPS_JWT_SECRET is not set: generated one into the data directory; set it explicitly when running several instances",
             metadata: ["file": "\(file.path)"])

@@ -32,7 +32,7 @@ enum ITOpsCLI {
         // Output goes to a file and the exit is awaited, so no thread of the shared pool blocks on the child.
         try FileManager.default.createDirectory(at: app.directory, withIntermediateDirectories: true)
         let log = app.directory.appendingPathComponent("verify-\(UUID().uuidString).log")
-        FileManager.default.createFile(atPath: log.path, contents: nil)
+        #expect(FileManager.default.createFile(atPath: log.path, contents: nil))
         let handle = try FileHandle(forWritingTo: log)
         process.standardOutput = handle
         process.standardError = handle
