@@ -8,7 +8,9 @@
 # (-t1 -c8 -d${DURATION}s) on each case and prints req/s and the ratio to /health.
 # Cases: /health; { __typename } (cached document); { __typename } with a unique comment per
 # request (every request parses and validates: the cost without the document cache);
-# { me { id } } with a JWT; the reference's slaGroups query.
+# { me { id } } with a JWT; the reference's slaGroups query (the same question every time: after
+# the first, answered from the answer cache, as nothing is written meanwhile); the same query with a
+# new, unused variable every request (the answer cache never has it: executed every time).
 set -euo pipefail
 CONFIG=${1:-release}
 DURATION=${DURATION:-5}
@@ -69,6 +71,19 @@ request = function()
 end
 LUA
 
+# The reference query with a variable it does not use, new every request: the same document (parsed
+# once), but a different question each time for the answer cache, so every request executes.
+SLA_QUERY=$(python3 -c 'import json,sys; print(json.loads(open(sys.argv[1]).read().split("[[")[1].split("]]")[0])["query"])' "$WORK/slagroups.lua")
+cat >"$WORK/slagroups-executed.lua" <<LUA
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["Authorization"] = "Bearer $TOKEN"
+counter = 0
+request = function()
+  counter = counter + 1
+  return wrk.format("POST", "/graphql", nil, '{"query":"$SLA_QUERY","variables":{"n":' .. counter .. '}}')
+end
+LUA
+
 run() { # $1 = name, $2 = path, $3 = lua script or empty
   local args=(-t1 -c8 "-d${DURATION}s")
   [ -n "$3" ] && args+=(-s "$WORK/$3.lua")
@@ -86,8 +101,9 @@ run typename-cached /graphql typename
 run typename-uncached /graphql uncached
 run me /graphql me
 run slagroups /graphql slagroups
+run slagroups-executed /graphql slagroups-executed
 run health-again /health ""
 H=$(cat "$WORK/health.rate")
-for c in typename-cached typename-uncached me slagroups health-again; do
+for c in typename-cached typename-uncached me slagroups slagroups-executed health-again; do
   python3 -c "print(f'ratio {\"$c\":<20} to /health: {float(\"$(cat "$WORK/$c.rate")\")/float(\"$H\"):.3f}')"
 done

@@ -1,8 +1,8 @@
 import Foundation
 
 /// Who is making a request: a signed-in user or an API key.
-public struct Principal: Sendable, Equatable {
-    public enum Kind: Sendable, Equatable {
+public struct Principal: Sendable, Hashable {
+    public enum Kind: Sendable, Hashable {
         case user(id: UUID, email: String)
         case apiKey(id: UUID, name: String)
     }

@@ -11,6 +11,9 @@ public final class GraphQLExecutor: Sendable {
     public enum Outcome: Sendable {
         /// A query or mutation's result, or the errors that stopped any operation.
         case single(GraphQLResult)
+        /// A query's answer from the answer cache: the same question was answered a moment ago and
+        /// nothing was written since. Its JSON is kept with it.
+        case kept(KeptAnswer)
         /// A subscription: one result per event, until the stream ends or is cancelled.
         case stream(AsyncThrowingStream<GraphQLResult, any Error>)
     }
@@ -58,11 +61,28 @@ public final class GraphQLExecutor: Sendable {
     let table: FieldTable
     let rateLimiter: RateLimiter
     let admission: AdmissionControl
+    let clock: any WallClock
+    /// Queries' answers, kept while `generation` stands still (`nil` without a generation, or with
+    /// `limits.answerMaxAge` zero).
+    let answers: AnswerCache?
+    let generation: DataGeneration?
+    let onAnswerLookup: (@Sendable (_ hit: Bool) -> Void)?
 
-    /// One executor per application; `clock` refills the rate buckets.
-    public init(api: ITOpsAPI, limits: GraphQLLimits, clock: any WallClock) {
+    /// One executor per application; `clock` refills the rate buckets. `generation` is the store's:
+    /// with it, answers to queries are served again while nothing was written (`AnswerCache`);
+    /// `onAnswerLookup` is told whether each lookup in that cache found an answer (metrics).
+    public init(
+        api: ITOpsAPI, limits: GraphQLLimits, clock: any WallClock, generation: DataGeneration? = nil,
+        onAnswerLookup: (@Sendable (_ hit: Bool) -> Void)? = nil
+    ) {
         self.api = api
         self.limits = limits
+        self.clock = clock
+        self.generation = generation
+        self.onAnswerLookup = onAnswerLookup
+        answers =
+            generation != nil && limits.answerMaxAge > .zero
+            ? AnswerCache(maxAge: limits.answerMaxAge, maxBytes: limits.answerCacheBytes) : nil
         cache = DocumentCache(capacity: limits.documentCacheSize)
         table = FieldTable(schema: api.schema.schema)
         rateLimiter = RateLimiter(rate: limits.requestsPerSecond, burst: limits.burst, clock: clock)
@@ -84,6 +104,10 @@ public final class GraphQLExecutor: Sendable {
                 "too many requests: at most \(Self.format(limits.requestsPerSecond)) a second; retry in \(Self.format(wait.rounded(.up))) s",
                 extra: ["retryAfterSeconds": .number(Number(Int(max(1, wait.rounded(.up)))))])
         }
+        // The same question from the same caller, with nothing written since it was answered: the
+        // answer again, without a slot or the GraphQL threads.
+        let (answered, remembered) = recall(query: query, variables: variables, operationName: operationName, context: context)
+        if let answered { return .kept(answered) }
         // The deadline covers the wait for a slot too: a caller queued behind slow operations is
         // answered TIMEOUT rather than left waiting.
         return await withDeadline { race in
@@ -98,8 +122,21 @@ public final class GraphQLExecutor: Sendable {
             context.budget = RequestBudget(maxItems: self.limits.maxResultItems)
             return await self.analyseAndRun(
                 query: query, variables: variables, operationName: operationName, context: context,
-                allowSubscriptions: allowSubscriptions, race: race)
+                allowSubscriptions: allowSubscriptions, race: race, remember: remembered)
         }
+    }
+
+    /// The answer cache's answer to this question, or what to remember its answer by. A caller
+    /// whose credential was refused is never answered from the cache: its errors are its own.
+    private func recall(query: String, variables: [String: Map], operationName: String?, context: GraphQLContext)
+        -> (answer: KeptAnswer?, remember: RememberedAnswer?)
+    {
+        guard let answers, let generation, context.credentialProblem == nil else { return (nil, nil) }
+        let key = AnswerKey(principal: context.principal, query: query, operationName: operationName, variables: variables)
+        let asked = RememberedAnswer(key: key, generation: generation.current, at: clock.now())
+        let hit = answers.answer(for: key, generation: asked.generation, now: asked.at)
+        onAnswerLookup?(hit != nil)
+        return hit.map { ($0, nil) } ?? (nil, asked)
     }
 
     /// Runs `body` on the GraphQL threads; answers `TIMEOUT` if it has not finished by the deadline.
@@ -125,7 +162,7 @@ public final class GraphQLExecutor: Sendable {
 
     private func analyseAndRun(
         query: String, variables: [String: Map], operationName: String?, context: GraphQLContext,
-        allowSubscriptions: Bool, race: DeadlineRace
+        allowSubscriptions: Bool, race: DeadlineRace, remember: RememberedAnswer?
     ) async -> Outcome {
         let prepared = prepared(query)
         guard let document = prepared.document else {
@@ -185,6 +222,9 @@ public final class GraphQLExecutor: Sendable {
                 variableValues: variables, operationName: operationName)
             let mapped = GraphQLErrorMapping.map(result)
             await audit(operation, variables: variables, result: mapped, context: context)
+            if operation.operation == .query, let remember, let answers {
+                answers.store(mapped, for: remember.key, generation: remember.generation, at: remember.at)
+            }
             return .single(mapped)
         } catch {
             return .single(GraphQLErrorMapping.map(GraphQLResult(data: nil, errors: [GraphQLError(error)])))
@@ -310,8 +350,19 @@ public final class GraphQLExecutor: Sendable {
         }
     }
 
+    /// A result as JSON: the body of an HTTP answer, and what the answer cache keeps.
+    public static func json(_ result: GraphQLResult) throws -> Data {
+        try GraphQLJSONEncoder().encode(result)
+    }
+
     /// Cache statistics: hits, misses, entries.
     public var cacheStatistics: (hits: Int, misses: Int, count: Int) { cache.statistics }
+
+    /// The answer cache's statistics: hits, misses, answers kept and their estimated bytes (zeros
+    /// when it is off).
+    public var answerCacheStatistics: (hits: Int, misses: Int, count: Int, bytes: Int) {
+        answers?.statistics ?? (0, 0, 0, 0)
+    }
 
     /// The rate-limit bucket: the user or API key by id; anonymous callers by client address.
     static func rateKey(_ context: GraphQLContext) -> String {
@@ -361,6 +412,15 @@ extension GraphQLExecutor {
         [Code.documentTooLarge, Code.tooDeep, Code.tooComplex, Code.rateLimited, Code.timeout, Code.overloaded]
             .contains(code)
     }
+}
+
+/// A question that may be answered from the answer cache next time: its key, and the data
+/// generation and time its answer is computed at (taken before execution starts, so that a write
+/// committed meanwhile makes the answer stale at once).
+struct RememberedAnswer: Sendable {
+    let key: AnswerKey
+    let generation: UInt64
+    let at: Date
 }
 
 /// Whichever comes first — the operation's outcome or its deadline — answers the caller, once.

@@ -57,6 +57,11 @@ public struct GraphQLLimits: Sendable, Equatable {
     public var burst: Double = 200
     /// Parsed and validated documents kept, least recently used dropped first.
     public var documentCacheSize = 512
+    /// How long a query's answer may be served again to the same caller asking the same question,
+    /// provided nothing was written meanwhile (`AnswerCache`); zero turns the answer cache off.
+    public var answerMaxAge: Duration = .seconds(1)
+    /// Most memory the answer cache holds (estimated), least recently used dropped first.
+    public var answerCacheBytes = 16 << 20
     /// Messages queued for one WebSocket before it counts as a slow consumer and is closed; also
     /// the size of each subscription's buffer on the event bus (oldest events lost first when the
     /// server itself cannot execute them as fast as they are published).

@@ -12,7 +12,10 @@ public func buildApplication(runtime: ITOpsRuntime, runJobs: Bool = true) -> som
     let router = Router(context: AppRequestContext.self)
     router.add(middleware: RequestMiddleware(metrics: runtime.metrics, proxies: runtime.config.trustedProxies))
     let auth = Authenticator(runtime: runtime)
-    let graphQL = GraphQLExecutor(api: runtime.graphQL, limits: runtime.config.graphQL, clock: runtime.clock)
+    let metrics = runtime.metrics
+    let graphQL = GraphQLExecutor(
+        api: runtime.graphQL, limits: runtime.config.graphQL, clock: runtime.clock, generation: runtime.store.generation,
+        onAnswerLookup: { hit in metrics.graphQLAnswerLookup(hit: hit) })
     SystemRoutes(runtime: runtime, auth: auth, graphQL: graphQL).add(to: router)
     AgentRoutes(runtime: runtime, auth: auth).add(to: router)
     LicenseRoutes(runtime: runtime, auth: auth).add(to: router)

@@ -119,6 +119,10 @@ public struct Config: Sendable {
         ("ITOPS_MAX_CONNECTIONS_PER_ADDRESS", "128", "connections one client address may hold open; 0 is no limit"),
         ("ITOPS_GRAPHQL_TIMEOUT", "10s", "longest a GraphQL query or mutation may run before it is answered TIMEOUT"),
         (
+            "ITOPS_GRAPHQL_ANSWER_TTL", "1s",
+            "how long a query's answer is served again to the same caller asking the same question, while nothing was written meanwhile (0–60s; 0 turns it off)"
+        ),
+        (
             "ITOPS_SECURITY_WEBHOOK_HOST_ALLOWLIST", "empty",
             "comma-separated host names outbound calls may reach despite the SSRF guard"
         ),
@@ -301,6 +305,11 @@ public struct Config: Sendable {
             let timeout = try duration(value)
             guard timeout >= 1, timeout <= 600 else { throw ConfigProblem("must be between 1s and 10m") }
             config.graphQL.deadline = .milliseconds(Int64(timeout * 1000))
+        }
+        read("ITOPS_GRAPHQL_ANSWER_TTL") { value throws(ConfigProblem) in
+            let ttl = value == "0" || value == "0s" ? 0 : try duration(value)
+            guard ttl <= 60 else { throw ConfigProblem("'\(value)' must be between 0 (off) and 60s") }
+            config.graphQL.answerMaxAge = .milliseconds(Int64(ttl * 1000))
         }
         read("ITOPS_SWEEP_INTERVAL") { value throws(ConfigProblem) in config.sweepInterval = try duration(value) }
         read("ITOPS_SLA_UNKNOWN_POLICY") { value throws(ConfigProblem) in

@@ -81,6 +81,20 @@ struct ITOpsMetrics: Sendable {
         Counter(label: "itops_write_batches_total", factory: factory).increment()
     }
 
+    /// A lookup in GraphQL's answer cache, and whether it found an answer.
+    func graphQLAnswerLookup(hit: Bool) {
+        Counter(
+            label: "itops_graphql_answer_cache_lookups_total", dimensions: [("result", hit ? "hit" : "miss")],
+            factory: factory
+        ).increment()
+    }
+
+    /// The answers GraphQL's answer cache holds, and about how much memory they take.
+    func graphQLAnswersHeld(count: Int, bytes: Int) {
+        Gauge(label: "itops_graphql_answer_cache_entries", factory: factory).record(count)
+        Gauge(label: "itops_graphql_answer_cache_bytes", factory: factory).record(bytes)
+    }
+
     /// A GraphQL WebSocket connected.
     func webSocketOpened() { Meter(label: "itops_graphql_ws_connections", factory: factory).increment() }
 
@@ -133,6 +147,10 @@ struct ITOpsMetrics: Sendable {
         "itops_graphql_ws_closed_total": "GraphQL WebSockets closed by the server, by close code.",
         "itops_graphql_ws_connections": "GraphQL WebSockets open now.",
         "itops_graphql_refused_total": "GraphQL operations refused by a limit, by code and transport.",
+        "itops_graphql_answer_cache_lookups_total":
+            "GraphQL operations looked up in the answer cache, by result (hit: answered again without executing; a mutation is a miss).",
+        "itops_graphql_answer_cache_entries": "Answers GraphQL's answer cache holds.",
+        "itops_graphql_answer_cache_bytes": "Estimated memory of the answers GraphQL's answer cache holds.",
         "itops_write_batch_size": "Writes per group-commit transaction.",
         "itops_write_batches_total": "Group-commit write transactions committed.",
         "itops_outbound_deliveries_total":

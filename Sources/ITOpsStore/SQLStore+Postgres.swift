@@ -54,10 +54,11 @@ extension SQLStore {
         // Every instance takes the same transaction-scoped lock before writing: writes are
         // serialised across instances exactly as SQLite serialises them within one, so the ingest
         // rules (read, decide, write) never race. Group commit keeps the lock's cost per batch.
+        let generation = DataGeneration()
         let writer = WriteQueue(
             connections: pooled, beginStatements: ["BEGIN", "SELECT pg_advisory_xact_lock(\(LockKey.writes))"],
-            logger: logger)
-        let bus = PostgresEventBus(client: client, logger: logger)
+            generation: generation, logger: logger)
+        let bus = PostgresEventBus(client: client, generation: generation, logger: logger)
         let listener = Task { await bus.listen() }
         return SQLStore(
             writer: writer, readDatabase: PooledSQLDatabase(pool: pooled), eventBus: bus,
@@ -443,14 +444,17 @@ final class PostgresEventBus: EventBus {
     private let client: PostgresClient
     private let logger: Logger
     private let instance = UUID.random().stored
+    /// Moved by every event from another instance: it wrote something.
+    private let generation: DataGeneration
     private let backlog: EventBacklog
     /// Numbers each envelope: PostgreSQL folds identical payloads notified in one transaction.
     private let serial = Atomic<Int>(0)
     private let wake: AsyncStream<Void>.Continuation
     private let sender: Task<Void, Never>
 
-    init(client: PostgresClient, logger: Logger) {
+    init(client: PostgresClient, generation: DataGeneration, logger: Logger) {
         self.client = client
+        self.generation = generation
         self.logger = logger
         let (signals, wake) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
         self.wake = wake
@@ -554,6 +558,7 @@ final class PostgresEventBus: EventBus {
                                     Envelope.self, from: Data(notification.payload.utf8)),
                                 envelope.origin != instance
                             else { continue }
+                            generation.advance()
                             local.publish([envelope.event])
                         }
                     }

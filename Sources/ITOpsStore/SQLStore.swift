@@ -29,6 +29,8 @@ public final class SQLStore: Store {
     private let exclusivity: any Exclusivity
     private let onShutdown: @Sendable () async -> Void
     private let closed = Mutex(false)
+    /// Moves on every committed write of this instance and every event from another one.
+    public var generation: DataGeneration { writer.generation }
 
     init(
         writer: WriteQueue, readDatabase: any SQLDatabase, eventBus: any EventBus, exclusivity: any Exclusivity,

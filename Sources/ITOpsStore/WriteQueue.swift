@@ -42,13 +42,19 @@ actor WriteQueue {
     private(set) var writes = 0
     /// Told the size of every committed batch (metrics).
     private var batchObserver: (@Sendable (Int) -> Void)?
+    /// Moved after every transaction, before its writers are answered.
+    let generation: DataGeneration
 
     /// Sets the observer told the size of every committed batch.
     func observeBatches(_ observer: @escaping @Sendable (Int) -> Void) { batchObserver = observer }
 
     /// `beginStatements` open a write transaction in the dialect (and take its write lock).
-    init(connections: any WriteConnectionSource, beginStatements: [String], maxBatch: Int = 512, logger: Logger) {
+    init(
+        connections: any WriteConnectionSource, beginStatements: [String], maxBatch: Int = 512,
+        generation: DataGeneration = DataGeneration(), logger: Logger
+    ) {
         self.connections = connections
+        self.generation = generation
         self.beginStatements = beginStatements
         self.maxBatch = maxBatch
         self.logger = logger
@@ -133,11 +139,14 @@ actor WriteQueue {
                 try await Self.runTransaction(batch, on: db, beginStatements: beginStatements)
             }
         } catch {
+            // A failed COMMIT may still have landed: readers' caches start again either way.
+            generation.advance()
             logger.error("write transaction failed", metadata: ["error": "\(String(reflecting: error))"])
             let failure = ITOpsError(.unavailable, "the database did not accept the write; retry later")
             for write in batch { write.continuation.resume(throwing: failure) }
             return
         }
+        generation.advance()
         batches += 1
         writes += batch.count
         batchObserver?(batch.count)

@@ -331,6 +331,8 @@ final class GraphQLWebSocketSession: Sendable {
                 return
             }
             sendNext(id: id, result)
+        case .kept(let answer):
+            sendNext(id: id, answer.result)
         case .stream(let stream):
             do {
                 for try await result in stream {

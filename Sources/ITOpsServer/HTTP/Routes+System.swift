@@ -34,8 +34,11 @@ struct SystemRoutes {
             return try jsonResponse(Ready())
         }
 
+        let executor = graphQL
         router.get("metrics") { _, _ in
             runtime.metrics.eventsDropped(runtime.events.droppedEvents)
+            let answers = executor.answerCacheStatistics
+            runtime.metrics.graphQLAnswersHeld(count: answers.count, bytes: answers.bytes)
             var headers = HTTPFields()
             headers[.contentType] = "text/plain; version=0.0.4; charset=utf-8"
             return Response(
@@ -73,7 +76,11 @@ struct SystemRoutes {
         let outcome = await graphQL.run(
             query: body.query, variables: body.variables, operationName: body.operationName, context: graphQLContext,
             allowSubscriptions: false)
-        guard case .single(let result) = outcome else {
+        let result: GraphQLResult
+        switch outcome {
+        case .single(let single): result = single
+        case .kept(let answer): return response(try answer.json(), status: .ok)
+        case .stream:
             // Not reached: subscriptions are refused over HTTP.
             throw ITOpsError(.internal, "a subscription reached the HTTP transport")
         }
@@ -98,7 +105,10 @@ struct SystemRoutes {
     private func graphQLResponse(_ result: GraphQLResult, status: HTTPResponse.Status, headers extra: HTTPFields = [:])
         throws -> Response
     {
-        let data = try GraphQLJSONEncoder().encode(result)
+        response(try GraphQLExecutor.json(result), status: status, headers: extra)
+    }
+
+    private func response(_ data: Data, status: HTTPResponse.Status, headers extra: HTTPFields = [:]) -> Response {
         var headers = extra
         headers[.contentType] = "application/json; charset=utf-8"
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
