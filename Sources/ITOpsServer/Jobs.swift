@@ -89,8 +89,8 @@ struct SLAJob: ServiceLifecycle.Service {
             runtime.logger.error("sla job failed", metadata: ["error": "\(error)"])
         }
         // The pass's transient memory (a first read of the live copy, a day closed over the whole
-        // inventory) goes back now, not at the next tick of `MemoryTrimJob`.
-        MemoryArenas.trim()
+        // inventory) goes back now, not at the next tick of `MemoryTrimJob`; timed like its trims.
+        MemoryTrimJob(metrics: runtime.metrics).trimOnce()
     }
 }
 

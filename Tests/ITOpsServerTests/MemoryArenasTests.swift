@@ -32,4 +32,13 @@ struct MemoryArenasTests {
         #expect(text.contains("# HELP itops_memory_trim_duration_seconds"))
         #expect(text.contains("itops_memory_trim_duration_seconds_count 2"), "\(text)")
     }
+
+    @Test("the SLA pass's own trim is timed too")
+    func slaPassTrimIsTimed() async throws {
+        let app = try await TestApp.make()
+        defer { try? FileManager.default.removeItem(at: app.directory) }
+        await SLAJob(runtime: app.runtime, interval: 60).runOnce()
+        #expect(app.runtime.metrics.render().contains("itops_memory_trim_duration_seconds_count 1"))
+        await app.runtime.shutdown()
+    }
 }
