@@ -124,11 +124,16 @@ curl -s "$URL/metrics" -H "X-API-Key: $KEY" | python3 -c '
 import re, sys
 text = sys.stdin.read()
 def value(name):
-    m = re.search(r"^" + name + r" ([0-9.e+-]+)$", text, re.M)
+    m = re.search(r"^" + re.escape(name) + r" ([0-9.e+-]+)$", text, re.M)
     return float(m.group(1)) if m else 0.0
 count, total = value("itops_memory_trim_duration_seconds_count"), value("itops_memory_trim_duration_seconds_sum")
 buckets = {float(le): float(n) for le, n in re.findall(r"^itops_memory_trim_duration_seconds_bucket\{le=\"([0-9.e+-]+)\"\} ([0-9.e+-]+)$", text, re.M)}
 over = {f"{le * 1000:g} ms": int(count - n) for le, n in sorted(buckets.items()) if le >= 0.01}
 if count:
     print(f"malloc trims: {int(count)}, mean {total / count * 1000:.1f} ms; slower than: {over}")
+# GraphQL answer cache: under steady ingest every commit makes a kept answer stale, so few hits.
+hits = value("itops_graphql_answer_cache_lookups_total{result=\"hit\"}")
+misses = value("itops_graphql_answer_cache_lookups_total{result=\"miss\"}")
+if hits + misses:
+    print(f"GraphQL answer cache: {int(hits)} hits, {int(misses)} misses ({hits / (hits + misses):.1%} answered from memory)")
 '
