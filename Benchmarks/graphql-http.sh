@@ -58,31 +58,27 @@ wrk.headers["Authorization"] = "Bearer $TOKEN"
 wrk.body = [[$1]]
 LUA
 }
+SLA_QUERY='{ slaGroups { id name displayName tier status currentUptime services { serviceName status replicas readyReplicas backupStatus { backupExpected lastBackupAt lastBackupStatus backupMaxAgeDays backupOverdue } } } }'
 post_script '{"query":"{ __typename }"}' typename
 post_script '{"query":"{ me { id } }"}' me
-post_script '{"query":"{ slaGroups { id name displayName tier status currentUptime services { serviceName status replicas readyReplicas backupStatus { backupExpected lastBackupAt lastBackupStatus backupMaxAgeDays backupOverdue } } } }"}' slagroups
-cat >"$WORK/uncached.lua" <<LUA
+post_script "{\"query\":\"$SLA_QUERY\"}" slagroups
+
+counted_script() { # $1 = Lua expression of the body, with `counter` new every request; $2 = name
+  cat >"$WORK/$2.lua" <<LUA
 wrk.headers["Content-Type"] = "application/json"
 wrk.headers["Authorization"] = "Bearer $TOKEN"
 counter = 0
 request = function()
   counter = counter + 1
-  return wrk.format("POST", "/graphql", nil, '{"query":"{ __typename } # ' .. counter .. '"}')
+  return wrk.format("POST", "/graphql", nil, $1)
 end
 LUA
-
+}
+# A new comment every request: every request parses and validates (and misses the answer cache).
+counted_script "'{\"query\":\"{ __typename } # ' .. counter .. '\"}'" uncached
 # The reference query with a variable it does not use, new every request: the same document (parsed
 # once), but a different question each time for the answer cache, so every request executes.
-SLA_QUERY=$(python3 -c 'import json,sys; print(json.loads(open(sys.argv[1]).read().split("[[")[1].split("]]")[0])["query"])' "$WORK/slagroups.lua")
-cat >"$WORK/slagroups-executed.lua" <<LUA
-wrk.headers["Content-Type"] = "application/json"
-wrk.headers["Authorization"] = "Bearer $TOKEN"
-counter = 0
-request = function()
-  counter = counter + 1
-  return wrk.format("POST", "/graphql", nil, '{"query":"$SLA_QUERY","variables":{"n":' .. counter .. '}}')
-end
-LUA
+counted_script "'{\"query\":\"$SLA_QUERY\",\"variables\":{\"n\":' .. counter .. '}}'" slagroups-executed
 
 run() { # $1 = name, $2 = path, $3 = lua script or empty
   local args=(-t1 -c8 "-d${DURATION}s")
