@@ -133,7 +133,9 @@ if count:
     print(f"malloc trims: {int(count)}, mean {total / count * 1000:.1f} ms; slower than: {over}")
 # GraphQL answer cache: under steady ingest every commit makes a kept answer stale, so few hits.
 hits = value("itops_graphql_answer_cache_lookups_total{result=\"hit\"}")
+shared = value("itops_graphql_answer_cache_lookups_total{result=\"shared\"}")
 misses = value("itops_graphql_answer_cache_lookups_total{result=\"miss\"}")
-if hits + misses:
-    print(f"GraphQL answer cache: {int(hits)} hits, {int(misses)} misses ({hits / (hits + misses):.1%} answered from memory)")
+if hits + shared + misses:
+    total = hits + shared + misses
+    print(f"GraphQL answer cache: {int(hits)} hits, {int(shared)} shared, {int(misses)} executed ({(hits + shared) / total:.1%} not executed)")
 '

@@ -61,6 +61,51 @@ final class AnswerCache: Sendable {
         var tick: UInt64 = 0
         var hits = 0
         var misses = 0
+        /// Questions being answered now, by the generation they were asked at.
+        var flights: [AnswerKey: Flight] = [:]
+    }
+
+    /// A question being answered now. Whoever asks the same question at the same generation while it
+    /// runs waits for its answer instead of executing it again (single flight): a dashboard's viewers
+    /// refreshing together after a write cost one execution, not one each.
+    final class Flight: Sendable {
+        private struct State {
+            var landed = false
+            var answer: KeptAnswer?
+            var waiting: [CheckedContinuation<KeptAnswer?, Never>] = []
+        }
+        let generation: UInt64
+        private let state = Mutex(State())
+
+        init(generation: UInt64) { self.generation = generation }
+
+        /// The answer once the flight lands: `nil` when it could not be kept (errors, not a query,
+        /// too large, past its deadline); the asker then runs the question itself.
+        func answer() async -> KeptAnswer? {
+            await withCheckedContinuation { continuation in
+                let landed = state.withLock { state -> (Bool, KeptAnswer?) in
+                    if !state.landed { state.waiting.append(continuation) }
+                    return (state.landed, state.answer)
+                }
+                if landed.0 { continuation.resume(returning: landed.1) }
+            }
+        }
+
+        fileprivate func land(_ answer: KeptAnswer?) {
+            let waiting = state.withLock { state in
+                state.landed = true
+                state.answer = answer
+                defer { state.waiting = [] }
+                return state.waiting
+            }
+            for continuation in waiting { continuation.resume(returning: answer) }
+        }
+    }
+
+    /// Whether an asker runs the question (and must `land` it) or waits for one who does.
+    enum Joined {
+        case leader(Flight)
+        case follower(Flight)
     }
 
     let maxAge: Duration
@@ -100,11 +145,13 @@ final class AnswerCache: Sendable {
 
     /// Keeps `result` for `key`, computed from what the database held at `generation`, at
     /// application time `at`.
-    func store(_ result: GraphQLResult, for key: AnswerKey, generation: UInt64, at: Date) {
-        guard result.errors.isEmpty, let data = result.data else { return }
+    @discardableResult
+    func store(_ result: GraphQLResult, for key: AnswerKey, generation: UInt64, at: Date) -> KeptAnswer? {
+        guard result.errors.isEmpty, let data = result.data else { return nil }
         let bytes = 2 * Self.estimatedBytes(data) + key.query.utf8.count
-        guard bytes <= maxEntryBytes else { return }
+        guard bytes <= maxEntryBytes else { return nil }
         let instant = ContinuousClock.now
+        let answer = KeptAnswer(result: result)
         state.withLock { state in
             if let old = state.entries.removeValue(forKey: key) { state.bytes -= old.bytes }
             if state.bytes + bytes > maxBytes {
@@ -124,9 +171,34 @@ final class AnswerCache: Sendable {
             }
             state.tick += 1
             state.entries[key] = Entry(
-                answer: KeptAnswer(result: result), generation: generation, storedAt: instant, at: at, bytes: bytes, used: state.tick)
+                answer: answer, generation: generation, storedAt: instant, at: at, bytes: bytes, used: state.tick)
             state.bytes += bytes
         }
+        return answer
+    }
+
+    /// Joins the flight answering `key` at `generation`, or starts one (then the caller must `land`
+    /// it, whatever happens). A flight of an older generation is left to finish alone: its answer
+    /// may be stale for this asker.
+    func join(_ key: AnswerKey, generation: UInt64) -> Joined {
+        state.withLock { state in
+            if let flight = state.flights[key], flight.generation == generation { return .follower(flight) }
+            let flight = Flight(generation: generation)
+            state.flights[key] = flight
+            return .leader(flight)
+        }
+    }
+
+    /// Ends `flight`: keeps `result` (when it may be kept: see `store`) and hands what was kept to
+    /// everyone waiting on the flight. Returns it.
+    @discardableResult
+    func land(_ flight: Flight, key: AnswerKey, result: GraphQLResult?, generation: UInt64, at: Date) -> KeptAnswer? {
+        let kept = result.flatMap { store($0, for: key, generation: generation, at: at) }
+        state.withLock { state in
+            if state.flights[key] === flight { state.flights[key] = nil }
+        }
+        flight.land(kept)
+        return kept
     }
 
     /// Hits, misses, entries and their estimated bytes, for tests and metrics.

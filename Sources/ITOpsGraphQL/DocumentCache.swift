@@ -50,6 +50,11 @@ final class DocumentCache: Sendable {
         return made
     }
 
+    /// The cached document for `text`, if there is one; never parses, counts nothing.
+    func cached(_ text: String) -> PreparedDocument? {
+        state.withLock { $0.entries[text]?.value }
+    }
+
     /// Hits, misses and size, for tests and metrics.
     var statistics: (hits: Int, misses: Int, count: Int) {
         state.withLock { ($0.hits, $0.misses, $0.entries.count) }

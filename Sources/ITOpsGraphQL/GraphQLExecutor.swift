@@ -66,14 +66,14 @@ public final class GraphQLExecutor: Sendable {
     /// `limits.answerMaxAge` zero).
     let answers: AnswerCache?
     let generation: DataGeneration?
-    let onAnswerLookup: (@Sendable (_ hit: Bool) -> Void)?
+    let onAnswerLookup: (@Sendable (AnswerLookup) -> Void)?
 
     /// One executor per application; `clock` refills the rate buckets. `generation` is the store's:
     /// with it, answers to queries are served again while nothing was written (`AnswerCache`);
-    /// `onAnswerLookup` is told whether each lookup in that cache found an answer (metrics).
+    /// `onAnswerLookup` is told how each operation fared in that cache (metrics).
     public init(
         api: ITOpsAPI, limits: GraphQLLimits, clock: any WallClock, generation: DataGeneration? = nil,
-        onAnswerLookup: (@Sendable (_ hit: Bool) -> Void)? = nil
+        onAnswerLookup: (@Sendable (AnswerLookup) -> Void)? = nil
     ) {
         self.api = api
         self.limits = limits
@@ -106,11 +106,56 @@ public final class GraphQLExecutor: Sendable {
         }
         // The same question from the same caller, with nothing written since it was answered: the
         // answer again, without a slot or the GraphQL threads.
-        let (answered, remembered) = recall(query: query, variables: variables, operationName: operationName, context: context)
-        if let answered { return .kept(answered) }
+        guard let answers, let remembered = remembered(query, variables, operationName, context) else {
+            return await runFresh(query, variables, operationName, context, allowSubscriptions: allowSubscriptions)
+        }
+        if let answer = answers.answer(for: remembered.key, generation: remembered.generation, now: remembered.at) {
+            onAnswerLookup?(.hit)
+            return .kept(answer)
+        }
+        // A query whose document is known: the same question asked while it runs waits for its
+        // answer (one execution for a dashboard's viewers refreshing together). Documents not seen
+        // before are parsed on the GraphQL threads, not here, and take no part.
+        guard isQuery(query, operationName) else {
+            onAnswerLookup?(.miss)
+            let outcome = await runFresh(query, variables, operationName, context, allowSubscriptions: allowSubscriptions)
+            // A document seen for the first time was parsed just now: kept if it was a query.
+            if case .single(let result) = outcome, isQuery(query, operationName) {
+                answers.store(result, for: remembered.key, generation: remembered.generation, at: remembered.at)
+            }
+            return outcome
+        }
+        switch answers.join(remembered.key, generation: remembered.generation) {
+        case .follower(let flight):
+            if let answer = await flight.answer() {
+                onAnswerLookup?(.shared)
+                return .kept(answer)
+            }
+            // The first asker's answer could not be kept (errors, past its deadline): this asker
+            // runs the question itself, and so may wait up to twice the deadline in all.
+            onAnswerLookup?(.miss)
+            return await runFresh(query, variables, operationName, context, allowSubscriptions: allowSubscriptions)
+        case .leader(let flight):
+            onAnswerLookup?(.miss)
+            let outcome = await runFresh(query, variables, operationName, context, allowSubscriptions: false)
+            var result: GraphQLResult?
+            if case .single(let single) = outcome { result = single }
+            // Always landed (the execution above always returns, by its deadline at the latest), so
+            // nobody waiting on the flight is left waiting.
+            let kept = answers.land(
+                flight, key: remembered.key, result: result, generation: remembered.generation, at: remembered.at)
+            return kept.map { .kept($0) } ?? outcome
+        }
+    }
+
+    /// Analysis and execution on the GraphQL threads, within the deadline.
+    private func runFresh(
+        _ query: String, _ variables: [String: Map], _ operationName: String?, _ context: GraphQLContext,
+        allowSubscriptions: Bool
+    ) async -> Outcome {
         // The deadline covers the wait for a slot too: a caller queued behind slow operations is
         // answered TIMEOUT rather than left waiting.
-        return await withDeadline { race in
+        await withDeadline { race in
             guard await self.admission.enter() else {
                 return Self.refusal(
                     Code.overloaded,
@@ -122,21 +167,25 @@ public final class GraphQLExecutor: Sendable {
             context.budget = RequestBudget(maxItems: self.limits.maxResultItems)
             return await self.analyseAndRun(
                 query: query, variables: variables, operationName: operationName, context: context,
-                allowSubscriptions: allowSubscriptions, race: race, remember: remembered)
+                allowSubscriptions: allowSubscriptions, race: race)
         }
     }
 
-    /// The answer cache's answer to this question, or what to remember its answer by. A caller
-    /// whose credential was refused is never answered from the cache: its errors are its own.
-    private func recall(query: String, variables: [String: Map], operationName: String?, context: GraphQLContext)
-        -> (answer: KeptAnswer?, remember: RememberedAnswer?)
-    {
-        guard let answers, let generation, context.credentialProblem == nil else { return (nil, nil) }
-        let key = AnswerKey(principal: context.principal, query: query, operationName: operationName, variables: variables)
-        let asked = RememberedAnswer(key: key, generation: generation.current, at: clock.now())
-        let hit = answers.answer(for: key, generation: asked.generation, now: asked.at)
-        onAnswerLookup?(hit != nil)
-        return hit.map { ($0, nil) } ?? (nil, asked)
+    /// Whether `query` is a known document whose operation is a query (never parses).
+    private func isQuery(_ query: String, _ operationName: String?) -> Bool {
+        guard let document = cache.cached(query)?.document else { return false }
+        return Self.operation(in: document, named: operationName)?.operation == .query
+    }
+
+    /// What an answer to this question would be remembered by, or `nil` when it may not be: the
+    /// answer cache is off, or the caller's credential was refused (its errors are its own).
+    private func remembered(
+        _ query: String, _ variables: [String: Map], _ operationName: String?, _ context: GraphQLContext
+    ) -> RememberedAnswer? {
+        guard answers != nil, let generation, context.credentialProblem == nil else { return nil }
+        return RememberedAnswer(
+            key: AnswerKey(principal: context.principal, query: query, operationName: operationName, variables: variables),
+            generation: generation.current, at: clock.now())
     }
 
     /// Runs `body` on the GraphQL threads; answers `TIMEOUT` if it has not finished by the deadline.
@@ -162,7 +211,7 @@ public final class GraphQLExecutor: Sendable {
 
     private func analyseAndRun(
         query: String, variables: [String: Map], operationName: String?, context: GraphQLContext,
-        allowSubscriptions: Bool, race: DeadlineRace, remember: RememberedAnswer?
+        allowSubscriptions: Bool, race: DeadlineRace
     ) async -> Outcome {
         let prepared = prepared(query)
         guard let document = prepared.document else {
@@ -222,9 +271,6 @@ public final class GraphQLExecutor: Sendable {
                 variableValues: variables, operationName: operationName)
             let mapped = GraphQLErrorMapping.map(result)
             await audit(operation, variables: variables, result: mapped, context: context)
-            if operation.operation == .query, let remember, let answers {
-                answers.store(mapped, for: remember.key, generation: remember.generation, at: remember.at)
-            }
             return .single(mapped)
         } catch {
             return .single(GraphQLErrorMapping.map(GraphQLResult(data: nil, errors: [GraphQLError(error)])))
@@ -412,6 +458,16 @@ extension GraphQLExecutor {
         [Code.documentTooLarge, Code.tooDeep, Code.tooComplex, Code.rateLimited, Code.timeout, Code.overloaded]
             .contains(code)
     }
+}
+
+/// How an operation fared in the answer cache.
+public enum AnswerLookup: String, Sendable {
+    /// Answered from the cache.
+    case hit
+    /// Answered by the same question asked a moment earlier and still running (single flight).
+    case shared
+    /// Executed.
+    case miss
 }
 
 /// A question that may be answered from the answer cache next time: its key, and the data

@@ -15,7 +15,7 @@ public func buildApplication(runtime: ITOpsRuntime, runJobs: Bool = true) -> som
     let metrics = runtime.metrics
     let graphQL = GraphQLExecutor(
         api: runtime.graphQL, limits: runtime.config.graphQL, clock: runtime.clock, generation: runtime.store.generation,
-        onAnswerLookup: { hit in metrics.graphQLAnswerLookup(hit: hit) })
+        onAnswerLookup: { lookup in metrics.graphQLAnswerLookup(lookup.rawValue) })
     SystemRoutes(runtime: runtime, auth: auth, graphQL: graphQL).add(to: router)
     AgentRoutes(runtime: runtime, auth: auth).add(to: router)
     LicenseRoutes(runtime: runtime, auth: auth).add(to: router)

@@ -81,12 +81,11 @@ struct ITOpsMetrics: Sendable {
         Counter(label: "itops_write_batches_total", factory: factory).increment()
     }
 
-    /// A lookup in GraphQL's answer cache, and whether it found an answer.
-    func graphQLAnswerLookup(hit: Bool) {
-        Counter(
-            label: "itops_graphql_answer_cache_lookups_total", dimensions: [("result", hit ? "hit" : "miss")],
-            factory: factory
-        ).increment()
+    /// How a GraphQL operation fared in the answer cache: `hit`, `shared` (it waited for the same
+    /// question already running) or `miss`.
+    func graphQLAnswerLookup(_ result: String) {
+        Counter(label: "itops_graphql_answer_cache_lookups_total", dimensions: [("result", result)], factory: factory)
+            .increment()
     }
 
     /// The answers GraphQL's answer cache holds, and about how much memory they take.
@@ -148,7 +147,7 @@ struct ITOpsMetrics: Sendable {
         "itops_graphql_ws_connections": "GraphQL WebSockets open now.",
         "itops_graphql_refused_total": "GraphQL operations refused by a limit, by code and transport.",
         "itops_graphql_answer_cache_lookups_total":
-            "GraphQL operations looked up in the answer cache, by result (hit: answered again without executing; a mutation is a miss).",
+            "GraphQL operations looked up in the answer cache, by result (hit: answered from it; shared: waited for the same question already running; miss: executed, as every mutation is).",
         "itops_graphql_answer_cache_entries": "Answers GraphQL's answer cache holds.",
         "itops_graphql_answer_cache_bytes": "Estimated memory of the answers GraphQL's answer cache holds.",
         "itops_write_batch_size": "Writes per group-commit transaction.",

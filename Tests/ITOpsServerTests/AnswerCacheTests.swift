@@ -1,6 +1,7 @@
 import Foundation
 import GraphQL
 import ITOpsCore
+import Synchronization
 import Testing
 
 @testable import ITOpsGraphQL
@@ -215,5 +216,100 @@ struct AnswerCacheBoundTests {
         // Another generation: stale, and dropped.
         #expect(cache.answer(for: key(199), generation: 2, now: now) == nil)
         #expect(cache.answer(for: key(199), generation: 1, now: now) == nil)
+    }
+}
+
+@Suite("GraphQL answer cache: one execution for the same question asked together")
+struct AnswerSingleFlightTests {
+    private func key(_ query: String) -> AnswerKey {
+        AnswerKey(principal: nil, query: query, operationName: nil, variables: [:])
+    }
+
+    @Test("askers at the same generation follow the first one; another generation starts its own flight")
+    func joinAndLand() async {
+        let cache = AnswerCache(maxAge: .seconds(60))
+        let question = key("{ a }")
+        guard case .leader(let first) = cache.join(question, generation: 1) else {
+            Issue.record("the first asker must lead")
+            return
+        }
+        guard case .follower(let joined) = cache.join(question, generation: 1), joined === first else {
+            Issue.record("the same question at the same generation must follow the running flight")
+            return
+        }
+        // After a write the running flight's answer may be stale: a new flight, not a follower.
+        guard case .leader(let newer) = cache.join(question, generation: 2), newer !== first else {
+            Issue.record("another generation must start its own flight")
+            return
+        }
+        let waiting = Task { await first.answer() }
+        let landed = cache.land(
+            first, key: question, result: GraphQLResult(data: ["a": 1]), generation: 1, at: Date())
+        let received = await waiting.value
+        #expect(landed != nil && received === landed, "the follower gets the first asker's kept answer")
+        // Landing the older flight leaves the newer one in place.
+        guard case .follower(let still) = cache.join(question, generation: 2), still === newer else {
+            Issue.record("the newer flight must still be running")
+            return
+        }
+        // An answer that cannot be kept (errors) lands as nothing: followers then run it themselves.
+        let follower = Task { await newer.answer() }
+        cache.land(
+            newer, key: question, result: GraphQLResult(data: nil, errors: [GraphQLError(message: "no")]),
+            generation: 2, at: Date())
+        #expect(await follower.value == nil)
+        // Landed flights are gone: the next asker leads.
+        guard case .leader = cache.join(question, generation: 2) else {
+            Issue.record("a landed flight must not be joined")
+            return
+        }
+    }
+
+    @Test("eight callers asking the same query together: one execution, seven shared answers")
+    func oneExecution() async throws {
+        let app = try await TestApp.make()
+        defer { try? FileManager.default.removeItem(at: app.directory) }
+        var limits = GraphQLLimits()
+        limits.maxConcurrentOperations = 1
+        let generation = DataGeneration()
+        let seen = Mutex<[AnswerLookup]>([])
+        let executor = GraphQLExecutor(
+            api: try ITOpsAPI(), limits: limits, clock: app.clock, generation: generation,
+            onAnswerLookup: { lookup in seen.withLock { $0.append(lookup) } })
+        let context = GraphQLContext(principal: nil, client: "test", backend: Backend(runtime: app.runtime))
+        let query = "{ __typename }"
+        @Sendable func ask() async -> GraphQLResult? {
+            switch await executor.run(
+                query: query, variables: [:], operationName: nil, context: context, allowSubscriptions: false)
+            {
+            case .single(let result): return result
+            case .kept(let answer): return answer.result
+            case .stream: return nil
+            }
+        }
+        // The document becomes known (and its answer kept); a write makes that answer stale.
+        _ = await ask()
+        generation.advance()
+        // The only slot is taken: the first asker waits for it, and the others arrive meanwhile.
+        #expect(await executor.admission.enter())
+        let answers = Task {
+            await withTaskGroup(of: GraphQLResult?.self) { group in
+                for _ in 0..<8 { group.addTask { await ask() } }
+                var results: [GraphQLResult?] = []
+                for await result in group { results.append(result) }
+                return results
+            }
+        }
+        try await Task.sleep(for: .milliseconds(300))
+        executor.admission.leave()
+        let results = await answers.value
+        #expect(results.count == 8)
+        #expect(results.allSatisfy { $0?.data == ["__typename": "Query"] && $0?.errors.isEmpty == true })
+        let lookups = seen.withLock { $0 }
+        #expect(lookups.first == .miss, "the first question ever is executed")
+        let together = lookups.dropFirst()
+        #expect(together.filter { $0 == .miss }.count == 1, "one of the eight executes: \(together)")
+        #expect(together.filter { $0 == .shared }.count == 7, "the other seven share its answer: \(together)")
+        await app.runtime.shutdown()
     }
 }
