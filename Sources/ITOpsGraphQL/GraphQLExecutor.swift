@@ -116,11 +116,14 @@ public final class GraphQLExecutor: Sendable {
         // A query whose document is known: the same question asked while it runs waits for its
         // answer (one execution for a dashboard's viewers refreshing together). Documents not seen
         // before are parsed on the GraphQL threads, not here, and take no part.
-        guard isQuery(query, operationName) else {
+        let known = cache.cached(query)
+        guard let document = known?.document, Self.isQuery(document, operationName) else {
             onAnswerLookup?(.miss)
             let outcome = await runFresh(query, variables, operationName, context, allowSubscriptions: allowSubscriptions)
             // A document seen for the first time was parsed just now: kept if it was a query.
-            if case .single(let result) = outcome, isQuery(query, operationName) {
+            if known == nil, case .single(let result) = outcome, let document = cache.cached(query)?.document,
+                Self.isQuery(document, operationName)
+            {
                 answers.store(result, for: remembered.key, generation: remembered.generation, at: remembered.at)
             }
             return outcome
@@ -171,10 +174,9 @@ public final class GraphQLExecutor: Sendable {
         }
     }
 
-    /// Whether `query` is a known document whose operation is a query (never parses).
-    private func isQuery(_ query: String, _ operationName: String?) -> Bool {
-        guard let document = cache.cached(query)?.document else { return false }
-        return Self.operation(in: document, named: operationName)?.operation == .query
+    /// Whether the operation `operationName` picks in `document` is a query.
+    private static func isQuery(_ document: Document, _ operationName: String?) -> Bool {
+        operation(in: document, named: operationName)?.operation == .query
     }
 
     /// What an answer to this question would be remembered by, or `nil` when it may not be: the

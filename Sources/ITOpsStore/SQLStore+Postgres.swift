@@ -261,15 +261,9 @@ struct StatementDeadline: SQLDatabase, LockWaitingDatabase {
     }
 
     func execute(sql query: any SQLExpression, _ onRow: @escaping @Sendable (any SQLRow) -> Void) async throws {
-        guard !connection.isClosed else { throw SQLStore.connectionClosed }
         let box = UncheckedSendableExpression(query)
         let database = database
-        let connection = connection
-        try await withStatementDeadline(limit, closed: { connection.isClosed }) {
-            try await database.execute(sql: box.expression, onRow)
-        } onTimeout: {
-            Task { try? await connection.close() }
-        }
+        try await connection.withinBound(limit) { try await database.execute(sql: box.expression, onRow) }
     }
 }
 
@@ -547,8 +541,9 @@ final class PostgresEventBus: EventBus {
         while !Task.isCancelled {
             do {
                 try await client.withConnection { connection in
-                    // A LISTEN written to a connection that closed would never answer (see
-                    // `PostgresConnection.bounded`): take another one.
+                    // A connection that already closed: take another one at once (postgres-nio itself
+                    // fails a LISTEN whose write finds the channel closed, and fails listeners when
+                    // the connection closes, so LISTEN is not bounded like queries).
                     guard !connection.isClosed else { throw SQLStore.connectionClosed }
                     try await connection.listen(on: Self.channel) { notifications in
                         delay = .milliseconds(100)
@@ -632,10 +627,17 @@ extension PostgresConnection {
         _ query: PostgresQuery, logger: Logger,
         read: @escaping @Sendable (PostgresRowSequence) async throws -> T = { _ in () }
     ) async throws -> T {
+        try await withinBound(SQLStore.statementTimeout) { try await read(try await self.query(query, logger: logger)) }
+    }
+
+    /// Runs `statement`, a statement on this connection, within `limit`: the one bound of `bounded` and
+    /// of `StatementDeadline`'s statements (refused at once on a closed connection, failed when it
+    /// closes meanwhile, the connection closed past the bound).
+    func withinBound<T: Sendable>(_ limit: Duration, _ statement: @escaping @Sendable () async throws -> T)
+        async throws -> T
+    {
         guard !isClosed else { throw SQLStore.connectionClosed }
-        return try await withStatementDeadline(SQLStore.statementTimeout, closed: { self.isClosed }) {
-            try await read(try await self.query(query, logger: logger))
-        } onTimeout: {
+        return try await withStatementDeadline(limit, closed: { self.isClosed }, statement) {
             Task { try? await self.close() }
         }
     }
